@@ -1,0 +1,173 @@
+"""Reading parameter files: safe YAML, validation against the schema, one clear error per file.
+
+Nothing in a parameter file is executed: YAML is read with ``yaml.safe_load`` and tables are
+plain CSV.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from nasim.params.design import CellDesign, DesignError, cell_design
+from nasim.params.schema import (
+    FILE_KINDS,
+    ActiveMaterial,
+    Cell,
+    Electrolyte,
+    MetalElectrode,
+)
+
+_SOURCE_TAGS = ("measured", "derived", "literature", "fitted", "assumed")
+
+_HINTS = {
+    "missing": "this field is required",
+    "extra_forbidden": "unknown field (check its spelling)",
+    "union_tag_invalid": "source.kind must be one of measured, derived, literature, fitted, "
+    "assumed",
+    "union_tag_not_found": "a source needs 'kind': measured, derived, literature, fitted or "
+    "assumed",
+}
+
+
+class ParameterFileError(ValueError):
+    """A parameter file that cannot be used: names the file, the field path, the value and what
+    was expected."""
+
+    def __init__(self, path: Path | str, problems: list[str]):
+        self.path = Path(path)
+        self.problems = problems
+        lines = "\n".join(f"  - {p}" for p in problems)
+        super().__init__(f"invalid parameter file {self.path}:\n{lines}")
+
+
+def _format_loc(loc: tuple) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "(top level)"
+
+
+def _format_input(value) -> str:
+    if isinstance(value, dict) and "value" in value:
+        return f"value={value.get('value')!r} unit={value.get('unit')!r}"
+    text = repr(value)
+    return text if len(text) < 80 else text[:77] + "..."
+
+
+def format_validation_error(err: ValidationError) -> list[str]:
+    problems = []
+    for e in err.errors(include_url=False):
+        loc = _format_loc(tuple(p for p in e["loc"] if p not in _SOURCE_TAGS))
+        msg = e["msg"].removeprefix("Value error, ")
+        hint = _HINTS.get(e["type"])
+        if e["type"] == "missing" and e["loc"] and e["loc"][-1] == "source":
+            hint = "every value needs a source: {kind: measured|derived|literature|fitted|assumed}"
+        text = f"field '{loc}': {msg}"
+        if hint and hint.lower() not in msg.lower():
+            text += f" ({hint})"
+        if e["type"] != "missing":
+            text += f"; got {_format_input(e.get('input'))}"
+        problems.append(text)
+    return problems
+
+
+def read_yaml(path: Path) -> dict:
+    if not path.is_file():
+        raise ParameterFileError(path, [f"file not found: {path}"])
+    try:
+        with open(path, encoding="utf-8") as fh:
+            data = yaml.safe_load(fh)
+    except yaml.YAMLError as exc:
+        raise ParameterFileError(path, [f"not valid YAML: {exc}"]) from None
+    if not isinstance(data, dict):
+        raise ParameterFileError(path, ["expected a mapping at the top level"])
+    return data
+
+
+def load_file(path: str | Path, expected: type[BaseModel] | None = None) -> BaseModel:
+    """Validate one file against the schema of its ``kind`` (or of ``expected``)."""
+    path = Path(path).resolve()
+    data = read_yaml(path)
+    kind = data.get("kind")
+    model = FILE_KINDS.get(kind)
+    if model is None:
+        raise ParameterFileError(
+            path, [f"field 'kind': {kind!r} is not one of {sorted(FILE_KINDS)}"]
+        )
+    if expected is not None and model is not expected:
+        raise ParameterFileError(
+            path, [f"field 'kind': expected {expected.__name__} file, got {kind!r}"]
+        )
+    try:
+        return model.model_validate(data, context={"base_dir": path.parent})
+    except ValidationError as err:
+        raise ParameterFileError(path, format_validation_error(err)) from None
+
+
+@dataclass(frozen=True)
+class LoadedCell:
+    """A cell file with every file it references, validated."""
+
+    path: Path
+    cell: Cell
+    cathode: ActiveMaterial
+    electrolyte: Electrolyte
+    design: CellDesign
+    anode: ActiveMaterial | None = None
+    counter_electrode: MetalElectrode | None = None
+
+    @property
+    def configuration(self) -> str:
+        return self.cell.configuration
+
+    @property
+    def name(self) -> str:
+        return self.cell.name
+
+    def files(self) -> dict[str, Path]:
+        base = self.path.parent
+        out = {"cell": self.path, "cathode": (base / self.cell.cathode.material).resolve(),
+               "electrolyte": (base / self.cell.electrolyte).resolve()}
+        if self.cell.anode is not None:
+            out["anode"] = (base / self.cell.anode.material).resolve()
+        if self.cell.counter_electrode is not None:
+            out["counter_electrode"] = (base / self.cell.counter_electrode.material).resolve()
+        return out
+
+
+def _referenced(cell_path: Path, field: str, ref: str, expected):
+    target = (cell_path.parent / ref).resolve()
+    if not target.is_file():
+        raise ParameterFileError(
+            cell_path, [f"field '{field}': referenced file {ref!r} not found (looked for {target})"]
+        )
+    return load_file(target, expected)
+
+
+def load_cell(path: str | Path) -> LoadedCell:
+    """Load and validate a cell file and the material/electrolyte files it references."""
+    path = Path(path).resolve()
+    cell = load_file(path, Cell)
+    cathode = _referenced(path, "cathode.material", cell.cathode.material, ActiveMaterial)
+    if cathode.role != "cathode":
+        raise ParameterFileError(path, [f"field 'cathode.material': {cell.cathode.material!r} "
+                                        f"is a {cathode.role} material, expected a cathode"])
+    electrolyte = _referenced(path, "electrolyte", cell.electrolyte, Electrolyte)
+    anode = counter = None
+    if cell.anode is not None:
+        anode = _referenced(path, "anode.material", cell.anode.material, ActiveMaterial)
+        if anode.role != "anode":
+            raise ParameterFileError(path, [f"field 'anode.material': {cell.anode.material!r} "
+                                            f"is a {anode.role} material, expected an anode"])
+    else:
+        counter = _referenced(path, "counter_electrode.material",
+                              cell.counter_electrode.material, MetalElectrode)
+    try:
+        design = cell_design(cell, cathode, anode)
+    except DesignError as exc:
+        raise ParameterFileError(path, [str(exc)]) from None
+    return LoadedCell(path, cell, cathode, electrolyte, design, anode, counter)

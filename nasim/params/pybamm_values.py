@@ -1,0 +1,179 @@
+"""Conversion of a loaded cell to ``pybamm.ParameterValues``.
+
+This is the only module that knows PyBaMM's (lithium-named) parameter keys. nasim's cathode is
+PyBaMM's positive electrode and its anode (or Na-metal counter electrode, PyBaMM's "lithium
+metal" electrode) the negative one.
+
+Functions of state become PyBaMM expressions: a constant, a CSV table (``pybamm.Interpolant``)
+or a named closed form, each times an optional Arrhenius factor in the temperature T.
+
+Exchange-current density of an intercalation electrode (Butler-Volmer, symmetric form):
+    j0 = F k(x, T) (c_e / c_e,ref)^(1/2) c_s^(1/2) (c_max - c_s)^(1/2)       [A/m2]
+with the rate constant k [m/s] from the material file (Chayambuka et al. 2022's form).
+Exchange-current density of the Na-metal electrode:
+    j0 = j0_ref(c_e, T) (c_e / c_e,ref)^(1/2)   when j0_ref is a constant, else the table value.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pybamm
+
+from nasim.params.loading import LoadedCell
+from nasim.params.quantities import FARADAY, StateFunction
+
+SIDE = {"cathode": "Positive", "anode": "Negative"}
+
+
+def state_symbol(fn: StateFunction, variables: dict[str, pybamm.Symbol], temperature_K=None,
+                 name: str = "f") -> pybamm.Symbol:
+    """PyBaMM expression of ``fn``; ``variables`` maps each table variable name to its symbol."""
+    if fn.value is not None:
+        base = pybamm.Scalar(fn.value * fn.scale)
+    elif fn.table is not None:
+        t = fn.table
+        base = pybamm.Interpolant(t.x_si, t.y_raw * fn.scale, variables[t.x], name=name,
+                                  interpolator=t.interpolation)
+    else:
+        x, u = fn.closed_form.tabulate()
+        base = pybamm.Interpolant(x, u * fn.scale, variables["stoichiometry"], name=name,
+                                  interpolator="linear")
+    if fn.arrhenius is not None and temperature_K is not None:
+        base = base * fn.arrhenius.factor(temperature_K)
+    return base
+
+
+def evaluate_state(fn: StateFunction, variable: str, x: np.ndarray) -> np.ndarray:
+    """Numerical values of ``fn`` at the reference temperature (no Arrhenius factor)."""
+    sym = state_symbol(fn, {variable: pybamm.Vector(np.atleast_1d(np.asarray(x, float)))})
+    return np.asarray(sym.evaluate()).ravel()
+
+
+def _electrode_values(loaded: LoadedCell, role: str) -> dict:
+    side = SIDE[role]
+    material = loaded.cathode if role == "cathode" else loaded.anode
+    design = loaded.cell.cathode if role == "cathode" else loaded.cell.anode
+    geom = loaded.design.cathode if role == "cathode" else loaded.design.anode
+    c_max = geom.maximum_concentration_mol_per_m3
+    c_e_ref = loaded.electrolyte.concentration.si
+    name = material.name
+
+    def ocp(sto):
+        return state_symbol(material.open_circuit_potential, {"stoichiometry": sto},
+                            name=f"{name} OCP")
+
+    def diffusivity(sto, T):
+        return state_symbol(material.diffusivity,
+                            {"stoichiometry": sto, "particle_concentration": sto * c_max}, T,
+                            name=f"{name} diffusivity")
+
+    def exchange_current(c_e, c_s_surf, c_s_max, T):
+        k = state_symbol(material.rate_constant,
+                         {"stoichiometry": c_s_surf / c_max, "particle_concentration": c_s_surf},
+                         T, name=f"{name} rate constant")
+        return (FARADAY * k * (c_e / c_e_ref) ** 0.5 * c_s_surf**0.5
+                * (c_s_max - c_s_surf) ** 0.5)
+
+    window = material.stoichiometry_window
+    return {
+        f"{side} electrode thickness [m]": geom.thickness_m,
+        f"{side} electrode porosity": geom.porosity,
+        f"{side} electrode active material volume fraction": geom.active_volume_fraction,
+        f"{side} particle radius [m]": geom.particle_radius_m,
+        f"{side} electrode conductivity [S.m-1]": design.electronic_conductivity.si,
+        f"Maximum concentration in {side.lower()} electrode [mol.m-3]": c_max,
+        f"{side} particle diffusivity [m2.s-1]": diffusivity,
+        f"{side} electrode OCP [V]": ocp,
+        f"{side} electrode exchange-current density [A.m-2]": exchange_current,
+        f"{side} electrode charge transfer coefficient": material.charge_transfer_coefficient.si,
+        f"{side} electrode Bruggeman coefficient (electrolyte)": design.bruggeman_electrolyte.si,
+        f"{side} electrode Bruggeman coefficient (electrode)": design.bruggeman_electrode.si,
+        f"{side} electrode OCP entropic change [V.K-1]": material.entropic_change.si,
+        f"Initial concentration in {side.lower()} electrode [mol.m-3]":
+            window.discharged.si * c_max,
+    }
+
+
+def _counter_electrode_values(loaded: LoadedCell) -> dict:
+    metal = loaded.counter_electrode
+    c_e_ref = loaded.electrolyte.concentration.si
+    j0 = metal.exchange_current_density
+
+    def exchange_current(c_e, c_metal, T):
+        base = state_symbol(j0, {"electrolyte_concentration": c_e}, T, name="Na metal j0")
+        return base * (c_e / c_e_ref) ** 0.5 if j0.value is not None else base
+
+    return {
+        "Negative electrode thickness [m]": loaded.cell.counter_electrode.thickness.si,
+        "Negative electrode conductivity [S.m-1]": metal.electronic_conductivity.si,
+        "Negative electrode OCP [V]": 0.0,
+        "Negative electrode OCP entropic change [V.K-1]": 0.0,
+        "Lithium metal partial molar volume [m3.mol-1]": metal.molar_volume.si,
+        "Exchange-current density for lithium metal electrode [A.m-2]": exchange_current,
+    }
+
+
+def _electrolyte_values(loaded: LoadedCell) -> dict:
+    el = loaded.electrolyte
+
+    def diffusivity(c_e, T):
+        return state_symbol(el.diffusivity, {"electrolyte_concentration": c_e}, T,
+                            name=f"{el.name} diffusivity")
+
+    def conductivity(c_e, T):
+        return state_symbol(el.conductivity, {"electrolyte_concentration": c_e}, T,
+                            name=f"{el.name} conductivity")
+
+    return {
+        "Initial concentration in electrolyte [mol.m-3]": el.concentration.si,
+        "Cation transference number": el.transference_number.si,
+        "Thermodynamic factor": el.thermodynamic_factor.si,
+        "Electrolyte diffusivity [m2.s-1]": diffusivity,
+        "Electrolyte conductivity [S.m-1]": conductivity,
+    }
+
+
+def to_parameter_values(loaded: LoadedCell) -> pybamm.ParameterValues:
+    """A complete ``pybamm.ParameterValues`` for ``loaded`` (isothermal at ambient temperature).
+
+    The initial concentrations are those of the discharged end of each electrode's window;
+    :mod:`nasim.physics.state` moves them to the state a simulation starts from.
+    """
+    cell = loaded.cell
+    side = float(np.sqrt(loaded.design.area_m2))
+    t_amb = cell.ambient_temperature.si
+    values = {
+        "chemistry": "sodium_ion",
+        "Electrode height [m]": side,
+        "Electrode width [m]": side,
+        "Number of electrodes connected in parallel to make a cell": 1.0,
+        "Number of cells connected in series to make a battery": 1.0,
+        "Nominal cell capacity [A.h]": (cell.nominal_capacity.si / 3600.0
+                                        if cell.nominal_capacity is not None
+                                        else loaded.design.window_capacity_Ah),
+        "Current function [A]": 0.0,
+        "Contact resistance [Ohm]": 0.0,
+        "Separator thickness [m]": cell.separator.thickness.si,
+        "Separator porosity": cell.separator.porosity.si,
+        "Separator Bruggeman coefficient (electrolyte)": cell.separator.bruggeman_electrolyte.si,
+        "Reference temperature [K]": 298.15,
+        "Ambient temperature [K]": t_amb,
+        "Initial temperature [K]": t_amb,
+        "Lower voltage cut-off [V]": cell.voltage_window.lower.si,
+        "Upper voltage cut-off [V]": cell.voltage_window.upper.si,
+        "Open-circuit voltage at 0% SOC [V]": cell.voltage_window.lower.si,
+        "Open-circuit voltage at 100% SOC [V]": cell.voltage_window.upper.si,
+    }
+    values.update(_electrolyte_values(loaded))
+    values.update(_electrode_values(loaded, "cathode"))
+    if loaded.anode is not None:
+        values.update(_electrode_values(loaded, "anode"))
+        if cell.initial_stoichiometry is not None:
+            init = cell.initial_stoichiometry
+            values["Initial concentration in positive electrode [mol.m-3]"] = (
+                init.cathode.si * loaded.design.cathode.maximum_concentration_mol_per_m3)
+            values["Initial concentration in negative electrode [mol.m-3]"] = (
+                init.anode.si * loaded.design.anode.maximum_concentration_mol_per_m3)
+    else:
+        values.update(_counter_electrode_values(loaded))
+    return pybamm.ParameterValues(values)

@@ -1,0 +1,313 @@
+"""Quantities (value + unit + source) and functions of state (tables, closed forms).
+
+A field of the schema is declared with :func:`Q` (a scalar of a given dimension and range) or
+:func:`StateFn` (a function of state: a constant, a CSV table or a named closed form, optionally
+times an Arrhenius factor). Validation converts to SI once and stores the SI value; range checks
+are made on the SI value and the messages name the value, the unit and the expected range.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Annotated, Literal
+
+import numpy as np
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationInfo,
+    model_validator,
+)
+
+from nasim.params.sources import Source
+from nasim.params.units import DIMENSIONS, to_si
+
+GAS_CONSTANT = 8.314462618  # J/(mol K), CODATA 2018 exact
+FARADAY = 96485.33212  # C/mol, CODATA 2018 exact
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+def _range_text(gt, ge, lt, le, si_unit: str) -> str:
+    lo = f"({gt}" if gt is not None else (f"[{ge}" if ge is not None else "(-inf")
+    hi = f"{lt})" if lt is not None else (f"{le}]" if le is not None else "inf)")
+    return f"{lo}, {hi} {si_unit}".rstrip()
+
+
+def _check_range(si: float, gt, ge, lt, le) -> bool:
+    return not (
+        (gt is not None and not si > gt)
+        or (ge is not None and not si >= ge)
+        or (lt is not None and not si < lt)
+        or (le is not None and not si <= le)
+    )
+
+
+class Quantity(_Strict):
+    """A scalar: ``value`` in ``unit``, with its ``source``."""
+
+    value: float
+    unit: str
+    source: Source
+    _si: float = PrivateAttr(default=math.nan)
+    _dimension: str = PrivateAttr(default="")
+
+    @property
+    def si(self) -> float:
+        """The value in the SI unit of its dimension."""
+        return self._si
+
+    @property
+    def si_unit(self) -> str:
+        return DIMENSIONS[self._dimension].si_unit
+
+
+def Q(dimension: str, *, gt=None, ge=None, lt=None, le=None):
+    """A quantity field of ``dimension`` whose SI value must lie in the given bounds."""
+
+    def check(q: Quantity) -> Quantity:
+        if not math.isfinite(q.value):
+            raise ValueError(f"value {q.value} is not a finite number")
+        si = to_si(q.value, q.unit, dimension)
+        if not _check_range(si, gt, ge, lt, le):
+            expected = _range_text(gt, ge, lt, le, DIMENSIONS[dimension].si_unit)
+            raise ValueError(
+                f"value {q.value:g} {q.unit} (= {si:g} {DIMENSIONS[dimension].si_unit} in SI) "
+                f"is outside the expected range {expected}"
+            )
+        q._si = si
+        q._dimension = dimension
+        return q
+
+    return Annotated[Quantity, AfterValidator(check)]
+
+
+# ----------------------------------------------------------------------------- tables
+
+TableVariable = Literal["stoichiometry", "particle_concentration", "electrolyte_concentration"]
+_VARIABLE_DIMENSION = {
+    "stoichiometry": "dimensionless",
+    "particle_concentration": "concentration",
+    "electrolyte_concentration": "concentration",
+}
+
+
+class Table(_Strict):
+    """A CSV table ``y(x)`` next to the parameter file.
+
+    ``x`` names the state variable; ``x_unit`` its unit. ``monotonic`` states a requirement on y
+    (e.g. an OCV must decrease with stoichiometry). The x column must increase strictly.
+    """
+
+    file: str
+    x: TableVariable
+    x_column: str
+    y_column: str
+    x_unit: str = "1"
+    monotonic: Literal["increasing", "decreasing"] | None = None
+    interpolation: Literal["linear", "cubic", "pchip"] = "linear"
+    _x_si: np.ndarray = PrivateAttr(default=None)
+    _y: np.ndarray = PrivateAttr(default=None)
+    _path: Path | None = PrivateAttr(default=None)
+
+    @model_validator(mode="after")
+    def _load(self, info: ValidationInfo) -> Table:
+        base = Path((info.context or {}).get("base_dir", "."))
+        path = (base / self.file).resolve()
+        if not path.is_file():
+            raise ValueError(f"table file {self.file!r} not found (looked for {path})")
+        x_si, y = read_table_columns(path, self.x_column, self.y_column)
+        x_si = np.array([to_si(v, self.x_unit, _VARIABLE_DIMENSION[self.x]) for v in x_si])
+        if len(x_si) < 2:
+            raise ValueError(f"table {self.file!r} has fewer than 2 rows")
+        if np.any(np.diff(x_si) <= 0):
+            i = int(np.argmax(np.diff(x_si) <= 0))
+            raise ValueError(
+                f"table {self.file!r}: column {self.x_column!r} must increase strictly "
+                f"(row {i + 2}: {x_si[i + 1]:g} after {x_si[i]:g})"
+            )
+        if self.monotonic:
+            dy = np.diff(y)
+            bad = dy <= 0 if self.monotonic == "increasing" else dy >= 0
+            if np.any(bad):
+                i = int(np.argmax(bad))
+                raise ValueError(
+                    f"table {self.file!r}: column {self.y_column!r} must be strictly "
+                    f"{self.monotonic} in {self.x_column!r} but is not at row {i + 2} "
+                    f"({self.x_column}={x_si[i + 1]:g}: {y[i]:g} -> {y[i + 1]:g})"
+                )
+        self._x_si, self._y, self._path = x_si, y, path
+        return self
+
+    @property
+    def x_si(self) -> np.ndarray:
+        return self._x_si
+
+    @property
+    def y_raw(self) -> np.ndarray:
+        return self._y
+
+    @property
+    def path(self) -> Path:
+        return self._path
+
+
+def read_table_columns(path: Path, x_column: str, y_column: str) -> tuple[np.ndarray, np.ndarray]:
+    """Read two numeric columns of a CSV file; errors name the file, column and row."""
+    import csv
+
+    with open(path, newline="", encoding="utf-8") as fh:
+        reader = csv.DictReader(fh)
+        header = [h.strip() for h in (reader.fieldnames or [])]
+        for col in (x_column, y_column):
+            if col not in header:
+                raise ValueError(f"table {path.name!r} has no column {col!r} (columns: {header})")
+        xs, ys = [], []
+        for row_number, row in enumerate(reader, start=2):
+            row = {k.strip(): v for k, v in row.items() if k is not None}
+            try:
+                xs.append(float(row[x_column]))
+                ys.append(float(row[y_column]))
+            except (TypeError, ValueError):
+                raise ValueError(
+                    f"table {path.name!r} row {row_number}: non-numeric value "
+                    f"({x_column}={row.get(x_column)!r}, {y_column}={row.get(y_column)!r})"
+                ) from None
+    return np.asarray(xs, dtype=float), np.asarray(ys, dtype=float)
+
+
+# ----------------------------------------------------------------------------- closed forms
+
+
+class Arrhenius(_Strict):
+    """Arrhenius factor exp(Ea/R (1/T_ref - 1/T)) multiplying a reference function."""
+
+    activation_energy: Q("molar_energy", ge=0.0)
+    reference_temperature: Q("temperature", gt=0.0)
+
+    def factor(self, temperature_K):
+        """The factor at ``temperature_K`` (float, array or pybamm symbol)."""
+        ea, t_ref = self.activation_energy.si, self.reference_temperature.si
+        arg = ea / GAS_CONSTANT * (1.0 / t_ref - 1.0 / temperature_K)
+        if isinstance(temperature_K, (int, float, np.ndarray)):
+            return np.exp(arg)
+        import pybamm
+
+        return pybamm.exp(arg)
+
+
+class MSMRReaction(_Strict):
+    """One reaction of a multi-site multi-reaction (MSMR) isotherm (Verbrugge et al. 2017).
+
+    x_j(U) = X_j / (1 + exp(F (U - U0_j) / (omega_j R T_ref))). ``name`` ties the reaction to a
+    redox or phase process (e.g. "O3 solid solution, Ni2+/Ni3+").
+    """
+
+    name: str
+    standard_potential: Q("voltage")
+    occupancy_fraction: Q("dimensionless", gt=0.0, le=1.0)
+    ideality_factor: Q("dimensionless", gt=0.0)
+
+
+class MSMROCP(_Strict):
+    """An OCP given by MSMR reactions; nasim tabulates its inverse x(U) → U(x) densely.
+
+    The Na content (stoichiometry) is x(U) = x_offset + sum_j x_j(U): x_offset is the content
+    that no reaction inside the window removes (the redox-inert remainder).
+    """
+
+    form: Literal["msmr"]
+    reactions: list[MSMRReaction] = Field(min_length=1)
+    stoichiometry_offset: Q("dimensionless", ge=0.0, lt=1.0)
+    temperature: Q("temperature", gt=0.0)
+
+    @model_validator(mode="after")
+    def _total(self) -> MSMROCP:
+        total = self.stoichiometry_offset.si + sum(r.occupancy_fraction.si for r in self.reactions)
+        if total > 1.0 + 1e-9:
+            raise ValueError(
+                f"stoichiometry_offset + sum of occupancy fractions = {total:.4f} exceeds 1"
+            )
+        return self
+
+    def stoichiometry(self, voltage_V: np.ndarray) -> np.ndarray:
+        """x(U): Na content at open-circuit voltage ``voltage_V``."""
+        f = FARADAY / (GAS_CONSTANT * self.temperature.si)
+        u = np.asarray(voltage_V, dtype=float)[..., None]
+        u0 = np.array([r.standard_potential.si for r in self.reactions])
+        xj = np.array([r.occupancy_fraction.si for r in self.reactions])
+        w = np.array([r.ideality_factor.si for r in self.reactions])
+        arg = np.clip(f * (u - u0) / w, -700, 700)
+        return self.stoichiometry_offset.si + np.sum(xj / (1.0 + np.exp(arg)), axis=-1)
+
+    def tabulate(self, n_points: int = 600) -> tuple[np.ndarray, np.ndarray]:
+        """Dense table (x increasing, U decreasing) of the inverse isotherm."""
+        u = np.linspace(6.0, 0.5, 20001)
+        x = self.stoichiometry(u)
+        keep = np.concatenate([[True], np.diff(x) > 1e-12])
+        x, u = x[keep], u[keep]
+        grid = np.linspace(x[0], x[-1], n_points)
+        return grid, np.interp(grid, x, u)
+
+
+class StateFunction(_Strict):
+    """A function of state: exactly one of ``value`` (constant), ``table`` or ``closed_form``,
+    in ``unit``, times an optional ``arrhenius`` factor."""
+
+    value: float | None = None
+    table: Table | None = None
+    closed_form: MSMROCP | None = None
+    unit: str
+    source: Source
+    arrhenius: Arrhenius | None = None
+    _scale: float = PrivateAttr(default=math.nan)
+    _dimension: str = PrivateAttr(default="")
+
+    @model_validator(mode="after")
+    def _one_form(self) -> StateFunction:
+        given = [k for k in ("value", "table", "closed_form") if getattr(self, k) is not None]
+        if len(given) != 1:
+            raise ValueError(
+                "give exactly one of 'value', 'table' or 'closed_form'"
+                + (f" (got {', '.join(given)})" if given else " (got none)")
+            )
+        return self
+
+    @property
+    def scale(self) -> float:
+        """Factor from the file's unit to SI."""
+        return self._scale
+
+    @property
+    def kind(self) -> str:
+        return "value" if self.value is not None else ("table" if self.table else "closed form")
+
+
+def StateFn(dimension: str, *, positive: bool = False, allowed_x: tuple[str, ...] = ()):
+    """A function-of-state field of ``dimension``; ``allowed_x`` lists valid table variables."""
+
+    def check(fn: StateFunction) -> StateFunction:
+        scale = to_si(1.0, fn.unit, dimension) - to_si(0.0, fn.unit, dimension)
+        if fn.value is not None:
+            if not math.isfinite(fn.value) or (positive and fn.value <= 0):
+                raise ValueError(f"value {fn.value:g} {fn.unit} must be a finite number > 0")
+        if fn.table is not None:
+            if allowed_x and fn.table.x not in allowed_x:
+                raise ValueError(
+                    f"table variable {fn.table.x!r} is not valid here; expected one of {allowed_x}"
+                )
+            if positive and np.any(fn.table.y_raw <= 0):
+                raise ValueError(f"table {fn.table.file!r}: values must be > 0")
+        if fn.closed_form is not None and dimension != "voltage":
+            raise ValueError("closed_form 'msmr' is only valid for an open-circuit potential")
+        fn._scale = scale
+        fn._dimension = dimension
+        return fn
+
+    return Annotated[StateFunction, AfterValidator(check)]

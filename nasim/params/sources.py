@@ -1,0 +1,88 @@
+"""Provenance of a parameter value: every quantity in a nasim file says where it comes from."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class _SourceBase(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    note: str | None = None
+    to_be_fitted: bool = Field(
+        default=False, description="A starting value that a fit is expected to replace."
+    )
+
+
+class Measured(_SourceBase):
+    """Read from a measurement: the publication (DOI) and the figure or table."""
+
+    kind: Literal["measured"]
+    doi: str = Field(min_length=1)
+    figure: str = Field(min_length=1)
+
+    def describe(self) -> str:
+        return f"measured: doi:{self.doi}, {self.figure}"
+
+
+class Derived(_SourceBase):
+    """Computed from other values: from what, and how."""
+
+    kind: Literal["derived"]
+    inputs: list[str] = Field(alias="from", min_length=1)
+    method: str = Field(min_length=1)
+
+    def describe(self) -> str:
+        return f"derived from {', '.join(self.inputs)}: {self.method}"
+
+
+class Literature(_SourceBase):
+    """Taken from a publication (full citation and/or DOI)."""
+
+    kind: Literal["literature"]
+    citation: str = Field(min_length=1)
+    doi: str | None = None
+
+    def describe(self) -> str:
+        return f"literature: {self.citation}" + (f" (doi:{self.doi})" if self.doi else "")
+
+
+class Fitted(_SourceBase):
+    """Fitted to data: which data, which method, and optionally the cost and the date."""
+
+    kind: Literal["fitted"]
+    data: str = Field(min_length=1)
+    method: str = Field(min_length=1)
+    cost: float | None = None
+    date: str | None = None
+
+    def describe(self) -> str:
+        return f"fitted to {self.data} by {self.method}"
+
+
+class Assumed(_SourceBase):
+    """An assumption, with the reason for the chosen value."""
+
+    kind: Literal["assumed"]
+    reason: str = Field(min_length=1)
+
+    def describe(self) -> str:
+        return f"assumed: {self.reason}"
+
+
+Source = Annotated[
+    Measured | Derived | Literature | Fitted | Assumed, Field(discriminator="kind")
+]
+
+
+def derived(inputs: list[str], method: str) -> Derived:
+    """A derived source for a value nasim computes from a file's other values."""
+    return Derived(kind="derived", inputs=inputs, method=method)
+
+
+def describe(source: Measured | Derived | Literature | Fitted | Assumed) -> str:
+    text = source.describe()
+    if source.to_be_fitted:
+        text += " [starting value, to be fitted]"
+    return text
