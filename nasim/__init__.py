@@ -1,0 +1,28 @@
+"""nasim: physics-based sodium-ion cell simulation on PyBaMM, with sourced parameter sets.
+
+Public API::
+
+    cell = nasim.load_cell("parameter_sets/cells/heo_half.yaml")
+    result = nasim.simulate(cell, model="DFN", c_rate=0.1)
+    result.timeseries      # pandas DataFrame
+    result.metrics         # capacity_mAh_per_g, median_voltage_V, ...
+    result.plot()          # matplotlib Figure
+"""
+
+import os
+
+os.environ.setdefault("PYBAMM_DISABLE_TELEMETRY", "true")
+
+from nasim.params import ParameterFileError, load_cell, parameter_table  # noqa: E402
+from nasim.simulate import SimulationError, SimulationResult, simulate  # noqa: E402
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "ParameterFileError",
+    "SimulationError",
+    "SimulationResult",
+    "load_cell",
+    "parameter_table",
+    "simulate",
+]

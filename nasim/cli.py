@@ -1,0 +1,160 @@
+"""The ``nasim`` command line: a thin layer over the Python API.
+
+Exit codes: 0 success, 1 a simulation failed (reason printed), 2 bad input (file, field, value
+and expectation printed).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
+
+
+def _cmd_params_validate(args) -> int:
+    from nasim.params import parameter_table
+
+    table = parameter_table(args.file)
+    print(f"OK: {args.file} is valid ({len(table)} values, every one with a unit and a source)")
+    return EXIT_OK
+
+
+def _cmd_params_show(args) -> int:
+    import pandas as pd
+
+    from nasim.params import parameter_table
+    from nasim.params.provenance import sources_used
+
+    table = parameter_table(args.file)
+    if args.csv:
+        table.to_csv(args.csv, index=False)
+        print(f"wrote {args.csv}")
+    shown = table.drop(columns=["si_value", "si_unit"]).astype(str)
+    shown["source"] = [s if len(s) <= args.width else s[: args.width - 3] + "..."
+                       for s in shown.source]
+    with pd.option_context("display.max_rows", None, "display.width", 400,
+                           "display.colheader_justify", "left"):
+        print(shown.to_string(index=False, justify="left",
+                              formatters={c: f"{{:<{shown[c].str.len().max()}}}".format
+                                          for c in shown.columns}))
+    print("\nSources:")
+    for s in sources_used(table):
+        print(f"  - {s}")
+    return EXIT_OK
+
+
+def _cmd_material(args) -> int:
+    from nasim.params.formula import parse_formula, parse_redox
+
+    comp = parse_formula(args.formula)
+    out = {
+        "formula": args.formula,
+        "molar_mass_g_per_mol": round(comp.molar_mass_g_per_mol, 3),
+        "capacity_per_na_mAh_per_g": round(comp.capacity_per_na_mAh_per_g(), 2),
+        "configurational_entropy_R": round(comp.configurational_entropy_R(), 3),
+        "sites": comp.sites(),
+    }
+    if args.redox:
+        electrons, capacity = comp.redox_capacity(parse_redox(args.redox))
+        out["redox"] = args.redox
+        out["redox_electrons_per_formula_unit"] = round(electrons, 4)
+        out["redox_limited_capacity_mAh_per_g"] = round(capacity, 2)
+    if args.json:
+        print(json.dumps(out, indent=2))
+        return EXIT_OK
+    print(f"formula                       {args.formula}")
+    print(f"molar mass                    {out['molar_mass_g_per_mol']:.3f} g/mol")
+    print(f"capacity per Na (1 e-/f.u.)   {out['capacity_per_na_mAh_per_g']:.2f} mAh/g")
+    if args.redox:
+        print(f"redox-limited capacity        {out['redox_limited_capacity_mAh_per_g']:.2f} mAh/g "
+              f"({out['redox_electrons_per_formula_unit']:.3f} e-/f.u. from {args.redox})")
+    else:
+        print("redox-limited capacity        (give --redox, e.g. Ni:2-4,Fe:3-4)")
+    print(f"configurational entropy       {out['configurational_entropy_R']:.3f} R "
+          "(TM site + anion site)")
+    for site, occ in out["sites"].items():
+        print(f"  {site:6s} site: " + ", ".join(f"{e} {n:g}" for e, n in occ.items()))
+    return EXIT_OK
+
+
+def _cmd_simulate(args) -> int:
+    import nasim
+
+    result = nasim.simulate(
+        args.cell, model=args.model, c_rate=args.c_rate, current_mA_per_g=args.current_mA_per_g,
+        direction="charge" if args.charge else "discharge", temperature_C=args.temperature_C,
+        mesh_points=args.mesh_points,
+    )
+    summary = result.summary()
+    if args.out:
+        out = Path(args.out)
+        out.mkdir(parents=True, exist_ok=True)
+        result.timeseries.to_csv(out / "timeseries.csv", index=False)
+        (out / "summary.json").write_text(json.dumps(summary, indent=2, default=float))
+        fig = result.plot()
+        fig.savefig(out / "voltage_capacity.png")
+        summary["outputs"] = [str(out / n) for n in
+                              ("timeseries.csv", "summary.json", "voltage_capacity.png")]
+    print(json.dumps(summary, indent=2, default=float))
+    return EXIT_OK
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="nasim", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    params = sub.add_parser("params", help="validate or show a parameter file")
+    psub = params.add_subparsers(dest="params_command", required=True)
+    v = psub.add_parser("validate", help="check a parameter file against the schema")
+    v.add_argument("file")
+    v.set_defaults(func=_cmd_params_validate)
+    s = psub.add_parser("show", help="every value with unit and source, as a table")
+    s.add_argument("file")
+    s.add_argument("--csv", help="also write the table to this CSV file")
+    s.add_argument("--width", type=int, default=90, help="column width for the source text")
+    s.set_defaults(func=_cmd_params_show)
+
+    m = sub.add_parser("material", help="molar mass, capacity and entropy of a formula")
+    m.add_argument("formula")
+    m.add_argument("--redox", help="oxidation-state changes, e.g. Ni:2-4,Fe:3-4")
+    m.add_argument("--json", action="store_true")
+    m.set_defaults(func=_cmd_material)
+
+    sim = sub.add_parser("simulate", help="one constant-current charge or discharge")
+    sim.add_argument("cell")
+    sim.add_argument("--model", choices=["SPM", "SPMe", "DFN"], default="DFN")
+    rate = sim.add_mutually_exclusive_group(required=True)
+    rate.add_argument("--c-rate", type=float, help="C-rate (1C as defined by the cell file)")
+    rate.add_argument("--current-mA-per-g", type=float, help="mA per g of cathode active mass")
+    sim.add_argument("--charge", action="store_true", help="charge instead of discharge")
+    sim.add_argument("--temperature-C", type=float, help="ambient temperature (isothermal)")
+    sim.add_argument("--mesh-points", type=int, help="points per domain and per particle")
+    sim.add_argument("--out", help="directory for timeseries.csv, summary.json and the figure")
+    sim.set_defaults(func=_cmd_simulate)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    from nasim.params.loading import ParameterFileError
+    from nasim.physics.state import StateError
+    from nasim.simulate import SimulationError
+
+    try:
+        return args.func(args)
+    except ParameterFileError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except (StateError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except SimulationError as exc:
+        print(f"simulation failed: {exc.reason}", file=sys.stderr)
+        return EXIT_FAILED
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,101 @@
+"""Provenance: every value of a parameter file (or a cell and the files it references) with its
+unit, SI value and source, as a table; and the list of distinct sources a run rests on."""
+
+from __future__ import annotations
+
+import pandas as pd
+from pydantic import BaseModel
+
+from nasim.params.loading import LoadedCell
+from nasim.params.quantities import Quantity, StateFunction
+from nasim.params.sources import describe
+from nasim.params.schema import ActiveMaterial
+
+COLUMNS = ["file", "parameter", "value", "unit", "si_value", "si_unit", "source_kind", "source"]
+
+
+def _function_text(fn: StateFunction) -> str:
+    if fn.value is not None:
+        return f"{fn.value:g}"
+    if fn.table is not None:
+        return f"table {fn.table.file} ({fn.table.y_column} vs {fn.table.x})"
+    return f"msmr, {len(fn.closed_form.reactions)} reactions"
+
+
+def _rows(model: BaseModel, prefix: str, file: str) -> list[dict]:
+    rows = []
+    for name in type(model).model_fields:
+        value = getattr(model, name)
+        path = f"{prefix}{name}"
+        if isinstance(value, Quantity):
+            rows.append({"file": file, "parameter": path, "value": value.value,
+                         "unit": value.unit, "si_value": value.si, "si_unit": value.si_unit,
+                         "source_kind": value.source.kind, "source": describe(value.source)})
+        elif isinstance(value, StateFunction):
+            rows.append({"file": file, "parameter": path, "value": _function_text(value),
+                         "unit": value.unit, "si_value": value.value * value.scale
+                         if value.value is not None else None, "si_unit": "",
+                         "source_kind": value.source.kind, "source": describe(value.source)})
+            for sub in ("arrhenius", "closed_form"):
+                part = getattr(value, sub)
+                if part is not None:
+                    rows += _rows(part, f"{path}.{sub}.", file)
+        elif isinstance(value, BaseModel):
+            rows += _rows(value, f"{path}.", file)
+        elif isinstance(value, list):
+            for i, item in enumerate(value):
+                if isinstance(item, BaseModel):
+                    label = getattr(item, "name", i)
+                    rows += _rows(item, f"{path}[{label}].", file)
+    return rows
+
+
+def _derived_rows(material: ActiveMaterial, file: str) -> list[dict]:
+    return [{"file": file, "parameter": name, "value": value, "unit": unit, "si_value": value,
+             "si_unit": unit, "source_kind": "derived", "source": f"derived by nasim: {how}"}
+            for name, value, unit, how in material.derived_values()]
+
+
+def provenance_table(model: BaseModel, file: str = "") -> pd.DataFrame:
+    """Every value of one validated file, one row each."""
+    rows = _rows(model, "", file)
+    if isinstance(model, ActiveMaterial):
+        rows += _derived_rows(model, file)
+    return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def cell_provenance(loaded: LoadedCell) -> pd.DataFrame:
+    """Every value of a cell and of the files it references, plus the derived design values."""
+    files = loaded.files()
+    parts = [provenance_table(loaded.cell, files["cell"].name)]
+    for role in ("cathode", "anode", "counter_electrode", "electrolyte"):
+        model = getattr(loaded, role)
+        if model is not None:
+            parts.append(provenance_table(model, files[role].name))
+    design = loaded.design
+    derived = []
+    for role, geom in (("cathode", design.cathode), ("anode", design.anode)):
+        if geom is None:
+            continue
+        for name, value, unit, how in (
+            ("thickness", geom.thickness_m, "m",
+             "loading/w_a (w_a/rho_a + w_b/rho_b + w_c/rho_c)/(1 - porosity)"
+             if geom.thickness_derived else "given"),
+            ("active_volume_fraction", geom.active_volume_fraction, "1",
+             "loading / (rho_active thickness)"),
+            ("loading", geom.loading_kg_per_m2, "kg/m2",
+             "N/P x cathode window capacity / anode window capacity"
+             if role == "anode" and design.anode_loading_derived else "given"),
+        ):
+            if how != "given":
+                derived.append({"file": files["cell"].name, "parameter": f"{role}.{name}",
+                                "value": value, "unit": unit, "si_value": value, "si_unit": unit,
+                                "source_kind": "derived", "source": f"derived by nasim: {how}"})
+    parts.append(pd.DataFrame(derived, columns=COLUMNS))
+    return pd.concat([p for p in parts if not p.empty], ignore_index=True)
+
+
+def sources_used(table: pd.DataFrame) -> list[str]:
+    """Distinct literature and measurement sources (the 'citations' of a run)."""
+    keep = table[table.source_kind.isin(["literature", "measured", "fitted"])]
+    return sorted(set(keep.source))

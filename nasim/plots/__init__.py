@@ -1,0 +1,30 @@
+"""Figures from results (no solving here): matplotlib Figures a paper would show."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import matplotlib
+
+matplotlib.use("Agg", force=False)
+import matplotlib.pyplot as plt  # noqa: E402
+
+
+def voltage_capacity(results: Sequence, ax=None):
+    """Voltage vs specific capacity (mAh/g of cathode active material), one line per result."""
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(5.0, 3.8), dpi=150)
+    else:
+        fig = ax.figure
+    for r in results:
+        frame = r.timeseries
+        label = f"{r.model}, {r.c_rate:.3g}C {r.direction}, {r.temperature_K - 273.15:.0f} °C"
+        ax.plot(frame.capacity_mAh_per_g, frame.voltage_V, label=label)
+    ax.set_xlabel("Specific capacity (mAh g$^{-1}$ cathode)")
+    ax.set_ylabel("Voltage (V)")
+    if results:
+        ax.set_title(results[0].cell.name, fontsize=9)
+    ax.legend(fontsize=7)
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    return fig
