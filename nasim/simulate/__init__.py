@@ -22,6 +22,7 @@ from nasim.physics import build_model, set_initial_state
 from nasim.physics.models import MODEL_NAMES
 
 Direction = Literal["discharge", "charge"]
+OUTPUT_POINTS = 1200  # output times over the allowed duration (the run stops at its cut-off)
 
 
 class SimulationError(RuntimeError):
@@ -123,24 +124,49 @@ def _timeseries(solution: pybamm.Solution, cell: LoadedCell) -> pd.DataFrame:
     return frame
 
 
-def _check_termination(solution: pybamm.Solution, frame: pd.DataFrame, cell, direction) -> str:
+DEPLETION_FRACTION = 0.01  # c_e below 1 % of its initial value counts as depleted
+NEGATIVE_CONCENTRATION_TOLERANCE_MOL_PER_M3 = 1.0  # solver noise allowed below zero
+
+
+def _check_termination(solution: pybamm.Solution, frame: pd.DataFrame, cell: LoadedCell,
+                       direction: str) -> str:
+    """How the run ended; raises :class:`SimulationError` unless it ended at a physical limit.
+
+    Ending at the voltage cut-off while the electrolyte is locally emptied (minimum c_e below
+    1 % of its initial value) is the limiting-current end of a high-rate run: the run counts as
+    complete and the termination says so. A concentration below zero beyond solver noise means
+    the solution is no longer physical and is an error.
+    """
     term = str(solution.termination)
+    partial = float(frame.capacity_mAh_per_g.iloc[-1]) if len(frame) else float("nan")
+    c_e_min = float(frame.electrolyte_concentration_min_mol_per_m3.min())
+    c_e0 = cell.electrolyte.concentration.si
+    if c_e_min < -NEGATIVE_CONCENTRATION_TOLERANCE_MOL_PER_M3:
+        raise SimulationError(
+            f"electrolyte depleted: concentration fell to {c_e_min:.3g} mol/m3 (< 0) after "
+            f"{partial:.2f} mAh/g; the solution is not physical beyond that point", partial)
     if any(e in term for e in _OK_EVENTS):
+        if c_e_min < DEPLETION_FRACTION * c_e0:
+            return (f"{term}, reached with the electrolyte depleted (minimum concentration "
+                    f"{c_e_min:.3g} mol/m3): a transport-limited end of {direction}")
         return term
     for key, text in _LIMIT_EVENTS.items():
         if key in term:
             return f"{term} ({text})"
-    partial = float(frame.capacity_mAh_per_g.iloc[-1]) if len(frame) else None
-    c_e_min = float(frame.electrolyte_concentration_min_mol_per_m3.min()) if len(frame) else None
     if "final time" in term:
         reason = (f"the {direction} did not reach the voltage cut-off within the time allowed "
                   f"(after {partial:.2f} mAh/g); the cell window is inconsistent with its OCV")
-    elif c_e_min is not None and c_e_min < 1.0:
-        reason = (f"electrolyte depleted (minimum concentration {c_e_min:.3g} mol/m3) after "
-                  f"{partial:.2f} mAh/g: transport in the electrolyte cannot carry this current")
     else:
-        reason = f"solver stopped early ({term}) after {partial} mAh/g"
+        reason = f"solver stopped early ({term}) after {partial:.2f} mAh/g"
     raise SimulationError(reason, partial)
+
+
+def _solver_failure_reason(exc: Exception) -> str:
+    text = str(exc)
+    if "non-positive at initial conditions" in text:
+        return (f"cut-off reached at once: at this current the voltage starts outside the "
+                f"window ({text})")
+    return f"solver failure: {text}"
 
 
 def simulate(
@@ -204,9 +230,9 @@ def simulate(
     hours = loaded.design.window_capacity_Ah / current
     t_end = 3600.0 * (1.5 * hours) + 600.0
     try:
-        solution = sim.solve([0.0, t_end])
+        solution = sim.solve([0.0, t_end], t_interp=np.linspace(0.0, t_end, OUTPUT_POINTS))
     except pybamm.SolverError as exc:
-        raise SimulationError(f"solver failure: {exc}") from None
+        raise SimulationError(_solver_failure_reason(exc)) from None
     frame = _timeseries(solution, loaded)
     termination = _check_termination(solution, frame, loaded, direction)
     return SimulationResult(

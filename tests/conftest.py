@@ -1,0 +1,24 @@
+import os
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("PYBAMM_DISABLE_TELEMETRY", "true")
+os.environ.setdefault("MPLBACKEND", "Agg")
+
+ROOT = Path(__file__).resolve().parents[1]
+CELLS = ROOT / "parameter_sets" / "cells"
+
+
+@pytest.fixture(scope="session")
+def heo_half():
+    import nasim
+
+    return nasim.load_cell(CELLS / "heo_half.yaml")
+
+
+@pytest.fixture(scope="session")
+def heo_hc_full():
+    import nasim
+
+    return nasim.load_cell(CELLS / "heo_hc_full.yaml")
