@@ -8,9 +8,9 @@ from pathlib import Path
 import numpy as np
 import pybamm
 import pytest
+from conftest import CELLS, ROOT
 
 import nasim
-from conftest import CELLS, ROOT
 
 TABLES = ROOT / "parameter_sets" / "materials" / "chayambuka2022"
 PYBAMM_TABLES = Path(pybamm.__file__).parent / "input/parameters/sodium_ion/data"

@@ -69,12 +69,12 @@ def assert_names(exc: ParameterFileError, file_name: str, *fragments: str) -> st
     return text
 
 
-def heo_half(psets: Path) -> Path:
+def heo_half_path(psets: Path) -> Path:
     return psets / "cells" / "heo_half.yaml"
 
 
 def edit_heo_half(psets: Path, dotted: str, value) -> Path:
-    return edit_yaml(heo_half(psets), lambda d: set_in(d, dotted, value))
+    return edit_yaml(heo_half_path(psets), lambda d: set_in(d, dotted, value))
 
 
 # ----------------------------------------------------------------------------- sanity
@@ -82,16 +82,16 @@ def edit_heo_half(psets: Path, dotted: str, value) -> Path:
 
 def test_copied_tree_loads(psets: Path) -> None:
     """The unmodified copy loads, so every failure below is caused by its one edit."""
-    loaded = load_cell(heo_half(psets))
+    loaded = load_cell(heo_half_path(psets))
     assert loaded.configuration == "half"
     assert loaded.cell.cathode.porosity.si == pytest.approx(0.40)
 
 
 def test_round_trip_through_safe_dump_still_loads(psets: Path) -> None:
     """Re-writing a file with yaml.safe_dump (anchors become explicit) changes nothing."""
-    edit_yaml(heo_half(psets), lambda d: None)
+    edit_yaml(heo_half_path(psets), lambda d: None)
     edit_yaml(psets / "materials" / "heo.yaml", lambda d: None)
-    assert load_cell(heo_half(psets)).cell.cathode.loading.si == pytest.approx(0.025)
+    assert load_cell(heo_half_path(psets)).cell.cathode.loading.si == pytest.approx(0.025)
 
 
 # ----------------------------------------------------------------------------- ranges
@@ -100,7 +100,7 @@ def test_round_trip_through_safe_dump_still_loads(psets: Path) -> None:
 @pytest.mark.parametrize("value", [1.2, 0, 1, -0.1])
 def test_cathode_porosity_outside_open_unit_interval(psets: Path, value) -> None:
     edit_heo_half(psets, "cathode.porosity.value", value)
-    exc = load_error(load_cell, heo_half(psets))
+    exc = load_error(load_cell, heo_half_path(psets))
     text = assert_names(exc, "heo_half.yaml", "cathode.porosity", f"value={value!r}")
     assert "outside the expected range" in text
     assert len(exc.problems) == 1, exc.problems
@@ -109,7 +109,7 @@ def test_cathode_porosity_outside_open_unit_interval(psets: Path, value) -> None
 @pytest.mark.parametrize("value", [-5, 0])
 def test_separator_thickness_not_positive(psets: Path, value) -> None:
     edit_heo_half(psets, "separator.thickness.value", value)
-    exc = load_error(load_cell, heo_half(psets))
+    exc = load_error(load_cell, heo_half_path(psets))
     assert_names(exc, "heo_half.yaml", "separator.thickness", f"value={value!r}", "um")
     assert len(exc.problems) == 1, exc.problems
 
@@ -117,14 +117,14 @@ def test_separator_thickness_not_positive(psets: Path, value) -> None:
 def test_material_particle_radius_zero(psets: Path) -> None:
     """The error is in the material file, so it names heo.yaml, not the cell file."""
     edit_yaml(psets / "materials" / "heo.yaml", lambda d: set_in(d, "particle_radius.value", 0))
-    exc = load_error(load_cell, heo_half(psets))
+    exc = load_error(load_cell, heo_half_path(psets))
     assert_names(exc, "heo.yaml", "particle_radius", "value=0")
     assert len(exc.problems) == 1, exc.problems
 
 
 def test_cathode_loading_negative(psets: Path) -> None:
     edit_heo_half(psets, "cathode.loading.value", -1)
-    exc = load_error(load_cell, heo_half(psets))
+    exc = load_error(load_cell, heo_half_path(psets))
     assert_names(exc, "heo_half.yaml", "cathode.loading", "-1", "mg/cm2")
     assert len(exc.problems) == 1, exc.problems
 
@@ -135,7 +135,7 @@ def test_inverted_stoichiometry_window(psets: Path) -> None:
         set_in(d, "stoichiometry_window.discharged.value", 0.4)
 
     heo = edit_yaml(psets / "materials" / "heo.yaml", invert)
-    for loader, path in ((load_file, heo), (load_cell, heo_half(psets))):
+    for loader, path in ((load_file, heo), (load_cell, heo_half_path(psets))):
         exc = load_error(loader, path)
         assert_names(exc, "heo.yaml", "stoichiometry_window", "0.95", "0.4")
         assert len(exc.problems) == 1, exc.problems
@@ -145,8 +145,8 @@ def test_inverted_stoichiometry_window(psets: Path) -> None:
 
 
 def test_missing_source(psets: Path) -> None:
-    edit_yaml(heo_half(psets), lambda d: d["cathode"]["porosity"].pop("source"))
-    exc = load_error(load_cell, heo_half(psets))
+    edit_yaml(heo_half_path(psets), lambda d: d["cathode"]["porosity"].pop("source"))
+    exc = load_error(load_cell, heo_half_path(psets))
     text = assert_names(exc, "heo_half.yaml", "cathode.porosity.source")
     assert "source" in text and "required" in text
     assert len(exc.problems) == 1, exc.problems
@@ -154,7 +154,7 @@ def test_missing_source(psets: Path) -> None:
 
 def test_unknown_unit(psets: Path) -> None:
     edit_heo_half(psets, "cathode.loading.unit", "mg/in2")
-    exc = load_error(load_cell, heo_half(psets))
+    exc = load_error(load_cell, heo_half_path(psets))
     text = assert_names(exc, "heo_half.yaml", "cathode.loading", "mg/in2")
     assert "mg/cm2" in text  # the accepted spellings are listed
     assert len(exc.problems) == 1, exc.problems
@@ -162,7 +162,7 @@ def test_unknown_unit(psets: Path) -> None:
 
 def test_unit_of_wrong_dimension(psets: Path) -> None:
     edit_heo_half(psets, "separator.thickness.unit", "mg/cm2")
-    exc = load_error(load_cell, heo_half(psets))
+    exc = load_error(load_cell, heo_half_path(psets))
     text = assert_names(exc, "heo_half.yaml", "separator.thickness", "mg/cm2")
     assert "length" in text and "'um'" in text
     assert len(exc.problems) == 1, exc.problems
@@ -197,13 +197,6 @@ def test_non_monotonic_ocv_table(psets: Path) -> None:
     assert_names(exc, "hard_carbon.yaml", "open_circuit_potential", "U_n_bumpy.csv")
 
 
-ROW_OFF_BY_ONE = (
-    "Table._load reports row {i + 2} but shows the values of row {i + 3} (CSV line numbers, "
-    "header = row 1, as read_table_columns counts them): the offending row is off by one"
-)
-
-
-@pytest.mark.xfail(reason=ROW_OFF_BY_ONE, strict=True)
 def test_non_monotonic_table_names_the_offending_row(psets: Path) -> None:
     """The voltage rises on line 4 of the CSV (x = 0.00811789 there); the message should say
     row 4, the row whose x value it prints."""
@@ -218,7 +211,6 @@ def test_non_monotonic_table_names_the_offending_row(psets: Path) -> None:
     assert "row 4" in text, text
 
 
-@pytest.mark.xfail(reason=ROW_OFF_BY_ONE, strict=True)
 def test_non_increasing_x_column_names_the_offending_row(psets: Path) -> None:
     tables = psets / "materials" / "chayambuka2022"
     with open(tables / "U_n.csv", newline="", encoding="utf-8") as fh:
@@ -250,7 +242,7 @@ def test_missing_table_file_in_electrolyte(psets: Path) -> None:
         psets / "electrolytes" / "napf6_ecpc.yaml",
         lambda d: set_in(d, "conductivity.table.file", "nope.csv"),
     )
-    exc = load_error(load_cell, heo_half(psets))
+    exc = load_error(load_cell, heo_half_path(psets))
     assert_names(exc, "napf6_ecpc.yaml", "conductivity", "nope.csv", "not found")
 
 
@@ -259,15 +251,15 @@ def test_missing_table_file_in_electrolyte(psets: Path) -> None:
 
 def test_missing_material_file(psets: Path) -> None:
     edit_heo_half(psets, "cathode.material", "../materials/missing.yaml")
-    exc = load_error(load_cell, heo_half(psets))
+    exc = load_error(load_cell, heo_half_path(psets))
     assert_names(exc, "heo_half.yaml", "cathode.material", "missing.yaml", "not found")
     assert len(exc.problems) == 1, exc.problems
 
 
 def test_unknown_field_typo(psets: Path) -> None:
-    edit_yaml(heo_half(psets),
+    edit_yaml(heo_half_path(psets),
               lambda d: d["cathode"].__setitem__("porosty", d["cathode"].pop("porosity")))
-    exc = load_error(load_cell, heo_half(psets))
+    exc = load_error(load_cell, heo_half_path(psets))
     text = assert_names(exc, "heo_half.yaml", "cathode.porosty", "unknown field")
     assert "cathode.porosity" in text  # and the correctly spelled field is reported missing
 
@@ -281,7 +273,7 @@ def test_unknown_extra_field(psets: Path) -> None:
 
 def test_mass_fractions_not_summing_to_one(psets: Path) -> None:
     edit_heo_half(psets, "cathode.carbon_mass_fraction.value", 0.2)
-    exc = load_error(load_cell, heo_half(psets))
+    exc = load_error(load_cell, heo_half_path(psets))
     text = assert_names(exc, "heo_half.yaml", "cathode", "carbon_mass_fraction", "1.1")
     assert "expected 1" in text
     assert len(exc.problems) == 1, exc.problems
@@ -290,7 +282,7 @@ def test_mass_fractions_not_summing_to_one(psets: Path) -> None:
 def test_thickness_too_small_for_loading(psets: Path) -> None:
     edit_heo_half(psets, "cathode.thickness",
                   {"value": 1, "unit": "um", "source": {"kind": "assumed", "reason": "test"}})
-    exc = load_error(load_cell, heo_half(psets))
+    exc = load_error(load_cell, heo_half_path(psets))
     text = assert_names(exc, "heo_half.yaml", "cathode.thickness", "1 um", "2.5 mg/cm2")
     assert "too thin" in text
     assert len(exc.problems) == 1, exc.problems
@@ -298,7 +290,7 @@ def test_thickness_too_small_for_loading(psets: Path) -> None:
 
 def test_python_tag_is_rejected_not_executed(psets: Path, tmp_path: Path) -> None:
     marker = tmp_path / "executed"
-    path = heo_half(psets)
+    path = heo_half_path(psets)
     text = path.read_text(encoding="utf-8").replace(
         "name: HEO || Na half cell",
         f'name: !!python/object/apply:os.system ["touch {marker}"]',
@@ -308,6 +300,86 @@ def test_python_tag_is_rejected_not_executed(psets: Path, tmp_path: Path) -> Non
     exc = load_error(load_cell, path)
     assert_names(exc, "heo_half.yaml", "python/object")
     assert not marker.exists()
+
+
+# ----------------------------------------------------------------------------- more cell cases
+
+_ASSUMED = {"kind": "assumed", "reason": "test"}
+
+
+@pytest.mark.parametrize(
+    ("edits", "fragments"),
+    [
+        pytest.param({"cathode.porosity.value": "abc"}, ["cathode.porosity.value", "'abc'"],
+                     id="non-numeric"),
+        pytest.param({"cathode.porosity.value": float("nan")}, ["cathode.porosity", "nan"],
+                     id="nan"),
+        pytest.param({"cathode.loading.value": float("inf")}, ["cathode.loading", "inf"],
+                     id="inf"),
+        pytest.param({"cathode.loading": 2.5}, ["cathode.loading", "2.5"], id="bare-number"),
+        pytest.param({"cathode.porosity.source": {"kind": "guessed", "reason": "x"}},
+                     ["cathode.porosity.source", "guessed", "assumed"], id="source-kind"),
+        pytest.param({"cathode.porosity.value": 140, "cathode.porosity.unit": "%"},
+                     ["cathode.porosity", "140 %", "1.4"], id="porosity-percent"),
+        pytest.param({"voltage_window.lower.value": 4.5}, ["voltage_window", "4.5", "4.2"],
+                     id="voltage-window-inverted"),
+        pytest.param({"ambient_temperature.value": -300},
+                     ["ambient_temperature", "-300 degC", "-26.85"], id="below-0K"),
+        pytest.param({"electrode_area.value": 0}, ["electrode_area", "value=0", "cm2"],
+                     id="area-zero"),
+        pytest.param({"cathode.material": "../materials/hard_carbon.yaml"},
+                     ["cathode.material", "hard_carbon.yaml", "expected a cathode"],
+                     id="anode-material-as-cathode"),
+        pytest.param({"np_ratio": {"value": 1.1, "unit": "1", "source": _ASSUMED}},
+                     ["np_ratio", "full cells"], id="np-ratio-in-half-cell"),
+    ],
+)
+def test_more_bad_cell_values(psets: Path, edits: dict, fragments: list[str]) -> None:
+    def change(d: dict) -> None:
+        for dotted, value in edits.items():
+            set_in(d, dotted, value)
+
+    edit_yaml(heo_half_path(psets), change)
+    exc = load_error(load_cell, heo_half_path(psets))
+    assert_names(exc, "heo_half.yaml", *fragments)
+    assert len(exc.problems) == 1, exc.problems
+
+
+def test_wrong_kind_of_referenced_file_names_the_cell_field(psets: Path) -> None:
+    edit_heo_half(psets, "cathode.material", "../electrolytes/napf6_ecpc.yaml")
+    exc = load_error(load_cell, heo_half_path(psets))
+    assert "electrolyte" in str(exc)
+    assert_names(exc, "heo_half.yaml", "cathode.material", "napf6_ecpc.yaml")
+
+
+def test_material_values_name_the_material_file(psets: Path) -> None:
+    heo = edit_yaml(psets / "materials" / "heo.yaml",
+                    lambda d: set_in(d, "diffusivity.arrhenius.activation_energy.value", -3))
+    exc = load_error(load_file, heo)
+    assert_names(exc, "heo.yaml", "diffusivity.arrhenius.activation_energy", "-3 kJ/mol")
+
+
+def test_bad_formula_in_material(psets: Path) -> None:
+    heo = edit_yaml(psets / "materials" / "heo.yaml", lambda d: set_in(d, "formula", "NaXy2O2"))
+    exc = load_error(load_file, heo)
+    assert_names(exc, "heo.yaml", "formula", "NaXy2O2", "'Xy'")
+
+
+def test_not_a_mapping(psets: Path) -> None:
+    heo_half_path(psets).write_text("- just\n- a list\n", encoding="utf-8")
+    exc = load_error(load_cell, heo_half_path(psets))
+    assert_names(exc, "heo_half.yaml", "mapping")
+
+
+def test_missing_cell_file(psets: Path) -> None:
+    exc = load_error(load_cell, psets / "cells" / "no_such_cell.yaml")
+    assert_names(exc, "no_such_cell.yaml", "not found")
+
+
+def test_boolean_value_is_rejected(psets: Path) -> None:
+    edit_heo_half(psets, "cathode.loading.value", True)
+    exc = load_error(load_cell, heo_half_path(psets))
+    assert_names(exc, "heo_half.yaml", "cathode.loading")
 
 
 # ----------------------------------------------------------------------------- CLI

@@ -145,6 +145,12 @@ def _referenced(cell_path: Path, field: str, ref: str, expected):
         raise ParameterFileError(
             cell_path, [f"field '{field}': referenced file {ref!r} not found (looked for {target})"]
         )
+    kind = read_yaml(target).get("kind")
+    if FILE_KINDS.get(kind) is not expected:
+        wanted = next(k for k, v in FILE_KINDS.items() if v is expected)
+        raise ParameterFileError(
+            cell_path, [f"field '{field}': {ref!r} is a {kind!r} file, expected kind {wanted!r}"]
+        )
     return load_file(target, expected)
 
 
@@ -155,7 +161,7 @@ def load_cell(path: str | Path) -> LoadedCell:
     cathode = _referenced(path, "cathode.material", cell.cathode.material, ActiveMaterial)
     if cathode.role != "cathode":
         raise ParameterFileError(path, [f"field 'cathode.material': {cell.cathode.material!r} "
-                                        f"is a {cathode.role} material, expected a cathode"])
+                                        f"is an {cathode.role} material, expected a cathode"])
     electrolyte = _referenced(path, "electrolyte", cell.electrolyte, Electrolyte)
     anode = counter = None
     if cell.anode is not None:

@@ -8,8 +8,8 @@ from pydantic import BaseModel
 
 from nasim.params.loading import LoadedCell
 from nasim.params.quantities import Quantity, StateFunction
-from nasim.params.sources import describe
 from nasim.params.schema import ActiveMaterial
+from nasim.params.sources import describe
 
 COLUMNS = ["file", "parameter", "value", "unit", "si_value", "si_unit", "source_kind", "source"]
 

@@ -16,6 +16,7 @@ import numpy as np
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     PrivateAttr,
@@ -49,10 +50,20 @@ def _check_range(si: float, gt, ge, lt, le) -> bool:
     )
 
 
+def _no_bool(value):
+    """YAML reads yes/no/true/false as booleans; a boolean is not a number."""
+    if isinstance(value, bool):
+        raise ValueError(f"{value!r} is a boolean, expected a number")
+    return value
+
+
+Number = Annotated[float, BeforeValidator(_no_bool)]
+
+
 class Quantity(_Strict):
     """A scalar: ``value`` in ``unit``, with its ``source``."""
 
-    value: float
+    value: Number
     unit: str
     source: Source
     _si: float = PrivateAttr(default=math.nan)
@@ -76,11 +87,11 @@ def Q(dimension: str, *, gt=None, ge=None, lt=None, le=None):
             raise ValueError(f"value {q.value} is not a finite number")
         si = to_si(q.value, q.unit, dimension)
         if not _check_range(si, gt, ge, lt, le):
-            expected = _range_text(gt, ge, lt, le, DIMENSIONS[dimension].si_unit)
-            raise ValueError(
-                f"value {q.value:g} {q.unit} (= {si:g} {DIMENSIONS[dimension].si_unit} in SI) "
-                f"is outside the expected range {expected}"
-            )
+            si_unit = DIMENSIONS[dimension].si_unit
+            expected = _range_text(gt, ge, lt, le, "" if si_unit == "1" else si_unit)
+            given = (f"{q.value:g}" if si_unit == "1" and q.unit in ("1", "-", "")
+                     else f"{q.value:g} {q.unit} (= {si:g} {si_unit} in SI)")
+            raise ValueError(f"value {given} is outside the expected range {expected}")
         q._si = si
         q._dimension = dimension
         return q
@@ -130,7 +141,7 @@ class Table(_Strict):
             i = int(np.argmax(np.diff(x_si) <= 0))
             raise ValueError(
                 f"table {self.file!r}: column {self.x_column!r} must increase strictly "
-                f"(row {i + 2}: {x_si[i + 1]:g} after {x_si[i]:g})"
+                f"(row {i + 3}: {x_si[i + 1]:g} after {x_si[i]:g}; the header is row 1)"
             )
         if self.monotonic:
             dy = np.diff(y)
@@ -139,7 +150,7 @@ class Table(_Strict):
                 i = int(np.argmax(bad))
                 raise ValueError(
                     f"table {self.file!r}: column {self.y_column!r} must be strictly "
-                    f"{self.monotonic} in {self.x_column!r} but is not at row {i + 2} "
+                    f"{self.monotonic} in {self.x_column!r} but is not at row {i + 3} "
                     f"({self.x_column}={x_si[i + 1]:g}: {y[i]:g} -> {y[i + 1]:g})"
                 )
         self._x_si, self._y, self._path = x_si, y, path
@@ -260,7 +271,7 @@ class StateFunction(_Strict):
     """A function of state: exactly one of ``value`` (constant), ``table`` or ``closed_form``,
     in ``unit``, times an optional ``arrhenius`` factor."""
 
-    value: float | None = None
+    value: Number | None = None
     table: Table | None = None
     closed_form: MSMROCP | None = None
     unit: str

@@ -50,6 +50,59 @@ class StoichiometryWindow(_Strict):
     discharged: Fraction01
 
 
+class Phase(_Strict):
+    """One entry of a phase map over the Na content x of Na_xTMO2.
+
+    ``solid_solution``: a single phase over ``x_range``, with its unit-cell volume per formula
+    unit at the high-x and low-x ends (linear in between). ``two_phase``: coexistence of the
+    neighbouring single phases over ``x_range`` (lever rule); ``between`` names them.
+    """
+
+    name: str
+    kind: Literal["solid_solution", "two_phase"]
+    x_high: Fraction01
+    x_low: Fraction01
+    volume_at_x_high: Q("volume_per_formula_unit", gt=0.0) | None = None
+    volume_at_x_low: Q("volume_per_formula_unit", gt=0.0) | None = None
+    between: tuple[str, str] | None = None
+
+    @model_validator(mode="after")
+    def _complete(self) -> Phase:
+        if not self.x_low.si < self.x_high.si:
+            raise ValueError(f"x_low ({self.x_low.si:g}) must be below x_high ({self.x_high.si:g})")
+        if self.kind == "solid_solution" and (self.volume_at_x_high is None
+                                              or self.volume_at_x_low is None):
+            raise ValueError("a solid_solution phase needs volume_at_x_high and volume_at_x_low")
+        if self.kind == "two_phase" and self.between is None:
+            raise ValueError("a two_phase region needs 'between: [high-x phase, low-x phase]'")
+        return self
+
+
+class PhaseMap(_Strict):
+    """Ordered phases from high to low Na content; entries must tile x without gaps."""
+
+    phases: list[Phase] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _tiled(self) -> PhaseMap:
+        for upper, lower in zip(self.phases, self.phases[1:], strict=False):
+            if abs(upper.x_low.si - lower.x_high.si) > 1e-9:
+                raise ValueError(f"phases {upper.name!r} and {lower.name!r} do not meet: "
+                                 f"x_low {upper.x_low.si:g} != x_high {lower.x_high.si:g}")
+        names = [p.name for p in self.phases if p.kind == "solid_solution"]
+        for i, p in enumerate(self.phases):
+            if p.kind == "two_phase":
+                ok = (0 < i < len(self.phases) - 1
+                      and (self.phases[i - 1].name, self.phases[i + 1].name) == tuple(p.between))
+                if not ok:
+                    raise ValueError(f"two-phase region {p.name!r}: 'between' must name the "
+                                     f"single phases on either side, in order ({names})")
+        return self
+
+    def single_phases(self) -> list[Phase]:
+        return [p for p in self.phases if p.kind == "solid_solution"]
+
+
 class ActiveMaterial(_Strict):
     """An intercalation material (cathode or anode)."""
 
@@ -69,6 +122,7 @@ class ActiveMaterial(_Strict):
     diffusivity: StateFn("diffusivity", positive=True, allowed_x=_PARTICLE_X)
     rate_constant: StateFn("rate_constant", positive=True, allowed_x=_PARTICLE_X)
     charge_transfer_coefficient: OpenFraction
+    phase_map: PhaseMap | None = None
 
     @model_validator(mode="after")
     def _consistent(self) -> ActiveMaterial:
@@ -100,7 +154,9 @@ class ActiveMaterial(_Strict):
 
     # -- derived values: (value in SI, source description) ---------------------------------
     def molar_mass_kg_per_mol(self) -> float | None:
-        return None if self.formula is None else parse_formula(self.formula).molar_mass_g_per_mol * 1e-3
+        if self.formula is None:
+            return None
+        return parse_formula(self.formula).molar_mass_g_per_mol * 1e-3
 
     def density_kg_per_m3(self) -> float:
         if self.density is not None:

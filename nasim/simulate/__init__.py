@@ -20,6 +20,7 @@ from nasim.params.loading import LoadedCell, load_cell
 from nasim.params.pybamm_values import to_parameter_values
 from nasim.physics import build_model, set_initial_state
 from nasim.physics.models import MODEL_NAMES
+from nasim.physics.phases import phase_columns, phase_sequence
 
 Direction = Literal["discharge", "charge"]
 OUTPUT_POINTS = 1200  # output times over the allowed duration (the run stops at its cut-off)
@@ -59,6 +60,17 @@ class SimulationResult:
         return step_metrics(self.timeseries, self.cell.design.cathode_active_mass_kg,
                             self.cell.design.anode_active_mass_kg)
 
+    def phase_summary(self) -> dict:
+        """``phase_sequence`` (order in which phases first exceed 50 %, particle-averaged) and
+        ``max_volume_change`` (largest |V/V_pristine - 1|); empty without a phase map."""
+        frame = self.timeseries
+        if "volume_change" not in frame:
+            return {}
+        fractions = {c.removeprefix("phase_fraction_"): frame[c].to_numpy()
+                     for c in frame.columns if c.startswith("phase_fraction_")}
+        return {"phase_sequence": phase_sequence(fractions),
+                "max_volume_change": float(np.max(np.abs(frame.volume_change)))}
+
     def summary(self) -> dict:
         return {
             "cell": str(self.cell.path),
@@ -71,6 +83,7 @@ class SimulationResult:
             "termination": self.termination,
             "initial_stoichiometry": self.initial_stoichiometry,
             **self.metrics,
+            **self.phase_summary(),
         }
 
     def plot(self, ax=None):
@@ -121,6 +134,13 @@ def _timeseries(solution: pybamm.Solution, cell: LoadedCell) -> pd.DataFrame:
     frame.insert(3, "capacity_mAh", np.abs(charge_C) / 3.6)
     frame.insert(4, "capacity_mAh_per_g", frame.capacity_mAh / mass_g)
     frame["sodium_total_mol"] = frame.sodium_in_particles_mol + frame.sodium_in_electrolyte_mol
+    if cell.cathode.phase_map is not None:
+        columns = phase_columns(cell.cathode.phase_map,
+                                np.asarray(solution["Positive particle stoichiometry"].entries),
+                                np.asarray(solution["Positive particle surface stoichiometry"]
+                                           .entries))
+        for name, values in columns.items():
+            frame[name] = values
     return frame
 
 
