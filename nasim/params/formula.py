@@ -58,8 +58,9 @@ class Composition:
         (1.843 R for the HEO, 1.055 R for NaNi0.4Fe0.2Mn0.4O2).
         """
         total = 0.0
+        sites = self.sites()
         for site in ("TM", "anion"):
-            occ = self.sites()[site]
+            occ = sites[site]
             n = sum(occ.values())
             total -= sum((v / n) * math.log(v / n) for v in occ.values() if v > 0)
         return total

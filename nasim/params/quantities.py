@@ -237,6 +237,7 @@ class MSMROCP(_Strict):
     reactions: list[MSMRReaction] = Field(min_length=1)
     stoichiometry_offset: Q("dimensionless", ge=0.0, lt=1.0)
     temperature: Q("temperature", gt=0.0)
+    _table: tuple[np.ndarray, np.ndarray] | None = PrivateAttr(default=None)
 
     @model_validator(mode="after")
     def _total(self) -> MSMROCP:
@@ -257,8 +258,13 @@ class MSMROCP(_Strict):
         arg = np.clip(f * (u - u0) / w, -700, 700)
         return self.stoichiometry_offset.si + np.sum(xj / (1.0 + np.exp(arg)), axis=-1)
 
-    def tabulate(self, n_points: int = 600) -> tuple[np.ndarray, np.ndarray]:
-        """Dense table (x increasing, U decreasing) of the inverse isotherm."""
+    def tabulate(self) -> tuple[np.ndarray, np.ndarray]:
+        """Dense table (x increasing, U decreasing) of the inverse isotherm, computed once."""
+        if self._table is None:
+            self._table = self._invert()
+        return self._table
+
+    def _invert(self, n_points: int = 600) -> tuple[np.ndarray, np.ndarray]:
         u = np.linspace(6.0, 0.5, 20001)
         x = self.stoichiometry(u)
         keep = np.concatenate([[True], np.diff(x) > 1e-12])
