@@ -17,12 +17,19 @@ def _trapezoid(y: np.ndarray, x: np.ndarray) -> float:
     return float(np.sum(0.5 * (y[1:] + y[:-1]) * np.diff(x)))
 
 
+def cumulative_charge_C(time_s: np.ndarray, current_A: np.ndarray) -> np.ndarray:
+    """Charge passed since the start, |integral I dt| by the trapezoid rule [C]."""
+    current = np.abs(np.asarray(current_A, dtype=float))
+    return np.concatenate([[0.0], np.cumsum(0.5 * (current[1:] + current[:-1])
+                                            * np.diff(np.asarray(time_s, dtype=float)))])
+
+
 def step_metrics(frame: pd.DataFrame, cathode_mass_kg: float, anode_mass_kg: float = 0.0) -> dict:
     """Metrics of one constant-current step from columns time_s, current_A, voltage_V."""
     t = frame.time_s.to_numpy()
     current = np.abs(frame.current_A.to_numpy())
     voltage = frame.voltage_V.to_numpy()
-    charge_C = np.concatenate([[0.0], np.cumsum(0.5 * (current[1:] + current[:-1]) * np.diff(t))])
+    charge_C = cumulative_charge_C(t, current)
     q_C = float(charge_C[-1])
     energy_J = _trapezoid(voltage * current, t)
     duration_s = float(t[-1] - t[0])

@@ -33,10 +33,6 @@ class ElectrodeGeometry:
     window_capacity_C_per_m2: float
     thickness_derived: bool
 
-    @property
-    def inactive_volume_fraction(self) -> float:
-        return 1.0 - self.porosity - self.active_volume_fraction
-
 
 def electrode_geometry(
     name: str, design: ElectrodeDesign, material: ActiveMaterial, loading_kg_per_m2: float

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 import pybamm
 
+from nasim.analysis.metrics import cumulative_charge_C, step_metrics
 from nasim.params.loading import LoadedCell, load_cell
 from nasim.params.pybamm_values import to_parameter_values
 from nasim.physics import build_model, set_initial_state
@@ -55,8 +56,6 @@ class SimulationResult:
 
     @property
     def metrics(self) -> dict:
-        from nasim.analysis.metrics import step_metrics
-
         return step_metrics(self.timeseries, self.cell.design.cathode_active_mass_kg,
                             self.cell.design.anode_active_mass_kg)
 
@@ -127,11 +126,9 @@ def _timeseries(solution: pybamm.Solution, cell: LoadedCell) -> pd.DataFrame:
             entries = entries.min(axis=0)
         data[column] = entries
     frame = pd.DataFrame(data)
-    charge_C = np.concatenate([[0.0], np.cumsum(
-        0.5 * (frame.current_A.values[1:] + frame.current_A.values[:-1])
-        * np.diff(frame.time_s.values))])
+    charge_C = cumulative_charge_C(frame.time_s.to_numpy(), frame.current_A.to_numpy())
     mass_g = cell.design.cathode_active_mass_kg * 1e3
-    frame.insert(3, "capacity_mAh", np.abs(charge_C) / 3.6)
+    frame.insert(3, "capacity_mAh", charge_C / 3.6)
     frame.insert(4, "capacity_mAh_per_g", frame.capacity_mAh / mass_g)
     frame["sodium_total_mol"] = frame.sodium_in_particles_mol + frame.sodium_in_electrolyte_mol
     if cell.cathode.phase_map is not None:
