@@ -41,8 +41,9 @@ def test_full_cell_sodium_conserved(heo_hc_full, model):
     frame = nasim.simulate(heo_hc_full, model=model, c_rate=1.0).timeseries
     total = frame.sodium_total_mol.to_numpy()
     assert np.max(np.abs(total / total[0] - 1.0)) < 1e-6
-    # and sodium really moved between the electrodes
-    assert frame.anode_stoichiometry.iloc[0] - frame.anode_stoichiometry.iloc[-1] > 0.5
+    # and sodium really moved between the electrodes (about 0.49 of the HC's range at 1C
+    # once its first-cycle loss, ICE 0.85, is taken from the inventory)
+    assert frame.anode_stoichiometry.iloc[0] - frame.anode_stoichiometry.iloc[-1] > 0.4
 
 
 def test_heo_low_rate_matches_paper_window(heo_half):

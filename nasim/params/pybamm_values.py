@@ -19,6 +19,7 @@ from __future__ import annotations
 import numpy as np
 import pybamm
 
+from nasim.params.inventory import sodium_inventory
 from nasim.params.loading import LoadedCell
 from nasim.params.quantities import FARADAY, StateFunction
 
@@ -136,8 +137,10 @@ def _electrolyte_values(loaded: LoadedCell) -> dict:
 def to_parameter_values(loaded: LoadedCell) -> pybamm.ParameterValues:
     """A complete ``pybamm.ParameterValues`` for ``loaded`` (isothermal at ambient temperature).
 
-    The initial concentrations are those of the discharged end of each electrode's window;
-    :mod:`nasim.physics.state` moves them to the state a simulation starts from.
+    The initial concentrations are those of the discharged end of each electrode's window
+    (full cell: less the anode's first-cycle Na loss, taken from the cathode; or the file's
+    ``initial_stoichiometry``), see :mod:`nasim.params.inventory`; :mod:`nasim.physics.state`
+    moves them to the state a simulation starts from, keeping the full cell's Na inventory.
     """
     cell = loaded.cell
     side = float(np.sqrt(loaded.design.area_m2))
@@ -168,12 +171,14 @@ def to_parameter_values(loaded: LoadedCell) -> pybamm.ParameterValues:
     values.update(_electrode_values(loaded, "cathode"))
     if loaded.anode is not None:
         values.update(_electrode_values(loaded, "anode"))
-        if cell.initial_stoichiometry is not None:
-            init = cell.initial_stoichiometry
-            values["Initial concentration in positive electrode [mol.m-3]"] = (
-                init.cathode.si * loaded.design.cathode.maximum_concentration_mol_per_m3)
-            values["Initial concentration in negative electrode [mol.m-3]"] = (
-                init.anode.si * loaded.design.anode.maximum_concentration_mol_per_m3)
+        # the Na inventory after the first cycle (published initial state, or the discharged
+        # ends less the anode's first-cycle loss): see nasim.params.inventory
+        inventory = sodium_inventory(loaded)
+        values["Initial concentration in positive electrode [mol.m-3]"] = (
+            inventory.cathode_stoichiometry
+            * loaded.design.cathode.maximum_concentration_mol_per_m3)
+        values["Initial concentration in negative electrode [mol.m-3]"] = (
+            inventory.anode_stoichiometry * loaded.design.anode.maximum_concentration_mol_per_m3)
     else:
         values.update(_counter_electrode_values(loaded))
     return pybamm.ParameterValues(values)

@@ -123,6 +123,10 @@ class ActiveMaterial(_Strict):
     rate_constant: StateFn("rate_constant", positive=True, allowed_x=_PARTICLE_X)
     charge_transfer_coefficient: OpenFraction
     phase_map: PhaseMap | None = None
+    #: anodes: Na released on the first desodiation / Na taken on the first sodiation (half
+    #: cell). A full cell loses (1 - ICE) x its first-charge capacity from its Na inventory
+    #: (see nasim.params.inventory). None: no first-cycle loss.
+    first_cycle_coulombic_efficiency: Q("dimensionless", gt=0.0, le=1.0) | None = None
 
     @model_validator(mode="after")
     def _consistent(self) -> ActiveMaterial:
@@ -225,6 +229,8 @@ class Electrolyte(_Strict):
     thermodynamic_factor: Q("dimensionless", gt=0.0)
     diffusivity: StateFn("diffusivity", positive=True, allowed_x=_ELECTROLYTE_X)
     conductivity: StateFn("conductivity", positive=True, allowed_x=_ELECTROLYTE_X)
+    #: mass density of the solution (mass budget only)
+    density: Q("density", gt=0.0) | None = None
 
 
 class ElectrodeDesign(_Strict):
@@ -271,6 +277,62 @@ class Separator(_Strict):
     thickness: PositiveLength
     porosity: OpenFraction
     bruggeman_electrolyte: Q("dimensionless", ge=0.0)
+    #: skeletal density of the separator material (mass = (1 - porosity) L A rho)
+    density: Q("density", gt=0.0) | None = None
+
+
+class CurrentCollector(_Strict):
+    """A metal foil under one electrode (Al for both electrodes of a Na-ion cell)."""
+
+    material: str
+    thickness: PositiveLength
+    density: Q("density", gt=0.0)
+
+
+class CurrentCollectors(_Strict):
+    """The current collectors of the stack repeat unit.
+
+    ``coated_sides: 1`` (a single-layer cell, e.g. a coin cell): each electrode layer has a
+    whole foil. ``coated_sides: 2`` (a double-sided stack): each foil carries two coatings, so
+    the repeat unit (one cathode layer, one separator, one anode layer) holds half of each
+    foil. ``anode`` may be left out for a Na-metal counter electrode pressed on the spacer.
+    """
+
+    coated_sides: Literal[1, 2] = 1
+    cathode: CurrentCollector
+    anode: CurrentCollector | None = None
+
+
+class ElectrolyteFill(_Strict):
+    """Electrolyte volume = excess_factor x pore volume of electrodes and separator."""
+
+    excess_factor: Q("dimensionless", ge=1.0)
+
+
+class CellFormat(_Strict):
+    """The cell's format and packaging overheads.
+
+    Mass: ``housing_mass`` (an absolute mass: coin can, cap, spacer, spring, gasket; a
+    cylindrical can) or ``mass_overhead_fraction`` (pouch: packaging mass / stack mass).
+    Volume: ``external_volume`` (the whole cell's envelope, e.g. a CR2032's 20 mm x 3.2 mm) or
+    ``volume_overhead_fraction`` (packaging volume / stack volume).
+    """
+
+    type: Literal["coin", "pouch", "cylindrical"]
+    name: str = ""
+    housing_mass: Q("mass", ge=0.0) | None = None
+    mass_overhead_fraction: Q("dimensionless", ge=0.0) | None = None
+    external_volume: Q("volume", gt=0.0) | None = None
+    volume_overhead_fraction: Q("dimensionless", ge=0.0) | None = None
+
+    @model_validator(mode="after")
+    def _one_each(self) -> CellFormat:
+        if (self.housing_mass is None) == (self.mass_overhead_fraction is None):
+            raise ValueError("give exactly one of 'housing_mass' or 'mass_overhead_fraction'")
+        if (self.external_volume is None) == (self.volume_overhead_fraction is None):
+            raise ValueError("give exactly one of 'external_volume' or "
+                             "'volume_overhead_fraction'")
+        return self
 
 
 class VoltageWindow(_Strict):
@@ -312,6 +374,17 @@ class Cell(_Strict):
     nominal_capacity: Q("capacity", gt=0.0) | None = None
     ambient_temperature: Q("temperature", gt=0.0)
     initial_stoichiometry: InitialStoichiometry | None = None
+    current_collectors: CurrentCollectors | None = None
+    electrolyte_fill: ElectrolyteFill | None = None
+    format: CellFormat | None = None
+
+    @model_validator(mode="after")
+    def _collectors(self) -> Cell:
+        cc = self.current_collectors
+        if cc is not None and self.anode is not None and cc.anode is None:
+            raise ValueError("full cell: current_collectors.anode is required (a hard-carbon "
+                             "anode is coated on a foil)")
+        return self
 
     @model_validator(mode="after")
     def _configuration(self) -> Cell:

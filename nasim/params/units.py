@@ -50,6 +50,8 @@ DIMENSIONS: dict[str, Dimension] = {
         ),
         _dim("area", "m2", {"cm2": 1e-4, "mm2": 1e-6}),
         _dim("volume_per_formula_unit", "m3", {"angstrom3": 1e-30, "Å3": 1e-30}),
+        _dim("mass", "kg", {"g": 1e-3, "mg": 1e-6}),
+        _dim("volume", "m3", {"cm3": 1e-6, "mL": 1e-6, "uL": 1e-9, "µL": 1e-9, "L": 1e-3}),
         _dim("areal_mass", "kg/m2", {"mg/cm2": 1e-2, "g/m2": 1e-3}),
         _dim("density", "kg/m3", {"g/cm3": 1e3, "g/mL": 1e3}),
         _dim("molar_mass", "kg/mol", {"g/mol": 1e-3}),
