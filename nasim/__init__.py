@@ -13,15 +13,18 @@ import os
 
 os.environ.setdefault("PYBAMM_DISABLE_TELEMETRY", "true")
 
+from nasim.analysis.energy import EnergyResult, energy  # noqa: E402
 from nasim.params import ParameterFileError, load_cell, parameter_table  # noqa: E402
 from nasim.simulate import SimulationError, SimulationResult, simulate  # noqa: E402
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "EnergyResult",
     "ParameterFileError",
     "SimulationError",
     "SimulationResult",
+    "energy",
     "load_cell",
     "parameter_table",
     "simulate",

@@ -102,6 +102,40 @@ def _cmd_simulate(args) -> int:
     return EXIT_OK
 
 
+def _cmd_energy(args) -> int:
+    from nasim.analysis.energy import DEFAULT_RAGONE_CURRENTS_mA_PER_G, energy, ragone
+
+    result = energy(args.cell, current_mA_per_g=args.current_mA_per_g, c_rate=args.c_rate,
+                    temperature_C=args.temperature_C, model=args.model)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    result.table.to_csv(out / "energy.csv", index=False)
+    result.mass_budget_frame().to_csv(out / "mass_budget.csv", index=False)
+    written = ["energy.csv", "mass_budget.csv", "summary.json"]
+    summary = result.summary()
+    if args.ragone:
+        currents = (tuple(float(c) for c in args.ragone_currents.split(","))
+                    if args.ragone_currents else DEFAULT_RAGONE_CURRENTS_mA_PER_G)
+        rag = ragone(result.cell, currents, temperature_C=args.temperature_C, model=args.model)
+        rag.frame.to_csv(out / "ragone.csv", index=False)
+        rag.plot().savefig(out / "ragone.png")
+        written += ["ragone.csv", "ragone.png"]
+        failed = rag.frame[rag.frame.status != "ok"].drop_duplicates("current_mA_per_g")
+        summary["ragone_failed"] = {f"{r.current_mA_per_g:g} mA/g": r.error
+                                    for r in failed.itertuples()}
+    summary["outputs"] = [str(out / n) for n in written]
+    (out / "summary.json").write_text(json.dumps(summary, indent=2, default=float))
+    print(result.table[["level", "mass_g", "volume_cm3", "specific_energy_Wh_per_kg",
+                        "energy_density_Wh_per_L", "specific_power_W_per_kg"]]
+          .to_string(index=False, float_format=lambda v: f"{v:.4g}"))
+    for note in summary["notes"]:
+        print(f"note: {note}")
+    for rate, reason in summary.get("ragone_failed", {}).items():
+        print(f"ragone: {rate} failed: {reason}")
+    print("wrote " + ", ".join(summary["outputs"]))
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="nasim", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -134,6 +168,22 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--mesh-points", type=int, help="points per domain and per particle")
     sim.add_argument("--out", help="directory for timeseries.csv, summary.json and the figure")
     sim.set_defaults(func=_cmd_simulate)
+
+    en = sub.add_parser("energy", help="energy at the cathode, active-pair, stack and cell "
+                        "levels for one discharge, with the mass budget")
+    en.add_argument("cell")
+    erate = en.add_mutually_exclusive_group(required=True)
+    erate.add_argument("--current-mA-per-g", type=float, help="mA per g of cathode active mass")
+    erate.add_argument("--c-rate", type=float, help="C-rate (1C as defined by the cell file)")
+    en.add_argument("--temperature-C", type=float, help="ambient temperature (isothermal)")
+    en.add_argument("--model", choices=["SPM", "SPMe", "DFN"], default="DFN")
+    en.add_argument("--ragone", action="store_true",
+                    help="also discharge over a range of currents: ragone.csv and ragone.png")
+    en.add_argument("--ragone-currents", help="comma-separated mA/g for --ragone "
+                    "(default 10,20,50,100,200,500,1000,2000)")
+    en.add_argument("--out", required=True,
+                    help="directory for energy.csv, mass_budget.csv and summary.json")
+    en.set_defaults(func=_cmd_energy)
     return parser
 
 
