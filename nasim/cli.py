@@ -86,7 +86,7 @@ def _cmd_simulate(args) -> int:
     result = nasim.simulate(
         args.cell, model=args.model, c_rate=args.c_rate, current_mA_per_g=args.current_mA_per_g,
         direction="charge" if args.charge else "discharge", temperature_C=args.temperature_C,
-        mesh_points=args.mesh_points,
+        mesh_points=args.mesh_points, thermal=args.thermal,
     )
     summary = result.summary()
     if args.out:
@@ -136,6 +136,56 @@ def _cmd_energy(args) -> int:
     return EXIT_OK
 
 
+def _protocol_files(paths: list[str]) -> list[Path]:
+    files: list[Path] = []
+    for p in map(Path, paths):
+        if p.is_dir():
+            found = sorted(p.glob("*.yaml")) + sorted(p.glob("*.yml"))
+            if not found:
+                raise ValueError(f"{p}: no protocol files (*.yaml) in this directory")
+            files.extend(found)
+        else:
+            files.append(p)
+    return files
+
+
+def _cmd_replay(args) -> int:
+    from nasim.params.loading import ParameterFileError
+    from nasim.simulate.replay import replay
+
+    files = _protocol_files(args.protocol)
+    out = Path(args.out)
+    exit_code = EXIT_OK
+    for path in files:
+        target = out if len(files) == 1 else out / path.stem
+        try:
+            result = replay(path, model=args.model, sequential=args.sequential,
+                            progress=not args.quiet)
+        except ParameterFileError as exc:
+            if len(files) == 1:
+                raise
+            print(f"error: {exc}", file=sys.stderr)
+            exit_code = EXIT_BAD_INPUT
+            continue
+        result.write(target)
+        failed = result.failed
+        if not args.quiet:
+            comp = result.comparisons
+            print(f"{path.name}: {len(result.steps)} steps, {len(failed)} failed, "
+                  f"{result.wall_time_s:.1f} s ({result.model}) -> {target}")
+            for row in comp.itertuples():
+                err = f"{100 * row.relative_error:+.1f} %" if row.relative_error == \
+                    row.relative_error else "n/a"
+                print(f"  {row.quantity:<40s} step {row.step!s:>4s}: simulated "
+                      f"{row.simulated:.4g}, measured {row.measured:.4g} ({err})")
+        for row in failed.itertuples():
+            print(f"{path.name}: step {row.step} (cycle {row.cycle}, {row.description}) "
+                  f"failed: {row.termination}", file=sys.stderr)
+        if len(failed) and exit_code == EXIT_OK:
+            exit_code = EXIT_FAILED
+    return exit_code
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="nasim", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -164,8 +214,11 @@ def build_parser() -> argparse.ArgumentParser:
     rate.add_argument("--c-rate", type=float, help="C-rate (1C as defined by the cell file)")
     rate.add_argument("--current-mA-per-g", type=float, help="mA per g of cathode active mass")
     sim.add_argument("--charge", action="store_true", help="charge instead of discharge")
-    sim.add_argument("--temperature-C", type=float, help="ambient temperature (isothermal)")
+    sim.add_argument("--temperature-C", type=float, help="ambient temperature")
     sim.add_argument("--mesh-points", type=int, help="points per domain and per particle")
+    sim.add_argument("--thermal", choices=["isothermal", "lumped"], default="isothermal",
+                     help="isothermal at the ambient temperature (default), or one lumped cell "
+                          "temperature (needs the cell file's 'thermal' section)")
     sim.add_argument("--out", help="directory for timeseries.csv, summary.json and the figure")
     sim.set_defaults(func=_cmd_simulate)
 
@@ -184,6 +237,19 @@ def build_parser() -> argparse.ArgumentParser:
     en.add_argument("--out", required=True,
                     help="directory for energy.csv, mass_budget.csv and summary.json")
     en.set_defaults(func=_cmd_energy)
+
+    rp = sub.add_parser("replay", help="run protocol files (experiments/*.yaml) and compare "
+                        "with their measured values")
+    rp.add_argument("protocol", nargs="+", help="protocol file(s) or a directory of them")
+    rp.add_argument("--model", choices=["SPM", "SPMe", "DFN"],
+                    help="override the protocol's model")
+    rp.add_argument("--out", required=True, help="output directory (one subdirectory per "
+                    "protocol when several are given)")
+    rp.add_argument("--sequential", action="store_true",
+                    help="run a rate test's charge before every rate even when the file "
+                         "declares the rates independent")
+    rp.add_argument("--quiet", action="store_true", help="no progress bar or tables")
+    rp.set_defaults(func=_cmd_replay)
     return parser
 
 

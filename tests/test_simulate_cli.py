@@ -1,7 +1,6 @@
 """`nasim simulate` outputs, current definitions and failure reporting."""
 
 import json
-from types import SimpleNamespace
 
 import pandas as pd
 import pytest
@@ -9,7 +8,8 @@ from conftest import CELLS
 
 import nasim
 from nasim.cli import main
-from nasim.simulate import SimulationError, _check_termination
+from nasim.simulate import SimulationError
+from nasim.simulate.engine import classify_end
 
 
 def test_cli_simulate_writes_outputs(tmp_path, capsys):
@@ -60,23 +60,26 @@ def _frame(c_e_min: float) -> pd.DataFrame:
 
 
 @pytest.mark.parametrize("termination, c_e_min, expected", [
-    ("final time", 900.0, "did not reach the voltage cut-off"),
+    ("final time", 900.0, "did not reach its cut-off"),
     ("event: Minimum voltage [V]", -50.0, "electrolyte depleted"),
     ("some solver message", 900.0, "solver stopped early"),
 ])
 def test_partial_solutions_raise(heo_half, termination, c_e_min, expected):
-    solution = SimpleNamespace(termination=termination)
     with pytest.raises(SimulationError, match=expected) as info:
-        _check_termination(solution, _frame(c_e_min), heo_half, "discharge")
+        classify_end(termination, _frame(c_e_min), heo_half, "discharge", time_limited=False)
     assert info.value.partial_capacity_mAh_per_g == pytest.approx(40.0)
 
 
 def test_depletion_at_cut_off_is_named(heo_half):
-    solution = SimpleNamespace(termination="event: Minimum voltage [V]")
-    text = _check_termination(solution, _frame(0.5), heo_half, "discharge")
+    end = "event: Minimum voltage [V]"
+    text = classify_end(end, _frame(0.5), heo_half, "discharge", time_limited=False)
     assert "electrolyte depleted" in text
-    assert _check_termination(solution, _frame(800.0), heo_half, "discharge") == (
-        "event: Minimum voltage [V]")
+    assert classify_end(end, _frame(800.0), heo_half, "discharge", time_limited=False) == end
+
+
+def test_time_limited_step_ends_properly_at_its_duration(heo_half):
+    assert classify_end("final time", _frame(900.0), heo_half, "discharge",
+                        time_limited=True) == "time or capacity limit reached"
 
 
 def test_bad_arguments_are_clear(heo_half):

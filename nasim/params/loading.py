@@ -37,11 +37,11 @@ class ParameterFileError(ValueError):
     """A parameter file that cannot be used: names the file, the field path, the value and what
     was expected."""
 
-    def __init__(self, path: Path | str, problems: list[str]):
+    def __init__(self, path: Path | str, problems: list[str], what: str = "parameter file"):
         self.path = Path(path)
         self.problems = problems
         lines = "\n".join(f"  - {p}" for p in problems)
-        super().__init__(f"invalid parameter file {self.path}:\n{lines}")
+        super().__init__(f"invalid {what} {self.path}:\n{lines}")
 
 
 def _format_loc(loc: tuple) -> str:

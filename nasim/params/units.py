@@ -74,6 +74,10 @@ DIMENSIONS: dict[str, Dimension] = {
         _dim("resistance", "Ohm", {"ohm": 1.0, "mOhm": 1e-3}),
         _dim("areal_resistance", "Ohm.m2", {"Ohm.cm2": 1e-4, "ohm.cm2": 1e-4}),
         _dim("time", "s", {"min": 60.0, "h": 3600.0}),
+        _dim("voltage_rate", "V/s", {"mV/s": 1e-3}),
+        _dim("specific_heat_capacity", "J/kg/K", {"J/(kg K)": 1.0, "J/g/K": 1e3,
+                                                  "J/(g K)": 1e3}),
+        _dim("heat_transfer_coefficient", "W/m2/K", {"W/(m2 K)": 1.0}),
     ]
 }
 

@@ -1,0 +1,316 @@
+"""Figures and the written report of a protocol replay (no solving here).
+
+``write_replay`` writes ``summary.csv`` (a row per charge/discharge step), ``steps.csv`` (every
+step, with status and how it ended), ``comparisons.csv`` (every measured value beside its
+simulated counterpart), ``timeseries.csv``, PNG figures and ``report.md``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from nasim.analysis.metrics import differential_capacity
+from nasim.plots import plt
+
+MAX_CURVES = 12
+
+
+def _fig(ax, size=(5.4, 4.0)):
+    if ax is None:
+        fig, ax = plt.subplots(figsize=size, dpi=150)
+        return fig, ax
+    return ax.figure, ax
+
+
+def _curve_label(row) -> str:
+    rate = f"{row.c_rate:.3g}C" if np.isfinite(row.c_rate) else ""
+    return f"cycle {row.cycle}: {rate} {row.direction}, {row.temperature_C:.0f} °C"
+
+
+def _kept(result, directions=("charge", "discharge")) -> list:
+    """Steps with a stored time series, thinned to at most MAX_CURVES."""
+    steps = result.steps
+    have = set(result.timeseries.step.unique()) if len(result.timeseries) else set()
+    rows = [r for r in steps.itertuples() if r.direction in directions and r.status == "ok"
+            and r.step in have]
+    if len(rows) > MAX_CURVES:
+        idx = np.unique(np.linspace(0, len(rows) - 1, MAX_CURVES).round().astype(int))
+        rows = [rows[i] for i in idx]
+    return rows
+
+
+def _measured_curves(result):
+    """Measured curves attached to steps: (label, capacity_mAh_per_g, voltage_V)."""
+    out = []
+    for step in _all_steps(result.protocol.protocol.steps):
+        m = getattr(step, "measured", None)
+        curve = getattr(m, "curve", None) if m is not None else None
+        if curve is None:
+            continue
+        frame = pd.read_csv(result.protocol.curve_path(curve))
+        q = frame[curve.capacity_column].to_numpy(float)
+        if curve.capacity_unit != "mAh/g":
+            mass_g = result.protocol.cell.design.cathode_active_mass_kg * 1e3
+            q = q * (1e3 if curve.capacity_unit == "Ah" else 1.0) / mass_g
+        out.append((f"measured: {step.label or curve.file}", q,
+                    frame[curve.voltage_column].to_numpy(float)))
+    return out
+
+
+def _all_steps(steps):
+    for s in steps:
+        yield s
+        yield from _all_steps(getattr(s, "steps", None) or getattr(s, "before_each", None) or [])
+
+
+def voltage_capacity_steps(result, ax=None):
+    """Voltage vs capacity (mAh/g of cathode) of the charge/discharge steps of a replay, with
+    any measured curves attached to the protocol."""
+    fig, ax = _fig(ax)
+    ts = result.timeseries
+    rows = _kept(result)
+    colors = plt.cm.viridis(np.linspace(0, 0.9, max(len(rows), 1)))
+    for color, row in zip(colors, rows, strict=False):
+        part = ts[ts.step == row.step]
+        ax.plot(part.capacity_mAh_per_g, part.voltage_V, color=color,
+                ls="-" if row.direction == "discharge" else "--", lw=1.2,
+                label=_curve_label(row))
+    for label, q, v in _measured_curves(result):
+        ax.plot(q, v, "k.", ms=2, label=label)
+    ax.set_xlabel("Specific capacity (mAh g$^{-1}$ cathode)")
+    ax.set_ylabel("Voltage (V)")
+    ax.set_title(f"{result.protocol.name} ({result.model})", fontsize=8)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=5.5, ncol=1)
+    fig.tight_layout()
+    return fig
+
+
+def rate_capability(result, ax=None):
+    """Discharge capacity at each rate: simulated vs measured bars."""
+    fig, ax = _fig(ax)
+    s = result.summary
+    dis = s[(s.direction == "discharge") & s.measured_capacity_mAh_per_g.notna()]
+    if not len(dis):
+        dis = s[s.direction == "discharge"]
+    x = np.arange(len(dis))
+    width = 0.38
+    ax.bar(x - width / 2, dis.capacity_mAh_per_g.fillna(0.0), width, label="simulated")
+    ax.bar(x + width / 2, dis.measured_capacity_mAh_per_g.fillna(0.0), width, label="measured")
+    for xi, row in zip(x, dis.itertuples(), strict=True):
+        if row.status != "ok":
+            ax.text(xi - width / 2, 2, "failed", rotation=90, fontsize=6, ha="center")
+    ax.set_xticks(x, [f"{r:g}C\n{t:.0f} °C" for r, t in zip(dis.c_rate, dis.temperature_C,
+                                                           strict=True)], fontsize=7)
+    ax.set_ylabel("Discharge capacity (mAh g$^{-1}$ cathode)")
+    ax.set_title(f"Rate capability: {result.protocol.name} ({result.model})", fontsize=8)
+    ax.legend(fontsize=7)
+    ax.grid(alpha=0.3, axis="y")
+    fig.tight_layout()
+    return fig
+
+
+def cyclic_voltammogram(result, ax=None):
+    """Current (mA/g of cathode) vs voltage of the sweep steps."""
+    fig, ax = _fig(ax)
+    ts = result.timeseries
+    part = ts[ts.kind == "sweep"]
+    mass_g = result.protocol.cell.design.cathode_active_mass_kg * 1e3
+    # PyBaMM's sign: discharge (reduction) current positive; CV convention: oxidation positive
+    ax.plot(part.voltage_V, -part.current_A * 1e3 / mass_g, lw=1.0)
+    ax.set_xlabel("Voltage (V vs Na$^+$/Na)" if result.protocol.cell.configuration == "half"
+                  else "Cell voltage (V)")
+    ax.set_ylabel("Current (mA g$^{-1}$ cathode), oxidation > 0")
+    ax.set_title(f"Cyclic voltammogram: {result.protocol.name}", fontsize=8)
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    return fig
+
+
+def differential_capacity_plot(result, ax=None, bin_V: float = 0.01):
+    """dQ/dV of the first charge and discharge with stored time series."""
+    fig, ax = _fig(ax)
+    ts = result.timeseries
+    shown = 0
+    for row in _kept(result):
+        if shown >= 4:
+            break
+        part = ts[ts.step == row.step]
+        dqdv = differential_capacity(part, bin_V)
+        sign = 1 if row.direction == "charge" else -1
+        ax.plot(dqdv.voltage_V, sign * dqdv.dQdV_mAh_per_g_per_V, lw=1.0,
+                label=_curve_label(row))
+        shown += 1
+    ax.axhline(0, color="k", lw=0.5)
+    ax.set_xlabel("Voltage (V)")
+    ax.set_ylabel("dQ/dV (mAh g$^{-1}$ V$^{-1}$), discharge < 0")
+    ax.set_title(f"Differential capacity: {result.protocol.name}", fontsize=8)
+    ax.legend(fontsize=6)
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    return fig
+
+
+def capacity_vs_cycle(result, ax=None):
+    """Discharge capacity and retention vs cycle, with the measured points marked."""
+    fig, ax = _fig(ax)
+    s = result.summary
+    dis = s[(s.direction == "discharge") & (s.status == "ok")]
+    ax.plot(dis.cycle, dis.capacity_mAh_per_g, "-", lw=1.2, label="simulated")
+    comp = result.comparisons
+    at_cycle = comp[comp.quantity.str.startswith("capacity_mAh_per_g at cycle")]
+    if len(at_cycle):
+        ax.plot(at_cycle.cycle, at_cycle.measured, "r*", ms=9, label="measured")
+    ret = comp[comp.quantity.str.startswith("capacity_retention at cycle")]
+    if len(ret) and len(dis):
+        first = dis.capacity_mAh_per_g.iloc[0]
+        ax.plot(ret.cycle, ret.measured * first, "rx", ms=8,
+                label="measured retention x simulated first capacity")
+    failed = s[s.status == "failed"]
+    for row in failed.itertuples():
+        ax.axvline(row.cycle, color="r", lw=0.6, ls=":")
+    ax.set_xlabel("Cycle")
+    ax.set_ylabel("Discharge capacity (mAh g$^{-1}$ cathode)")
+    ax.set_title(f"Cycling: {result.protocol.name} ({result.model})", fontsize=8)
+    ax.legend(fontsize=7)
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    return fig
+
+
+def voltage_time(result, ax=None):
+    """Voltage vs protocol time (GITT and other step sequences)."""
+    fig, ax = _fig(ax, (6.0, 3.6))
+    ts = result.timeseries
+    ax.plot(ts.protocol_time_s / 3600.0, ts.voltage_V, lw=0.8)
+    ax.set_xlabel("Time (h)")
+    ax.set_ylabel("Voltage (V)")
+    ax.set_title(f"{result.protocol.name} ({result.model})", fontsize=8)
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    return fig
+
+
+def replay_figures(result) -> dict:
+    """The figures that fit the protocol: name → matplotlib Figure."""
+    figs = {}
+    steps = result.steps
+    has_ts = len(result.timeseries) > 0
+    kinds = set(result.timeseries.kind) if has_ts else set()
+    n_discharge = int((steps.direction == "discharge").sum())
+    discharge_rates = steps.c_rate[steps.direction == "discharge"]
+    if has_ts and kinds & {"charge", "discharge"}:
+        figs["voltage_capacity"] = voltage_capacity_steps(result)
+        figs["dqdv"] = differential_capacity_plot(result)
+    if steps.measured_capacity_mAh_per_g.notna().sum() > 1 or (
+            n_discharge > 1 and discharge_rates.nunique() > 1):
+        figs["rate_capability"] = rate_capability(result)
+    if "sweep" in kinds:
+        figs["cyclic_voltammogram"] = cyclic_voltammogram(result)
+    if n_discharge > 3 and discharge_rates.nunique() == 1:
+        figs["capacity_vs_cycle"] = capacity_vs_cycle(result)
+    if has_ts and "rest" in kinds and n_discharge <= 1 and len(steps) > 6:
+        figs["voltage_time"] = voltage_time(result)
+    return figs
+
+
+def _fmt(x, digits=4) -> str:
+    if x is None or (isinstance(x, float) and not np.isfinite(x)):
+        return ""
+    if isinstance(x, float):
+        return f"{x:.{digits}g}"
+    return str(x)
+
+
+def _md_table(frame: pd.DataFrame) -> str:
+    if not len(frame):
+        return "(none)\n"
+    head = "| " + " | ".join(frame.columns) + " |\n|" + "---|" * len(frame.columns) + "\n"
+    body = "".join("| " + " | ".join(_fmt(v) for v in row) + " |\n"
+                   for row in frame.itertuples(index=False))
+    return head + body
+
+
+def report_markdown(result, figures: dict[str, str]) -> str:
+    from nasim.params import parameter_table
+    from nasim.params.provenance import sources_used
+
+    proto = result.protocol
+    p = proto.protocol
+    lines = [f"# Replay: {p.name}", ""]
+    if p.description:
+        lines += [p.description.strip(), ""]
+    lines += [
+        f"- Protocol file: `{proto.path}`",
+        f"- Cell: {proto.cell.name} (`{proto.cell.path}`)",
+        f"- Model: {result.model} (PyBaMM, isothermal at each step's ambient temperature)",
+        f"- Protocol source: {p.source}",
+        f"- Wall time: {result.wall_time_s:.2f} s",
+        "",
+    ]
+    if p.assumptions:
+        lines += ["## Assumptions stated in the protocol", ""]
+        lines += [f"- {a}" for a in p.assumptions] + [""]
+    lines += ["## Simulated vs measured", ""]
+    comp = result.comparisons.copy()
+    if len(comp):
+        comp["relative_error"] = comp.relative_error.map(
+            lambda e: "" if not np.isfinite(e) else f"{100 * e:+.1f} %")
+        lines.append(_md_table(comp[["step", "cycle", "label", "quantity", "simulated",
+                                     "measured", "relative_error", "source"]]))
+        lines += ["Relative error = (simulated - measured) / measured. These are comparisons, "
+                  "not fits: parameters are fitted with `nasim fit`.", ""]
+    else:
+        lines += ["No measured values are attached to this protocol.", ""]
+    failed = result.failed
+    lines += ["## Failed steps", ""]
+    if len(failed):
+        lines.append(_md_table(failed[["step", "cycle", "direction", "description",
+                                       "termination"]]))
+    else:
+        lines += ["None: every step reached its cut-off or limit.", ""]
+    skipped = result.steps[result.steps.status == "skipped"]
+    if len(skipped):
+        lines += [f"{len(skipped)} step(s) skipped (e.g. GITT pulses after the titration "
+                  "reached its cut-off).", ""]
+    if result.notes:
+        lines += ["## Notes", ""] + [f"- {n}" for n in result.notes] + [""]
+    lines += ["## Charge/discharge steps", ""]
+    s = result.summary
+    shown = s if len(s) <= 40 else pd.concat([s.head(20), s.tail(20)])
+    lines.append(_md_table(shown[["step", "cycle", "direction", "c_rate", "current_mA_per_g",
+                                  "temperature_C", "capacity_mAh_per_g", "median_voltage_V",
+                                  "specific_energy_Wh_per_kg_cathode", "status"]]))
+    if len(s) > 40:
+        lines += [f"({len(s)} rows; the first and last 20 shown, all in summary.csv)", ""]
+    lines += ["## Figures", ""]
+    lines += [f"![{name}]({path})" for name, path in figures.items()] + [""]
+    lines += ["## Parameter sources", ""]
+    table = parameter_table(proto.cell.path)
+    lines += [f"- {src}" for src in sources_used(table)] + [""]
+    return "\n".join(lines)
+
+
+def write_replay(result, out_dir: Path) -> list[Path]:
+    """Write the replay's tables, figures and report.md into ``out_dir``."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, frame in (("summary.csv", result.summary), ("steps.csv", result.steps),
+                        ("comparisons.csv", result.comparisons),
+                        ("timeseries.csv", result.timeseries)):
+        frame.to_csv(out_dir / name, index=False)
+        written.append(out_dir / name)
+    figures = {}
+    for name, fig in replay_figures(result).items():
+        path = out_dir / f"{name}.png"
+        fig.savefig(path)
+        plt.close(fig)
+        figures[name] = path.name
+        written.append(path)
+    report = out_dir / "report.md"
+    report.write_text(report_markdown(result, figures), encoding="utf-8")
+    written.append(report)
+    return written

@@ -1,0 +1,326 @@
+"""Build once, solve many times: one cell's PyBaMM model with the step settings as inputs.
+
+A :class:`CellRunner` builds one discretised PyBaMM model of the cell whose external circuit is
+PyBaMM's function control (``"operating mode"`` given as a function): the algebraic equation
+
+    s (I - I_set) + (1 - s) (V - V_start - rate t) = 0
+
+with ``s``, ``I_set``, ``V_start`` and ``rate`` input parameters, so constant-current steps
+(s = 1), constant-voltage holds and linear voltage sweeps (s = 0) all run on the same built
+model and solver; voltage cut-offs, the hold's current cut-off and the ambient temperature are
+inputs too. Each step starts from the last state of the previous one (PyBaMM's
+``solver.step``). Independent steps from one state are solved together as a list of inputs
+(IDAKLU runs them on several threads).
+
+PyBaMM's ``Experiment`` switches between one model per operating mode (or, in its "unified"
+mode, a similar switched model); nasim drives the model directly so that it can convert lab
+units, classify how every step ended (PyBaMM's experiment loop only logs a failure and returns
+a partial solution), and share one built model across steps, rates and runs.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import pybamm
+
+from nasim.params.loading import LoadedCell
+from nasim.params.pybamm_values import thermal_values, to_parameter_values
+from nasim.physics import set_initial_state
+from nasim.physics.models import MODEL_CLASSES, MODEL_NAMES, model_options
+from nasim.protocols.plan import (
+    VOLTAGE_OFF_HIGH_V,
+    VOLTAGE_OFF_LOW_V,
+    PlannedStep,
+    horizon_s,
+)
+
+# input parameter names (PyBaMM's own keys where PyBaMM reads them)
+CURRENT = "nasim current [A]"
+CONTROL = "nasim current control (1) or voltage control (0)"
+AMBIENT = "Ambient temperature [K]"
+INITIAL_T = "Initial temperature [K]"  # lumped thermal: a fresh start is at the ambient
+LOWER = "Lower voltage cut-off [V]"
+UPPER = "Upper voltage cut-off [V]"
+V_START = "nasim voltage start [V]"
+V_RATE = "nasim voltage rate [V.s-1]"
+I_CUTOFF = "nasim current cut-off [A]"
+
+DEPLETION_FRACTION = 0.01  # c_e below 1 % of its initial value counts as depleted
+NEGATIVE_CONCENTRATION_TOLERANCE_MOL_PER_M3 = 1.0  # solver noise allowed below zero
+_VOLTAGE_EVENTS = ("Minimum voltage", "Maximum voltage")
+_LIMIT_EVENTS = {
+    "Minimum positive particle surface": "cathode particle surface emptied of Na",
+    "Maximum positive particle surface": "cathode particle surface full of Na",
+    "Minimum negative particle surface": "anode particle surface emptied of Na",
+    "Maximum negative particle surface": "anode particle surface full of Na",
+}
+_CURRENT_CUTOFF_EVENT = "nasim current cut-off"
+
+
+def _control(variables: dict) -> pybamm.Symbol:
+    """The external circuit: current control (input s = 1) or V(t) = V_start + rate t (s = 0)."""
+    s = pybamm.InputParameter(CONTROL)
+    target_V = pybamm.InputParameter(V_START) + pybamm.InputParameter(V_RATE) * pybamm.t
+    return (s * (variables["Current [A]"] - pybamm.InputParameter(CURRENT))
+            + (1 - s) * (variables["Voltage [V]"] - target_V))
+
+
+class SimulationError(RuntimeError):
+    """A simulation step that did not reach its cut-off; ``reason`` says why."""
+
+    def __init__(self, reason: str, partial_capacity_mAh_per_g: float | None = None):
+        self.reason = reason
+        self.partial_capacity_mAh_per_g = partial_capacity_mAh_per_g
+        super().__init__(reason)
+
+
+def output_times(duration_s: float, n_linear: int = 300, n_log: int = 300) -> np.ndarray:
+    """Output times: uniform over the step plus log-spaced from 0.1 s, so that a step that
+    ends far earlier than ``duration_s`` (a high rate sharing a grid with a low one) is still
+    resolved."""
+    t = np.concatenate([np.linspace(0.0, duration_s, n_linear),
+                        np.geomspace(min(0.1, duration_s / 10), duration_s, n_log)])
+    return np.unique(t)
+
+
+def solver_failure_reason(exc: Exception) -> str:
+    text = str(exc)
+    if "non-positive at initial conditions" in text:
+        return (f"cut-off reached at once: at this current the voltage starts outside the "
+                f"window ({text})")
+    return f"solver failure: {text}"
+
+
+def classify_end(termination: str, frame: pd.DataFrame, cell: LoadedCell, kind: str,
+                 time_limited: bool) -> str:
+    """How a step ended; raises :class:`SimulationError` unless the end is a proper one.
+
+    Proper ends: a voltage cut-off, the hold's current cut-off, the particle-surface
+    stoichiometry limit (where the OCV diverges: the physical end of the window), or the
+    step's own duration/capacity limit. Reaching the voltage cut-off with the electrolyte
+    locally emptied (c_e < 1 % of its initial value) is the limiting-current end of a high-rate
+    step and is reported as such; a concentration below zero beyond solver noise is an error.
+    """
+    partial = float(frame.capacity_mAh_per_g.iloc[-1]) if len(frame) else float("nan")
+    c_e_min = float(frame.electrolyte_concentration_min_mol_per_m3.min())
+    c_e0 = cell.electrolyte.concentration.si
+    if c_e_min < -NEGATIVE_CONCENTRATION_TOLERANCE_MOL_PER_M3:
+        raise SimulationError(
+            f"electrolyte depleted: concentration fell to {c_e_min:.3g} mol/m3 (< 0) after "
+            f"{partial:.2f} mAh/g; the solution is not physical beyond that point", partial)
+    depleted = c_e_min < DEPLETION_FRACTION * c_e0
+    if any(e in termination for e in _VOLTAGE_EVENTS) or _CURRENT_CUTOFF_EVENT in termination:
+        if depleted:
+            return (f"{termination}, reached with the electrolyte depleted (minimum "
+                    f"concentration {c_e_min:.3g} mol/m3): a transport-limited end of {kind}")
+        return termination
+    for key, text in _LIMIT_EVENTS.items():
+        if key in termination:
+            return f"{termination} ({text})"
+    if "final time" in termination:
+        if time_limited:
+            return "time or capacity limit reached"
+        raise SimulationError(
+            f"the {kind} did not reach its cut-off within the time allowed (after "
+            f"{partial:.2f} mAh/g); the cut-off is outside what the cell's OCV can reach",
+            partial)
+    raise SimulationError(f"solver stopped early ({termination}) after {partial:.2f} mAh/g",
+                          partial)
+
+
+def constant_current_step(cell: LoadedCell, direction: str, current_A: float,
+                          temperature_K: float) -> PlannedStep:
+    """A constant-current charge or discharge across the cell's whole voltage window."""
+    window = cell.cell.voltage_window
+    discharge = direction == "discharge"
+    return PlannedStep(
+        number=1, cycle=1, kind=direction, mode="current",
+        description=f"{direction} at {current_A:.4g} A", temperature_K=temperature_K,
+        duration_s=horizon_s(cell, current_A), time_limited=False,
+        current_A=current_A if discharge else -current_A,
+        lower_voltage_V=window.lower.si if discharge else VOLTAGE_OFF_LOW_V,
+        upper_voltage_V=VOLTAGE_OFF_HIGH_V if discharge else window.upper.si)
+
+
+@dataclass
+class StepSolution:
+    """One solved step: its time series (step time from 0) and how it ended."""
+
+    step: PlannedStep
+    frame: pd.DataFrame
+    termination: str
+    end_state: pybamm.Solution
+    solve_time_s: float
+
+
+class CellRunner:
+    """The built PyBaMM models of one cell, solved step by step through input parameters.
+
+    ``initial_soc`` 0 starts at the lower cut-off (discharged), 1 at the upper (charged).
+    """
+
+    def __init__(self, cell: LoadedCell, model: str = "DFN", *, initial_soc: float = 0.0,
+                 mesh_points: int | None = None, num_threads: int = 1,
+                 thermal: str = "isothermal"):
+        if model not in MODEL_NAMES:
+            raise ValueError(f"model {model!r}: expected one of {', '.join(MODEL_NAMES)}")
+        self.cell = cell
+        self.model_name = model
+        self.thermal = thermal
+        self.values = to_parameter_values(cell)
+        if thermal == "lumped":
+            self.values.update(thermal_values(cell), check_already_exists=False)
+        self.initial_stoichiometry = set_initial_state(cell, self.values, initial_soc)
+        self.var_pts = (None if mesh_points is None else
+                        {k: mesh_points for k in ("x_n", "x_s", "x_p", "r_n", "r_p")})
+        self.num_threads = num_threads
+        self._built: tuple | None = None
+
+    # ------------------------------------------------------------------ building
+    def _build(self):
+        if self._built:
+            return self._built
+        options = model_options(self.cell.configuration, self.thermal)
+        options["operating mode"] = _control
+        model = MODEL_CLASSES[self.model_name](
+            options, name=f"nasim {self.model_name} ({self.cell.configuration} cell)")
+        model.events.append(pybamm.Event(
+            _CURRENT_CUTOFF_EVENT,
+            pybamm.AbsoluteValue(model.variables["Current [A]"]) - pybamm.InputParameter(I_CUTOFF)))
+        values = self.values.copy()
+        values.update({AMBIENT: "[input]", LOWER: "[input]", UPPER: "[input]",
+                       INITIAL_T: "[input]"})
+        options = {"num_threads": self.num_threads} if self.num_threads > 1 else {}
+        sim = pybamm.Simulation(model, parameter_values=values, var_pts=self.var_pts,
+                                solver=pybamm.IDAKLUSolver(options=options))
+        sim.build()
+        built = sim.built_model
+        initial = (dict(built.initial_conditions), built.concatenated_initial_conditions)
+        self._built = (built, sim.solver, initial)
+        return self._built
+
+    def _set_start(self, state: pybamm.Solution | None):
+        """Put ``state`` (None: the initial state) into the built model's initial conditions
+        (for a batch solve); :meth:`_restore` undoes it."""
+        built, solver, _ = self._build()
+        if state is not None:
+            built.set_initial_conditions_from(state)
+        return built, solver
+
+    def _restore(self) -> None:
+        built, _, (ics, concatenated) = self._built
+        built.initial_conditions = dict(ics)
+        built.concatenated_initial_conditions = concatenated
+
+    @staticmethod
+    def _inputs(step: PlannedStep, start_voltage_V: float | None) -> dict:
+        current = step.mode == "current"
+        return {AMBIENT: step.temperature_K, INITIAL_T: step.temperature_K,
+                LOWER: step.lower_voltage_V, UPPER: step.upper_voltage_V,
+                CONTROL: 1.0 if current else 0.0, CURRENT: step.current_A if current else 0.0,
+                V_START: 0.0 if current else start_voltage_V,
+                V_RATE: 0.0 if current else step.voltage_rate_V_per_s,
+                I_CUTOFF: step.current_cutoff_A}
+
+    def voltage_of(self, state: pybamm.Solution | None) -> float:
+        """The terminal voltage at ``state`` (the initial state when None)."""
+        if state is not None:
+            return float(state["Voltage [V]"].entries[-1])
+        from nasim.params.pybamm_values import evaluate_state
+
+        x = self.initial_stoichiometry["cathode"]
+        u = float(evaluate_state(self.cell.cathode.open_circuit_potential, "stoichiometry",
+                                 [x])[0])
+        if "anode" in self.initial_stoichiometry:
+            u -= float(evaluate_state(self.cell.anode.open_circuit_potential, "stoichiometry",
+                                      [self.initial_stoichiometry["anode"]])[0])
+        return u
+
+    def _resolve(self, step: PlannedStep, state) -> tuple[PlannedStep, float | None]:
+        """Sweeps start from the present voltage; their duration follows from it."""
+        if step.mode != "voltage":
+            return step, None
+        if step.voltage_target_V is None:
+            return step, step.voltage_start_V
+        start = self.voltage_of(state)
+        delta = step.voltage_target_V - start
+        from dataclasses import replace
+
+        rate = abs(step.voltage_rate_V_per_s) * (1 if delta >= 0 else -1)
+        lo, hi = sorted((start, step.voltage_target_V))
+        return replace(step, voltage_rate_V_per_s=rate, duration_s=max(abs(delta) / abs(rate),
+                                                                       1.0),
+                       lower_voltage_V=lo - 0.5, upper_voltage_V=hi + 0.5), start
+
+    # ------------------------------------------------------------------ solving
+    def run(self, step: PlannedStep, state: pybamm.Solution | None) -> StepSolution:
+        """Solve one step from ``state`` (None: the initial state); raises SimulationError.
+
+        Uses PyBaMM's ``solver.step``: from a state of the same model the solver restarts from
+        its last state vector, from the other model it maps the state by variable name."""
+        step, v0 = self._resolve(step, state)
+        built, solver, _ = self._build()
+        t_eval = output_times(step.duration_s)
+        tic = time.perf_counter()
+        try:
+            solution = solver.step(state, built, step.duration_s,
+                                   t_interp=t_eval, inputs=self._inputs(step, v0), save=False)
+        except pybamm.SolverError as exc:
+            raise SimulationError(solver_failure_reason(exc)) from None
+        return self._finish(step, solution, time.perf_counter() - tic)
+
+    def run_parallel(self, steps: list[PlannedStep], state: pybamm.Solution | None
+                     ) -> list[StepSolution | SimulationError]:
+        """Solve current-controlled steps that all start from ``state`` as one list of inputs.
+
+        If the batch fails as a whole, each step is solved alone so that every failure is
+        recorded against its own step."""
+        if any(s.mode != "current" for s in steps):
+            raise ValueError("run_parallel takes current-controlled steps only")
+        # steps ended by their own duration cannot share a horizon: they run alone
+        shared = [s for s in steps if not s.time_limited]
+        results: dict[int, StepSolution | SimulationError] = {}
+        solutions = None
+        if len(shared) > 1:
+            duration = max(s.duration_s for s in shared)
+            built, solver = self._set_start(state)
+            tic = time.perf_counter()
+            try:
+                solutions = solver.solve(built, [0.0, duration],
+                                         t_interp=output_times(duration, 400, 800),
+                                         inputs=[self._inputs(s, None) for s in shared])
+            except pybamm.SolverError:
+                solutions = None  # solved one by one below, each failure on its own step
+            finally:
+                self._restore()
+            elapsed = (time.perf_counter() - tic) / len(shared)
+        if solutions is not None:
+            for s, sol in zip(shared, solutions, strict=True):
+                try:
+                    results[id(s)] = self._finish(s, sol, elapsed)
+                except SimulationError as exc:
+                    results[id(s)] = exc
+        for s in steps:
+            if id(s) not in results:
+                try:
+                    results[id(s)] = self.run(s, state)
+                except SimulationError as exc:
+                    results[id(s)] = exc
+        return [results[id(s)] for s in steps]
+
+    def _finish(self, step: PlannedStep, solution: pybamm.Solution, elapsed: float
+                ) -> StepSolution:
+        from nasim.simulate.outputs import timeseries
+
+        frame = timeseries(solution, self.cell, phases=step.keep_timeseries)
+        end = classify_end(str(solution.termination), frame, self.cell, step.kind,
+                           step.time_limited)
+        end_state = solution.last_state
+        # the next step starts here whatever event ended this one (PyBaMM's solver.step only
+        # continues from a solution that ended at its final time)
+        end_state.termination = "final time"
+        return StepSolution(step, frame, end, end_state, elapsed)

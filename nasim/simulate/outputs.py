@@ -1,0 +1,55 @@
+"""The columns nasim reports for every solve (SI and lab units), from a PyBaMM solution."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pybamm
+
+from nasim.analysis.metrics import cumulative_charge_C
+from nasim.params.loading import LoadedCell
+from nasim.physics.phases import phase_columns
+
+_OUTPUTS = {
+    "time_s": "Time [s]",
+    "current_A": "Current [A]",
+    "voltage_V": "Voltage [V]",
+    "ocv_V": "Battery open-circuit voltage [V]",
+    "temperature_C": "Volume-averaged cell temperature [C]",
+    "cathode_stoichiometry": "Average positive particle stoichiometry",
+    "cathode_surface_stoichiometry": "X-averaged positive particle surface stoichiometry",
+    "electrolyte_concentration_min_mol_per_m3": "Electrolyte concentration [mol.m-3]",
+    "sodium_in_particles_mol": "Total lithium in particles [mol]",
+    "sodium_in_electrolyte_mol": "Total lithium in electrolyte [mol]",
+}
+_ANODE_OUTPUTS = {
+    "anode_stoichiometry": "Average negative particle stoichiometry",
+    "anode_surface_stoichiometry": "X-averaged negative particle surface stoichiometry",
+}
+def timeseries(solution: pybamm.Solution, cell: LoadedCell, phases: bool = True) -> pd.DataFrame:
+    """The solution as a DataFrame in SI and lab units (capacity counted from the start of
+    the solve); ``phases`` adds the cathode phase-fraction and volume-change columns."""
+    names = dict(_OUTPUTS)
+    if cell.configuration == "full":
+        names.update(_ANODE_OUTPUTS)
+    data = {}
+    for column, var in names.items():
+        entries = np.asarray(solution[var].entries)
+        if entries.ndim > 1:  # a field over x: keep its minimum
+            entries = entries.min(axis=0)
+        data[column] = entries
+    frame = pd.DataFrame(data)
+    frame["time_s"] -= frame.time_s.iloc[0]  # step time (solver.step continues the clock)
+    charge_C = cumulative_charge_C(frame.time_s.to_numpy(), frame.current_A.to_numpy())
+    mass_g = cell.design.cathode_active_mass_kg * 1e3
+    frame.insert(3, "capacity_mAh", charge_C / 3.6)
+    frame.insert(4, "capacity_mAh_per_g", frame.capacity_mAh / mass_g)
+    frame["sodium_total_mol"] = frame.sodium_in_particles_mol + frame.sodium_in_electrolyte_mol
+    if phases and cell.cathode.phase_map is not None:
+        columns = phase_columns(cell.cathode.phase_map,
+                                np.asarray(solution["Positive particle stoichiometry"].entries),
+                                np.asarray(solution["Positive particle surface stoichiometry"]
+                                           .entries))
+        for name, values in columns.items():
+            frame[name] = values
+    return frame

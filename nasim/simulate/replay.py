@@ -1,0 +1,280 @@
+"""Replaying a protocol file: every step solved on one set of built models, every end checked.
+
+A step that cannot run (cut-off reached at once, solver failure, electrolyte depletion beyond
+zero, no cut-off reached) is recorded with its reason and the run goes on with the next step
+from the last good state (the cell as it was before the failed step). Nothing fails silently:
+``ReplayResult.failed`` lists every such step and the CLI exits 1 when it is not empty.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from nasim.analysis.metrics import step_metrics
+from nasim.protocols import LoadedProtocol, PlannedStep, RateBlock, load_protocol
+from nasim.protocols.plan import Plan
+from nasim.simulate.engine import CellRunner, SimulationError, StepSolution
+
+SUMMARY_COLUMNS = [
+    "step", "cycle", "direction", "c_rate", "current_mA_per_g", "temperature_C",
+    "capacity_mAh_per_g", "median_voltage_V", "mean_voltage_V",
+    "specific_energy_Wh_per_kg_cathode", "specific_energy_Wh_per_kg_active",
+    "specific_power_W_per_kg_cathode", "measured_capacity_mAh_per_g", "relative_error",
+    "retention", "coulombic_efficiency", "label", "description", "status", "termination",
+    "duration_s", "solve_time_s",
+]
+_METRICS = ("capacity_mAh_per_g", "median_voltage_V", "mean_voltage_V",
+            "specific_energy_Wh_per_kg_cathode", "specific_energy_Wh_per_kg_active",
+            "specific_power_W_per_kg_cathode", "duration_s")
+_MEASURED_KEYS = ("capacity_mAh_per_g", "median_voltage_V", "specific_energy_Wh_per_kg_cathode",
+                  "specific_power_W_per_kg_cathode", "coulombic_efficiency")
+
+
+@dataclass
+class ReplayResult:
+    """What a replay produced: a row per step, the time series, comparisons with measurement."""
+
+    protocol: LoadedProtocol
+    model: str
+    steps: pd.DataFrame
+    timeseries: pd.DataFrame
+    comparisons: pd.DataFrame
+    wall_time_s: float
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def summary(self) -> pd.DataFrame:
+        """One row per charge/discharge step (the ``summary.csv`` table)."""
+        rows = self.steps[self.steps.direction.isin(["charge", "discharge"])]
+        return rows[SUMMARY_COLUMNS].reset_index(drop=True)
+
+    @property
+    def failed(self) -> pd.DataFrame:
+        return self.steps[self.steps.status == "failed"].reset_index(drop=True)
+
+    def to_frame(self) -> pd.DataFrame:
+        return self.summary
+
+    def write(self, out_dir: str | Path) -> list[Path]:
+        from nasim.plots.report import write_replay
+
+        return write_replay(self, Path(out_dir))
+
+
+class _Recorder:
+    def __init__(self, plan: Plan, progress):
+        self.plan = plan
+        self.cell = plan.cell
+        self.rows: list[dict] = []
+        self.frames: list[pd.DataFrame] = []
+        self.clock_s = 0.0
+        self.progress = progress
+
+    def _row(self, step: PlannedStep, status: str, termination: str) -> dict:
+        return {"step": len(self.rows) + 1, "cycle": step.cycle, "direction": step.kind,
+                "c_rate": step.c_rate, "current_mA_per_g": step.current_mA_per_g,
+                "temperature_C": step.temperature_K - 273.15, "label": step.label,
+                "description": step.description, "status": status, "termination": termination,
+                "measured_ref": step.measured}
+
+    def ok(self, solved: StepSolution) -> None:
+        step, frame = solved.step, solved.frame
+        row = self._row(step, "ok", solved.termination)
+        if step.kind in ("charge", "discharge"):
+            metrics = step_metrics(frame, self.cell.design.cathode_active_mass_kg,
+                                   self.cell.design.anode_active_mass_kg)
+            row.update({k: metrics.get(k, np.nan) for k in _METRICS})
+        else:
+            row["duration_s"] = float(frame.time_s.iloc[-1])
+        row["solve_time_s"] = solved.solve_time_s
+        self.rows.append(row)
+        if step.keep_timeseries:
+            out = frame.copy()
+            out.insert(0, "protocol_time_s", out.time_s + self.clock_s)
+            out.insert(1, "step", step.number)
+            out.insert(2, "cycle", step.cycle)
+            out.insert(3, "kind", step.kind)
+            self.frames.append(out)
+        self.clock_s += float(frame.time_s.iloc[-1])
+        self._tick()
+
+    def failed(self, step: PlannedStep, exc: SimulationError) -> None:
+        row = self._row(step, "failed", exc.reason)
+        if exc.partial_capacity_mAh_per_g is not None:
+            row["partial_capacity_mAh_per_g"] = exc.partial_capacity_mAh_per_g
+        self.rows.append(row)
+        self._tick()
+
+    def skipped(self, step: PlannedStep, why: str) -> None:
+        self.rows.append(self._row(step, "skipped", why))
+        self._tick()
+
+    def _tick(self) -> None:
+        if self.progress is not None:
+            self.progress.update(1)
+
+
+def _run_one(runner: CellRunner, rec: _Recorder, step: PlannedStep, state):
+    """Solve ``step`` from ``state``; returns (new state, solved or None)."""
+    try:
+        solved = runner.run(step, state)
+    except SimulationError as exc:
+        rec.failed(step, exc)
+        return state, None
+    rec.ok(solved)
+    return solved.end_state, solved
+
+
+def _execute(plan: Plan, runner: CellRunner, rec: _Recorder, sequential: bool) -> list[str]:
+    notes: list[str] = []
+    state = None
+    skip_group: str | None = None
+    for item in plan.items:
+        if isinstance(item, RateBlock):
+            if item.independent and not sequential:
+                for step in item.before[0]:
+                    state, _ = _run_one(runner, rec, step, state)
+                results = runner.run_parallel(item.rate_steps, state)
+                for step, res in zip(item.rate_steps, results, strict=True):
+                    if isinstance(res, SimulationError):
+                        rec.failed(step, res)
+                    else:
+                        rec.ok(res)
+                        state_after = res.end_state
+                good = [r for r in results if not isinstance(r, SimulationError)]
+                if good:
+                    state = state_after
+                notes.append(
+                    f"Rate test{f' {item.label!r}' if item.label else ''}: the steps before "
+                    f"each rate were simulated once and every rate started from their end state "
+                    f"(the file declares them independent of the previous rate); run with "
+                    f"sequential=True (CLI --sequential) to simulate them before every rate.")
+            else:
+                for before, step in zip(item.before, item.rate_steps, strict=True):
+                    for b in before:
+                        state, _ = _run_one(runner, rec, b, state)
+                    state, _ = _run_one(runner, rec, step, state)
+            continue
+        step = item
+        if skip_group is not None and step.group == skip_group:
+            rec.skipped(step, "titration ended: an earlier pulse reached the voltage cut-off")
+            continue
+        skip_group = None
+        state, solved = _run_one(runner, rec, step, state)
+        if (solved is not None and step.stop_group_at_cutoff
+                and "voltage" in solved.termination.lower()):
+            skip_group = step.group
+    return notes
+
+
+def _derived_columns(steps: pd.DataFrame) -> pd.DataFrame:
+    """Retention (vs the first discharge) and coulombic efficiency (discharge / the charge
+    before it in the same cycle)."""
+    steps["retention"] = np.nan
+    steps["coulombic_efficiency"] = np.nan
+    ok = steps.status == "ok"
+    dis = steps[ok & (steps.direction == "discharge")]
+    if len(dis):
+        first = dis.capacity_mAh_per_g.iloc[0]
+        steps.loc[dis.index, "retention"] = dis.capacity_mAh_per_g / first
+    charges = steps[ok & (steps.direction == "charge")]
+    for i, row in dis.iterrows():
+        before = charges[(charges.cycle == row.cycle) & (charges.index < i)]
+        if len(before):
+            total_charge = before.capacity_mAh_per_g.sum()
+            steps.loc[i, "coulombic_efficiency"] = row.capacity_mAh_per_g / total_charge
+    return steps
+
+
+def _comparisons(steps: pd.DataFrame, plan: Plan) -> pd.DataFrame:
+    rows = []
+
+    def add(step_row, quantity, simulated, measured, source, note=""):
+        err = (simulated - measured) / measured if np.isfinite(simulated) else np.nan
+        rows.append({"step": step_row.step if step_row is not None else None,
+                     "cycle": step_row.cycle if step_row is not None else None,
+                     "label": step_row.label if step_row is not None else None,
+                     "quantity": quantity, "simulated": simulated, "measured": measured,
+                     "relative_error": err, "source": source, "note": note})
+
+    by_label = {r.label: r for r in steps.itertuples() if r.label}
+    for r in steps.itertuples():
+        m = r.measured_ref
+        if m is None:
+            continue
+        for key in _MEASURED_KEYS:
+            value = getattr(m, key)
+            if value is not None:
+                sim = getattr(r, key) if r.status == "ok" else np.nan
+                add(r, key, float(sim), value, m.source, m.note)
+        if m.capacity_retention is not None:
+            ref = by_label.get(m.relative_to)
+            sim = (r.capacity_mAh_per_g / ref.capacity_mAh_per_g
+                   if ref is not None and r.status == "ok" and ref.status == "ok" else np.nan)
+            add(r, f"capacity_retention vs {m.relative_to}", float(sim), m.capacity_retention,
+                m.source, m.note)
+    dis = steps[(steps.direction == "discharge")]
+    for target in plan.cycle_targets:
+        at = dis[dis.cycle == target.cycle]
+        first = dis[(dis.cycle == target.first_cycle) & (dis.status == "ok")]
+        row = at.iloc[-1] if len(at) else None
+        ok = row is not None and row.status == "ok"
+        if target.capacity_retention is not None:
+            sim = (row.capacity_mAh_per_g / first.capacity_mAh_per_g.iloc[0]
+                   if ok and len(first) else np.nan)
+            add(row, f"capacity_retention at cycle {target.cycle}", float(sim),
+                target.capacity_retention, target.source, target.note)
+        if target.capacity_mAh_per_g is not None:
+            sim = row.capacity_mAh_per_g if ok else np.nan
+            add(row, f"capacity_mAh_per_g at cycle {target.cycle}", float(sim),
+                target.capacity_mAh_per_g, target.source, target.note)
+    return pd.DataFrame(rows, columns=["step", "cycle", "label", "quantity", "simulated",
+                                       "measured", "relative_error", "source", "note"])
+
+
+def replay(protocol: LoadedProtocol | str | Path, model: str | None = None, *,
+           sequential: bool = False, progress: bool = False, num_threads: int = 2,
+           mesh_points: int | None = None) -> ReplayResult:
+    """Run a protocol file (see :mod:`nasim.protocols.schema`) and compare with its measured
+    values.
+
+    ``model`` overrides the protocol's model. ``sequential`` runs a rate test's charge before
+    every rate even when the file declares the rates independent. ``progress`` shows a
+    progress bar (tqdm) over the steps. Returns a :class:`ReplayResult`; failed steps are in
+    it with their reasons (never raised), bad input raises ``ParameterFileError``.
+    """
+    loaded = protocol if isinstance(protocol, LoadedProtocol) else load_protocol(protocol)
+    tic = time.perf_counter()
+    plan = loaded.plan(model)
+    soc = 1.0 if loaded.protocol.initial_state == "charged" else 0.0
+    runner = CellRunner(loaded.cell, plan.model, initial_soc=soc, mesh_points=mesh_points,
+                        num_threads=num_threads)
+    bar = None
+    if progress:
+        from tqdm import tqdm
+
+        bar = tqdm(total=plan.n_steps, desc=loaded.path.name, unit="step", leave=False)
+    rec = _Recorder(plan, bar)
+    try:
+        notes = _execute(plan, runner, rec, sequential)
+    finally:
+        if bar is not None:
+            bar.close()
+    steps = pd.DataFrame(rec.rows)
+    for column in SUMMARY_COLUMNS:
+        if column not in steps:
+            steps[column] = np.nan
+    steps = _derived_columns(steps)
+    comparisons = _comparisons(steps, plan)
+    cap = comparisons[comparisons.quantity == "capacity_mAh_per_g"].set_index("step")
+    steps["measured_capacity_mAh_per_g"] = steps.step.map(cap.measured)
+    steps["relative_error"] = steps.step.map(cap.relative_error)
+    steps = steps.drop(columns="measured_ref")
+    frames = pd.concat(rec.frames, ignore_index=True) if rec.frames else pd.DataFrame()
+    return ReplayResult(loaded, plan.model, steps, frames, comparisons,
+                        time.perf_counter() - tic, notes)
