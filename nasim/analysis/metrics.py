@@ -5,6 +5,7 @@ Definitions (per cathode active mass m_c, and per cathode + anode active mass fo
 - median voltage: the voltage at Q/2 (half the delivered capacity), as in the HEO paper;
 - mean voltage = (integral V |I| dt) / Q;
 - specific energy = integral V |I| dt / m; specific power = energy / duration.
+- differential capacity dQ/dV: capacity per voltage bin over the bin width.
 """
 
 from __future__ import annotations
@@ -50,3 +51,35 @@ def step_metrics(frame: pd.DataFrame, cathode_mass_kg: float, anode_mass_kg: flo
         out["specific_energy_Wh_per_kg_active"] = energy_J / 3600.0 / pair_kg
         out["specific_power_W_per_kg_active"] = energy_J / duration_s / pair_kg
     return out
+
+
+def differential_capacity(frame: pd.DataFrame, bin_V: float = 0.01) -> pd.DataFrame:
+    """dQ/dV of one charge or discharge, binned in voltage.
+
+    Between consecutive rows the curve is taken as linear: the capacity passed in that interval
+    (column ``capacity_mAh_per_g``) is spread evenly over the voltages it spans and collected in
+    voltage bins of width ``bin_V``; dQ/dV of a bin is its capacity over ``bin_V``. This needs
+    no smoothing, keeps the area (the sum of dQ/dV x ``bin_V`` is the step's capacity), does not
+    depend on how densely the rows sample the curve and tolerates a voltage that is not
+    strictly monotonic. Returns columns ``voltage_V`` (bin centres, increasing) and
+    ``dQdV_mAh_per_g_per_V`` (>= 0 for charge and discharge alike).
+    """
+    if not bin_V > 0:
+        raise ValueError(f"bin_V must be > 0 (got {bin_V})")
+    voltage = frame.voltage_V.to_numpy(dtype=float)
+    capacity = frame.capacity_mAh_per_g.to_numpy(dtype=float)
+    if len(voltage) < 2:
+        raise ValueError("differential_capacity needs at least two rows")
+    a = np.minimum(voltage[1:], voltage[:-1])[:, None]
+    b = np.maximum(voltage[1:], voltage[:-1])[:, None]
+    dq = np.abs(np.diff(capacity))[:, None]
+    lo = np.floor(a.min() / bin_V) * bin_V
+    n_bins = max(1, int(np.ceil((b.max() - lo) / bin_V + 1e-9)))
+    edges = (lo + bin_V * np.arange(n_bins + 1))[None, :]
+    # share of each interval's capacity below each edge (a step where the voltage is constant)
+    span = b - a
+    below = np.where(span > 0, np.clip((edges - a) / np.where(span > 0, span, 1.0), 0.0, 1.0),
+                     (edges >= a).astype(float))
+    cumulative = np.sum(dq * below, axis=0)
+    return pd.DataFrame({"voltage_V": 0.5 * (edges[0, 1:] + edges[0, :-1]),
+                         "dQdV_mAh_per_g_per_V": np.diff(cumulative) / bin_V})

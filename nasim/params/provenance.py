@@ -91,8 +91,26 @@ def cell_provenance(loaded: LoadedCell) -> pd.DataFrame:
                 derived.append({"file": files["cell"].name, "parameter": f"{role}.{name}",
                                 "value": value, "unit": unit, "si_value": value, "si_unit": unit,
                                 "source_kind": "derived", "source": f"derived by nasim: {how}"})
+    if loaded.cell.thermal is not None:
+        derived += _thermal_rows(loaded, files["cell"].name)
     parts.append(pd.DataFrame(derived, columns=COLUMNS))
     return pd.concat([p for p in parts if not p.empty], ignore_index=True)
+
+
+def _thermal_rows(loaded: LoadedCell, file: str) -> list[dict]:
+    """The cell's total heat capacity (lumped thermal runs), when every part of it is known."""
+    from nasim.params.loading import ParameterFileError
+    from nasim.params.thermal import heat_capacity
+
+    try:
+        budget = heat_capacity(loaded)
+    except ParameterFileError:  # a material without specific_heat_capacity
+        return []
+    how = "sum of mass x specific heat: " + "; ".join(f"{n} {c:.3g} J/K" for n, c, _ in
+                                                      budget.rows)
+    return [{"file": file, "parameter": "thermal.heat_capacity", "value": budget.total_J_per_K,
+             "unit": "J/K", "si_value": budget.total_J_per_K, "si_unit": "J/K",
+             "source_kind": "derived", "source": f"derived by nasim: {how}"}]
 
 
 def sources_used(table: pd.DataFrame) -> list[str]:

@@ -123,6 +123,8 @@ class ActiveMaterial(_Strict):
     rate_constant: StateFn("rate_constant", positive=True, allowed_x=_PARTICLE_X)
     charge_transfer_coefficient: OpenFraction
     phase_map: PhaseMap | None = None
+    #: heat capacity per active mass (lumped thermal runs only)
+    specific_heat_capacity: Q("specific_heat_capacity", gt=0.0) | None = None
     #: anodes: Na released on the first desodiation / Na taken on the first sodiation (half
     #: cell). A full cell loses (1 - ICE) x its first-charge capacity from its Na inventory
     #: (see nasim.params.inventory). None: no first-cycle loss.
@@ -335,6 +337,43 @@ class CellFormat(_Strict):
         return self
 
 
+class ThermalMass(_Strict):
+    """One part of a cell's heat capacity: its mass and specific heat capacity."""
+
+    name: str
+    mass: Q("mass", gt=0.0)
+    specific_heat_capacity: Q("specific_heat_capacity", gt=0.0)
+
+    def heat_capacity_J_per_K(self) -> float:
+        return self.mass.si * self.specific_heat_capacity.si
+
+
+class ThermalCurrentCollector(_Strict):
+    """A current collector as the lumped thermal model sees it: its through-plane Ohmic heat
+    i^2 L / sigma (its heat capacity, if not negligible, is one of ``thermal.parts``)."""
+
+    name: str
+    thickness: PositiveLength
+    electronic_conductivity: Q("conductivity", gt=0.0)
+
+
+class CellThermal(_Strict):
+    """Lumped (0-D) thermal description: one temperature for the whole cell.
+
+    Heat capacity C = sum over ``parts`` of mass x specific heat, plus each active material's
+    mass x its material file's ``specific_heat_capacity``. The cell loses
+    h A (T - T_ambient) through ``cooling_surface_area`` A. ``cell_volume`` V only converts
+    between watts and PyBaMM's volumetric terms (dT/dt = (Q - h A (T - T_amb)) / C; V cancels).
+    """
+
+    cell_volume: Q("volume", gt=0.0)
+    cooling_surface_area: Q("area", gt=0.0)
+    heat_transfer_coefficient: Q("heat_transfer_coefficient", gt=0.0)
+    parts: list[ThermalMass] = Field(min_length=1)
+    positive_current_collector: ThermalCurrentCollector
+    negative_current_collector: ThermalCurrentCollector
+
+
 class VoltageWindow(_Strict):
     lower: Q("voltage", gt=0.0)
     upper: Q("voltage", gt=0.0)
@@ -374,6 +413,7 @@ class Cell(_Strict):
     nominal_capacity: Q("capacity", gt=0.0) | None = None
     ambient_temperature: Q("temperature", gt=0.0)
     initial_stoichiometry: InitialStoichiometry | None = None
+    thermal: CellThermal | None = None
     current_collectors: CurrentCollectors | None = None
     electrolyte_fill: ElectrolyteFill | None = None
     format: CellFormat | None = None

@@ -13,21 +13,33 @@ MODEL_CLASSES = {
     "DFN": pybamm.lithium_ion.DFN,
 }
 MODEL_NAMES = tuple(MODEL_CLASSES)
+THERMAL_MODES = ("isothermal", "lumped")
 
 
-def model_options(configuration: str) -> dict:
-    """PyBaMM options for a ``"half"`` or ``"full"`` cell."""
+def model_options(configuration: str, thermal: str = "isothermal") -> dict:
+    """PyBaMM options for a ``"half"`` or ``"full"`` cell, ``"isothermal"`` (at the ambient
+    temperature) or ``"lumped"`` (one cell temperature from a heat balance; the cell's whole
+    heat capacity, hardware included, is one effective value: PyBaMM's "use lumped thermal
+    capacity", see :mod:`nasim.params.thermal`)."""
     if configuration == "half":
-        return {"working electrode": "positive"}
-    if configuration == "full":
-        return {}
-    raise ValueError(f"configuration {configuration!r}: expected 'half' or 'full'")
+        options = {"working electrode": "positive"}
+    elif configuration == "full":
+        options = {}
+    else:
+        raise ValueError(f"configuration {configuration!r}: expected 'half' or 'full'")
+    if thermal == "lumped":
+        options.update({"thermal": "lumped", "use lumped thermal capacity": "true"})
+    elif thermal != "isothermal":
+        raise ValueError(f"thermal {thermal!r}: expected one of {', '.join(THERMAL_MODES)}")
+    return options
 
 
-def build_model(name: str, configuration: str) -> pybamm.BaseModel:
+def build_model(name: str, configuration: str, thermal: str = "isothermal") -> pybamm.BaseModel:
     """A fresh PyBaMM model ``name`` (SPM, SPMe or DFN) for a half or full cell."""
     try:
         cls = MODEL_CLASSES[name]
     except KeyError:
         raise ValueError(f"model {name!r}: expected one of {', '.join(MODEL_NAMES)}") from None
-    return cls(model_options(configuration), name=f"nasim {name} ({configuration} cell)")
+    label = f"nasim {name} ({configuration} cell" + (", lumped thermal)" if thermal == "lumped"
+                                                     else ")")
+    return cls(model_options(configuration, thermal), name=label)

@@ -1,0 +1,122 @@
+"""Lumped thermal option: a coin cell's temperature from its heat balance (HEO half cell)."""
+
+import numpy as np
+import pytest
+import yaml
+from conftest import CELLS
+
+import nasim
+from nasim.params.thermal import heat_capacity
+
+
+@pytest.fixture(scope="module")
+def lumped_runs(heo_half):
+    return {rate: nasim.simulate(heo_half, model="DFN", c_rate=rate, thermal="lumped")
+            for rate in (1.0, 20.0)}
+
+
+def _rise_K(result) -> float:
+    return float(result.timeseries.temperature_C.max()) - (result.temperature_K - 273.15)
+
+
+def _trapezoid(y, x) -> float:
+    y, x = np.asarray(y, float), np.asarray(x, float)
+    return float(np.sum(0.5 * (y[1:] + y[:-1]) * np.diff(x)))
+
+
+def test_lumped_20C_discharge_heats_the_cell_above_ambient(lumped_runs):
+    result = lumped_runs[20.0]
+    temperature = result.timeseries.temperature_C.to_numpy()
+    ambient = result.temperature_K - 273.15
+    assert temperature[0] == pytest.approx(ambient, abs=1e-9)
+    assert _rise_K(result) > 0.0
+    assert np.all(temperature >= ambient - 1e-6)  # nothing cools the cell below ambient
+    summary = result.summary()
+    assert summary["thermal"] == "lumped"
+    assert summary["max_temperature_C"] == pytest.approx(float(temperature.max()))
+
+
+def test_temperature_rise_at_1C_is_smaller_than_at_20C(lumped_runs):
+    rise_1c, rise_20c = _rise_K(lumped_runs[1.0]), _rise_K(lumped_runs[20.0])
+    assert 0.0 < rise_1c < rise_20c
+
+
+@pytest.mark.parametrize("rate", [1.0, 20.0])
+def test_heat_balance_is_bounded_by_the_lost_electrical_work(heo_half, lumped_runs, rate):
+    """Heat stored in the cell plus heat given to the air cannot exceed the electrical work
+    lost to overpotentials, integral (OCV - V) |I| dt (entropic heat is zero in these files);
+    so the rise cannot exceed that work over the cell's heat capacity (the adiabatic bound)."""
+    frame = lumped_runs[rate].timeseries
+    thermal = heo_half.cell.thermal
+    capacity_J_per_K = heat_capacity(heo_half).total_J_per_K
+    t = frame.time_s.to_numpy()
+    delta = frame.temperature_C.to_numpy() - (lumped_runs[rate].temperature_K - 273.15)
+    lost_work_J = _trapezoid((frame.ocv_V - frame.voltage_V) * frame.current_A.abs(), t)
+    stored_J = capacity_J_per_K * delta[-1]
+    cooled_J = (thermal.heat_transfer_coefficient.si * thermal.cooling_surface_area.si
+                * _trapezoid(delta, t))
+    assert lost_work_J > 0.0
+    assert 0.0 < stored_J + cooled_J <= 1.02 * lost_work_J
+    assert delta.max() <= lost_work_J / capacity_J_per_K
+
+
+def test_self_heating_does_not_lower_the_20C_capacity(heo_half, lumped_runs):
+    """The Arrhenius laws follow the cell temperature, which stays at or above ambient."""
+    isothermal = nasim.simulate(heo_half, model="DFN", c_rate=20.0)
+    assert (lumped_runs[20.0].metrics["capacity_mAh_per_g"]
+            >= isothermal.metrics["capacity_mAh_per_g"] - 1e-3)
+
+
+def test_isothermal_runs_keep_the_ambient_temperature(heo_half):
+    result = nasim.simulate(heo_half, model="SPM", c_rate=1.0, temperature_C=-20.0)
+    np.testing.assert_allclose(result.timeseries.temperature_C, -20.0, atol=1e-9)
+    summary = result.summary()
+    assert summary["thermal"] == "isothermal"
+    assert summary["max_temperature_C"] == pytest.approx(-20.0, abs=1e-9)
+
+
+def _copy_cell(tmp_path, drop_thermal=False, cathode=None):
+    """heo_half.yaml written to tmp_path with absolute references (optionally altered)."""
+    data = yaml.safe_load((CELLS / "heo_half.yaml").read_text())
+    data["cathode"]["material"] = str(cathode or (CELLS / data["cathode"]["material"]).resolve())
+    data["counter_electrode"]["material"] = str(
+        (CELLS / data["counter_electrode"]["material"]).resolve())
+    data["electrolyte"] = str((CELLS / data["electrolyte"]).resolve())
+    if drop_thermal:
+        data.pop("thermal")
+    path = tmp_path / "cell.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    return path
+
+
+def test_lumped_without_thermal_section_is_a_clear_error(tmp_path, capsys):
+    from nasim.cli import EXIT_BAD_INPUT, main
+
+    path = _copy_cell(tmp_path, drop_thermal=True)
+    with pytest.raises(nasim.ParameterFileError) as err:
+        nasim.simulate(path, model="SPM", c_rate=1.0, thermal="lumped")
+    text = str(err.value)
+    assert str(path) in text and "field 'thermal': missing" in text
+    assert "heat_transfer_coefficient" in text and "cooling_surface_area" in text
+    # the isothermal default does not need the section
+    nasim.simulate(path, model="SPM", c_rate=1.0)
+    code = main(["simulate", str(path), "--model", "SPM", "--c-rate", "1", "--thermal", "lumped"])
+    assert code == EXIT_BAD_INPUT
+    assert "field 'thermal': missing" in capsys.readouterr().err
+
+
+def test_lumped_without_material_specific_heat_names_the_material_file(tmp_path):
+    material = yaml.safe_load((CELLS / "../materials/heo.yaml").read_text())
+    material.pop("specific_heat_capacity")
+    material_path = tmp_path / "heo_no_cp.yaml"
+    material_path.write_text(yaml.safe_dump(material, sort_keys=False))
+    path = _copy_cell(tmp_path, cathode=material_path)
+    with pytest.raises(nasim.ParameterFileError) as err:
+        nasim.simulate(path, model="SPM", c_rate=1.0, thermal="lumped")
+    assert str(material_path) in str(err.value)
+    assert "field 'specific_heat_capacity': missing" in str(err.value)
+
+
+def test_unknown_thermal_mode_is_rejected(heo_half):
+    with pytest.raises(ValueError, match="thermal 'adiabatic'"):
+        nasim.simulate(heo_half, model="SPM", c_rate=1.0, thermal="adiabatic")
