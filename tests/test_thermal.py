@@ -120,3 +120,13 @@ def test_lumped_without_material_specific_heat_names_the_material_file(tmp_path)
 def test_unknown_thermal_mode_is_rejected(heo_half):
     with pytest.raises(ValueError, match="thermal 'adiabatic'"):
         nasim.simulate(heo_half, model="SPM", c_rate=1.0, thermal="adiabatic")
+
+
+@pytest.mark.parametrize("model", ["SPM", "SPMe"])
+def test_reduced_models_heat_like_the_dfn_at_1C(heo_half, lumped_runs, model):
+    """At 1C the three models lose nearly the same work, so their temperature rises agree
+    (this needs the tighter solver tolerances nasim uses for lumped runs)."""
+    dfn_rise = lumped_runs[1.0].timeseries.temperature_C.max() - 25.0
+    run = nasim.simulate(heo_half, model=model, c_rate=1.0, thermal="lumped")
+    rise = run.timeseries.temperature_C.max() - 25.0
+    assert rise == pytest.approx(dfn_rise, rel=0.2)

@@ -254,6 +254,9 @@ def report_markdown(result, figures: dict[str, str]) -> str:
     if p.assumptions:
         lines += ["## Assumptions stated in the protocol", ""]
         lines += [f"- {a}" for a in p.assumptions] + [""]
+    if p.observations:
+        lines += ["## Reported observations (qualitative, compare with the figures)", ""]
+        lines += [f"- {o}" for o in p.observations] + [""]
     lines += ["## Simulated vs measured", ""]
     comp = result.comparisons.copy()
     if len(comp):

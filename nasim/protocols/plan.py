@@ -258,10 +258,7 @@ class _Compiler:
                 for s in step.before_each:
                     seq.extend(self.simple(s, T, cycle, keep=True))
                 before.append(seq)
-            measured = None
-            if step.measured is not None:
-                measured = Measured(capacity_mAh_per_g=step.measured.capacity_mAh_per_g[i],
-                                    source=step.measured.source, note=step.measured.note)
+            measured = step.measured.for_rate(i) if step.measured is not None else None
             label = f"{step.label or 'rate'} {rate}"
             rate_steps.append(self.current_step(
                 step.step.direction, rate, step.step.until_voltage, step.step.duration, None,

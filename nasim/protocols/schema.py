@@ -166,9 +166,30 @@ class CycleMeasured(_Strict):
 
 
 class RateMeasured(_Strict):
-    capacity_mAh_per_g: list[float]
+    """Measured values per rate of a rate test (``null`` where the paper gives none);
+    ``capacity_retention`` is relative to the step labelled ``relative_to``."""
+
+    capacity_mAh_per_g: list[float | None] | None = None
+    capacity_retention: list[float | None] | None = None
+    relative_to: str | None = None
     source: str
     note: str = ""
+
+    @model_validator(mode="after")
+    def _retention_reference(self) -> RateMeasured:
+        if (self.capacity_retention is None) != (self.relative_to is None):
+            raise ValueError("capacity_retention needs relative_to (the label of the "
+                             "reference step) and relative_to needs capacity_retention")
+        return self
+
+    def for_rate(self, i: int) -> Measured | None:
+        cap = self.capacity_mAh_per_g[i] if self.capacity_mAh_per_g else None
+        ret = self.capacity_retention[i] if self.capacity_retention else None
+        if cap is None and ret is None:
+            return None
+        return Measured(capacity_mAh_per_g=cap, capacity_retention=ret,
+                        relative_to=self.relative_to if ret is not None else None,
+                        source=self.source, note=self.note)
 
 
 # --------------------------------------------------------------------------- steps
@@ -267,10 +288,13 @@ class RateTest(_Strict):
 
     @model_validator(mode="after")
     def _lengths(self) -> RateTest:
-        if self.measured is not None and len(self.measured.capacity_mAh_per_g) != len(self.rates):
-            raise ValueError(f"measured.capacity_mAh_per_g has "
-                             f"{len(self.measured.capacity_mAh_per_g)} values for "
-                             f"{len(self.rates)} rates")
+        if self.measured is None:
+            return self
+        for name in ("capacity_mAh_per_g", "capacity_retention"):
+            values = getattr(self.measured, name)
+            if values is not None and len(values) != len(self.rates):
+                raise ValueError(f"measured.{name} has {len(values)} values for "
+                                 f"{len(self.rates)} rates")
         return self
 
 
@@ -316,6 +340,7 @@ class Protocol(_Strict):
     initial_state: Literal["discharged", "charged"] = "discharged"
     source: str
     assumptions: list[str] = Field(default_factory=list)
+    observations: list[str] = Field(default_factory=list)  # qualitative, shown in the report
     steps: list[Step] = Field(min_length=1)
 
     @model_validator(mode="after")

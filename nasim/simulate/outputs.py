@@ -26,11 +26,18 @@ _ANODE_OUTPUTS = {
     "anode_stoichiometry": "Average negative particle stoichiometry",
     "anode_surface_stoichiometry": "X-averaged negative particle surface stoichiometry",
 }
-def timeseries(solution: pybamm.Solution, cell: LoadedCell, phases: bool = True) -> pd.DataFrame:
-    """The solution as a DataFrame in SI and lab units (capacity counted from the start of
-    the solve); ``phases`` adds the cathode phase-fraction and volume-change columns."""
-    names = dict(_OUTPUTS)
-    if cell.configuration == "full":
+
+_CORE = ("time_s", "current_A", "voltage_V", "electrolyte_concentration_min_mol_per_m3")
+
+
+def timeseries(solution: pybamm.Solution, cell: LoadedCell, full: bool = True) -> pd.DataFrame:
+    """The solution as a DataFrame in SI and lab units (time and capacity counted from the
+    start of the solve). ``full=False`` keeps time, current, voltage, capacity and the minimum
+    electrolyte concentration only (what the step metrics and end checks need; for the many
+    steps of a long cycling run whose curves are not stored); ``full=True`` adds the OCV,
+    stoichiometries, sodium inventory, temperature and the cathode phase columns."""
+    names = {k: v for k, v in _OUTPUTS.items() if full or k in _CORE}
+    if full and cell.configuration == "full":
         names.update(_ANODE_OUTPUTS)
     data = {}
     for column, var in names.items():
@@ -44,8 +51,10 @@ def timeseries(solution: pybamm.Solution, cell: LoadedCell, phases: bool = True)
     mass_g = cell.design.cathode_active_mass_kg * 1e3
     frame.insert(3, "capacity_mAh", charge_C / 3.6)
     frame.insert(4, "capacity_mAh_per_g", frame.capacity_mAh / mass_g)
+    if not full:
+        return frame
     frame["sodium_total_mol"] = frame.sodium_in_particles_mol + frame.sodium_in_electrolyte_mol
-    if phases and cell.cathode.phase_map is not None:
+    if cell.cathode.phase_map is not None:
         columns = phase_columns(cell.cathode.phase_map,
                                 np.asarray(solution["Positive particle stoichiometry"].entries),
                                 np.asarray(solution["Positive particle surface stoichiometry"]
