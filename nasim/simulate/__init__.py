@@ -140,7 +140,8 @@ def simulate(
                         thermal=thermal)
     step = constant_current_step(loaded, direction, current, temperature_K)
     solved = runner.run(step, None)
-    frame, termination, initial = solved.frame, solved.termination, runner.initial_stoichiometry
+    frame, termination, initial = (solved.full_frame(), solved.termination,
+                                   runner.initial_stoichiometry)
     return SimulationResult(
         cell=loaded, model=model, direction=direction, current_A=current,
         c_rate=current / one_c, temperature_K=temperature_K, termination=termination,

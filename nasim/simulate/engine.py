@@ -21,6 +21,7 @@ a partial solution), and share one built model across steps, rates and runs.
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -153,30 +154,54 @@ def constant_current_step(cell: LoadedCell, direction: str, current_A: float,
 
 @dataclass
 class StepSolution:
-    """One solved step: its time series (step time from 0) and how it ended."""
+    """One solved step and how it ended.
+
+    ``frame``: time, current, voltage, capacity and minimum electrolyte concentration (step
+    time from 0), what the metrics and end checks need. :meth:`full_frame` adds every other
+    column (OCV, stoichiometries, Na inventory, temperature, phases); it is computed from the
+    kept PyBaMM solution on demand (PyBaMM processes variables lazily too), and only for steps
+    whose time series is kept."""
 
     step: PlannedStep
     frame: pd.DataFrame
     termination: str
     end_state: pybamm.Solution
     solve_time_s: float
+    cell: LoadedCell | None = None
+    solution: pybamm.Solution | None = None
+
+    def full_frame(self) -> pd.DataFrame:
+        from nasim.simulate.outputs import timeseries
+
+        if self.solution is None:
+            raise ValueError(f"step {self.step.number}: its time series was not kept")
+        return timeseries(self.solution, self.cell, full=True)
 
 
 class CellRunner:
     """The built PyBaMM models of one cell, solved step by step through input parameters.
 
     ``initial_soc`` 0 starts at the lower cut-off (discharged), 1 at the upper (charged).
+    ``input_parameters`` maps parameter-file paths (see
+    :func:`nasim.params.pybamm_values.input_paths`) to values (SI, multipliers for ``.scale``)
+    that become input parameters of the built model: :meth:`set_input_parameters` changes
+    them between solves without rebuilding. ``sensitivities``: every solve also returns
+    dy/dp for those inputs (IDAKLU forward sensitivities, carried across steps).
     """
 
     def __init__(self, cell: LoadedCell, model: str = "DFN", *, initial_soc: float = 0.0,
                  mesh_points: int | None = None, num_threads: int = 1,
-                 thermal: str = "isothermal"):
+                 thermal: str = "isothermal",
+                 input_parameters: Mapping[str, float] | None = None,
+                 sensitivities: bool = False):
         if model not in MODEL_NAMES:
             raise ValueError(f"model {model!r}: expected one of {', '.join(MODEL_NAMES)}")
         self.cell = cell
         self.model_name = model
         self.thermal = thermal
-        self.values = to_parameter_values(cell)
+        self.input_parameters = dict(input_parameters or {})
+        self._sensitivities = sorted(self.input_parameters) if sensitivities else []
+        self.values = to_parameter_values(cell, inputs=self.input_parameters)
         if thermal == "lumped":
             self.values.update(thermal_values(cell), check_already_exists=False)
         self.initial_stoichiometry = set_initial_state(cell, self.values, initial_soc)
@@ -185,12 +210,22 @@ class CellRunner:
         self.num_threads = num_threads
         self._built: tuple | None = None
 
+    def set_input_parameters(self, values: Mapping[str, float]) -> None:
+        """New values of the input parameters given at construction (no rebuild)."""
+        unknown = set(values) - set(self.input_parameters)
+        if unknown:
+            raise ValueError(f"not input parameters of this runner: {sorted(unknown)}")
+        self.input_parameters.update({k: float(v) for k, v in values.items()})
+
     # ------------------------------------------------------------------ building
     def _build(self):
         if self._built:
             return self._built
         options = model_options(self.cell.configuration, self.thermal)
         options["operating mode"] = _control
+        if "contact_resistance" in self.input_parameters or \
+                self.cell.cell.contact_resistance is not None:
+            options["contact resistance"] = "true"
         model = MODEL_CLASSES[self.model_name](
             options, name=f"nasim {self.model_name} ({self.cell.configuration} cell)")
         model.events.append(pybamm.Event(
@@ -217,7 +252,9 @@ class CellRunner:
         (for a batch solve); :meth:`_restore` undoes it."""
         built, solver, _ = self._build()
         if state is not None:
-            built.set_initial_conditions_from(state)
+            # every state comes from this same model: its last state vector is the start
+            y = np.asarray(state.all_ys[-1])
+            built.concatenated_initial_conditions = pybamm.Vector(y[:, -1] if y.ndim > 1 else y)
         return built, solver
 
     def _restore(self) -> None:
@@ -274,13 +311,15 @@ class CellRunner:
         its last state vector, from the other model it maps the state by variable name."""
         step, v0 = self._resolve(step, state)
         built, solver, _ = self._build()
-        t_eval = output_times(step.duration_s)
+        t_eval = output_times(step.duration_s, 300, 100)
         tic = time.perf_counter()
         try:
             solution = solver.step(state, built, step.duration_s,
                                    t_interp=t_eval, save=False,
-                                   inputs=self._inputs(step, v0, 0.0 if state is None
-                                                       else float(state.t[-1])))
+                                   calculate_sensitivities=self._sensitivities,
+                                   inputs={**self._inputs(step, v0, 0.0 if state is None
+                                                          else float(state.t[-1])),
+                                           **self.input_parameters})
         except pybamm.SolverError as exc:
             raise SimulationError(solver_failure_reason(exc)) from None
         return self._finish(step, solution, time.perf_counter() - tic)
@@ -303,8 +342,10 @@ class CellRunner:
             tic = time.perf_counter()
             try:
                 solutions = solver.solve(built, [0.0, duration],
-                                         t_interp=output_times(duration, 400, 800),
-                                         inputs=[self._inputs(s, None) for s in shared])
+                                         t_interp=output_times(duration, 200, 300),
+                                         calculate_sensitivities=self._sensitivities,
+                                         inputs=[{**self._inputs(s, None),
+                                                  **self.input_parameters} for s in shared])
             except pybamm.SolverError:
                 solutions = None  # solved one by one below, each failure on its own step
             finally:
@@ -328,11 +369,12 @@ class CellRunner:
                 ) -> StepSolution:
         from nasim.simulate.outputs import timeseries
 
-        frame = timeseries(solution, self.cell, full=step.keep_timeseries)
+        frame = timeseries(solution, self.cell, full=False)
         end = classify_end(str(solution.termination), frame, self.cell, step.kind,
                            step.time_limited)
         end_state = solution.last_state
         # the next step starts here whatever event ended this one (PyBaMM's solver.step only
         # continues from a solution that ended at its final time)
         end_state.termination = "final time"
-        return StepSolution(step, frame, end, end_state, elapsed)
+        return StepSolution(step, frame, end, end_state, elapsed, self.cell,
+                            solution if step.keep_timeseries else None)

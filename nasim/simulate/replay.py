@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -37,15 +38,31 @@ _MEASURED_KEYS = ("capacity_mAh_per_g", "median_voltage_V", "specific_energy_Wh_
 
 @dataclass
 class ReplayResult:
-    """What a replay produced: a row per step, the time series, comparisons with measurement."""
+    """What a replay produced: a row per step, the time series, comparisons with measurement.
+
+    ``timeseries`` (every column of the kept steps, with ``protocol_time_s``, ``step``,
+    ``cycle``, ``kind``) is assembled on first access from the kept PyBaMM solutions."""
 
     protocol: LoadedProtocol
     model: str
     steps: pd.DataFrame
-    timeseries: pd.DataFrame
     comparisons: pd.DataFrame
     wall_time_s: float
     notes: list[str] = field(default_factory=list)
+    kept: list[tuple[int, float, StepSolution]] = field(default_factory=list, repr=False)
+
+    @cached_property
+    def timeseries(self) -> pd.DataFrame:
+        frames = []
+        for row_step, clock_s, solved in self.kept:
+            out = solved.full_frame()
+            out.insert(0, "protocol_time_s", out.time_s + clock_s)
+            out.insert(1, "step", row_step)
+            out.insert(2, "cycle", solved.step.cycle)
+            out.insert(3, "kind", solved.step.kind)
+            frames.append(out)
+        return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(
+            columns=["protocol_time_s", "step", "cycle", "kind"])
 
     @property
     def summary(self) -> pd.DataFrame:
@@ -71,7 +88,7 @@ class _Recorder:
         self.plan = plan
         self.cell = plan.cell
         self.rows: list[dict] = []
-        self.frames: list[pd.DataFrame] = []
+        self.kept: list[tuple[int, float, StepSolution]] = []
         self.clock_s = 0.0
         self.progress = progress
 
@@ -93,13 +110,8 @@ class _Recorder:
             row["duration_s"] = float(frame.time_s.iloc[-1])
         row["solve_time_s"] = solved.solve_time_s
         self.rows.append(row)
-        if step.keep_timeseries:
-            out = frame.copy()
-            out.insert(0, "protocol_time_s", out.time_s + self.clock_s)
-            out.insert(1, "step", step.number)
-            out.insert(2, "cycle", step.cycle)
-            out.insert(3, "kind", step.kind)
-            self.frames.append(out)
+        if solved.solution is not None:
+            self.kept.append((row["step"], self.clock_s, solved))
         self.clock_s += float(frame.time_s.iloc[-1])
         self._tick()
 
@@ -275,6 +287,5 @@ def replay(protocol: LoadedProtocol | str | Path, model: str | None = None, *,
     steps["measured_capacity_mAh_per_g"] = steps.step.map(cap.measured)
     steps["relative_error"] = steps.step.map(cap.relative_error)
     steps = steps.drop(columns="measured_ref")
-    frames = pd.concat(rec.frames, ignore_index=True) if rec.frames else pd.DataFrame()
-    return ReplayResult(loaded, plan.model, steps, frames, comparisons,
-                        time.perf_counter() - tic, notes)
+    return ReplayResult(loaded, plan.model, steps, comparisons, time.perf_counter() - tic,
+                        notes, rec.kept)
