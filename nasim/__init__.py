@@ -7,6 +7,8 @@ Public API::
     result.timeseries      # pandas DataFrame
     result.metrics         # capacity_mAh_per_g, median_voltage_V, ...
     result.plot()          # matplotlib Figure
+    run = nasim.replay("experiments/heo_half_rate_25C.yaml")
+    run.summary            # a row per charge/discharge step, with measured values beside
 """
 
 import os
@@ -15,17 +17,22 @@ os.environ.setdefault("PYBAMM_DISABLE_TELEMETRY", "true")
 
 from nasim.analysis.energy import EnergyResult, energy  # noqa: E402
 from nasim.params import ParameterFileError, load_cell, parameter_table  # noqa: E402
+from nasim.protocols import load_protocol  # noqa: E402
 from nasim.simulate import SimulationError, SimulationResult, simulate  # noqa: E402
+from nasim.simulate.replay import ReplayResult, replay  # noqa: E402
 
 __version__ = "0.1.0"
 
 __all__ = [
     "EnergyResult",
     "ParameterFileError",
+    "ReplayResult",
     "SimulationError",
     "SimulationResult",
     "energy",
     "load_cell",
+    "load_protocol",
     "parameter_table",
+    "replay",
     "simulate",
 ]

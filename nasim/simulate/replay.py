@@ -270,7 +270,8 @@ def replay(protocol: LoadedProtocol | str | Path, model: str | None = None, *,
     if progress:
         from tqdm import tqdm
 
-        bar = tqdm(total=plan.n_steps, desc=loaded.path.name, unit="step", leave=False)
+        bar = tqdm(total=plan.n_steps, desc=loaded.path.name, unit="step", leave=False,
+                   mininterval=1.0)
     rec = _Recorder(plan, bar)
     try:
         notes = _execute(plan, runner, rec, sequential)
