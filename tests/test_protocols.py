@@ -18,7 +18,8 @@ BUNDLED = [
     "heo_half_first_cycle_0p1C", "heo_half_rate_25C", "nfm_half_rate_25C",
     "heo_half_rate_minus20C", "heo_half_rate_60C", "heo_hc_full_rate_25C", "heo_half_cv",
     "nfm_half_cv", "heo_half_gitt", "heo_half_cycling_10C", "heo_half_cycling_minus20C",
-    "heo_half_cycling_60C", "heo_hc_full_cycling",
+    "heo_half_cycling_60C", "heo_hc_full_cycling", "nfm_half_rate_minus20C",
+    "nfm_half_cycling_10C", "chayambuka2022_rate",
 ]
 CELL = "../parameter_sets/cells/heo_half.yaml"
 
@@ -220,3 +221,32 @@ def test_rate_block_shares_the_charge_when_independent():
     assert isinstance(block, RateBlock) and block.independent
     assert all(b is block.before[0] for b in block.before)
     assert [s.kind for s in block.before[0]] == ["charge", "hold", "rest"]
+
+
+def test_measured_curves_are_compared_by_voltage_rmse():
+    result = replay(EXPERIMENTS / "chayambuka2022_rate.yaml", model="SPM")
+    comp = result.comparisons
+    rmse = comp[comp.quantity == "voltage RMSE vs measured curve [V]"]
+    assert len(rmse) == 4 and (rmse.simulated > 0).all() and (rmse.simulated < 1.0).all()
+    # the measured curves are unsorted digitized points; the report reads them sorted
+    q, v = result.protocol.curve(
+        result.protocol.protocol.steps[0].measured.curves[0])
+    assert np.all(np.diff(q) >= 0) and len(q) == len(v)
+
+
+def test_bad_measured_curve_is_a_clear_error(tmp_path):
+    csv = tmp_path / "curve.csv"
+    csv.write_text("capacity_mAh,voltage_V\n0.1,4.1\n0.2,abc\n")
+    body = HEADER + f"""steps:
+  - discharge:
+      current: 1 C
+      measured:
+        source: test
+        curve: {{file: {csv.as_posix()}, capacity_column: capacity_mAh, voltage_column: volts,
+                 capacity_unit: mAh, source: test}}
+"""
+    with pytest.raises(ParameterFileError, match="column 'volts' not in curve.csv"):
+        load_protocol(_write(tmp_path, body))
+    with pytest.raises(ParameterFileError, match="non-numeric or empty cells in rows 3"):
+        load_protocol(_write(tmp_path, body.replace("voltage_column: volts",
+                                                    "voltage_column: voltage_V")))

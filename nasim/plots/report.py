@@ -47,16 +47,11 @@ def _measured_curves(result):
     out = []
     for step in _all_steps(result.protocol.protocol.steps):
         m = getattr(step, "measured", None)
-        curve = getattr(m, "curve", None) if m is not None else None
-        if curve is None:
-            continue
-        frame = pd.read_csv(result.protocol.curve_path(curve))
-        q = frame[curve.capacity_column].to_numpy(float)
-        if curve.capacity_unit != "mAh/g":
-            mass_g = result.protocol.cell.design.cathode_active_mass_kg * 1e3
-            q = q * (1e3 if curve.capacity_unit == "Ah" else 1.0) / mass_g
-        out.append((f"measured: {step.label or curve.file}", q,
-                    frame[curve.voltage_column].to_numpy(float)))
+        curves = [getattr(m, "curve", None)] + list(getattr(m, "curves", None) or [])
+        for curve in curves:
+            if curve is not None:
+                q, v = result.protocol.curve(curve)
+                out.append((f"measured: {curve.file}", q, v))
     return out
 
 

@@ -172,6 +172,7 @@ class RateMeasured(_Strict):
     capacity_mAh_per_g: list[float | None] | None = None
     capacity_retention: list[float | None] | None = None
     relative_to: str | None = None
+    curves: list[MeasuredCurve | None] | None = None
     source: str
     note: str = ""
 
@@ -185,11 +186,12 @@ class RateMeasured(_Strict):
     def for_rate(self, i: int) -> Measured | None:
         cap = self.capacity_mAh_per_g[i] if self.capacity_mAh_per_g else None
         ret = self.capacity_retention[i] if self.capacity_retention else None
-        if cap is None and ret is None:
+        curve = self.curves[i] if self.curves else None
+        if cap is None and ret is None and curve is None:
             return None
         return Measured(capacity_mAh_per_g=cap, capacity_retention=ret,
                         relative_to=self.relative_to if ret is not None else None,
-                        source=self.source, note=self.note)
+                        curve=curve, source=self.source, note=self.note)
 
 
 # --------------------------------------------------------------------------- steps
@@ -290,7 +292,7 @@ class RateTest(_Strict):
     def _lengths(self) -> RateTest:
         if self.measured is None:
             return self
-        for name in ("capacity_mAh_per_g", "capacity_retention"):
+        for name in ("capacity_mAh_per_g", "capacity_retention", "curves"):
             values = getattr(self.measured, name)
             if values is not None and len(values) != len(self.rates):
                 raise ValueError(f"measured.{name} has {len(values)} values for "

@@ -27,7 +27,7 @@ SUMMARY_COLUMNS = [
     "specific_energy_Wh_per_kg_cathode", "specific_energy_Wh_per_kg_active",
     "specific_power_W_per_kg_cathode", "measured_capacity_mAh_per_g", "relative_error",
     "retention", "coulombic_efficiency", "label", "description", "status", "termination",
-    "duration_s", "solve_time_s",
+    "duration_s", "solve_time_s", "curve_rmse_V",
 ]
 _METRICS = ("capacity_mAh_per_g", "median_voltage_V", "mean_voltage_V",
             "specific_energy_Wh_per_kg_cathode", "specific_energy_Wh_per_kg_active",
@@ -83,8 +83,18 @@ class ReplayResult:
         return write_replay(self, Path(out_dir))
 
 
+def curve_rmse_V(frame: pd.DataFrame, capacity_mAh_per_g: np.ndarray,
+                 voltage_V: np.ndarray) -> float:
+    """RMS difference [V] between a measured curve and the simulated voltage at the measured
+    capacities (points beyond the simulated capacity compare with its last voltage)."""
+    simulated = np.interp(capacity_mAh_per_g, frame.capacity_mAh_per_g.to_numpy(),
+                          frame.voltage_V.to_numpy())
+    return float(np.sqrt(np.mean((simulated - voltage_V) ** 2)))
+
+
 class _Recorder:
-    def __init__(self, plan: Plan, progress):
+    def __init__(self, plan: Plan, progress, protocol: LoadedProtocol):
+        self.protocol = protocol
         self.plan = plan
         self.cell = plan.cell
         self.rows: list[dict] = []
@@ -106,6 +116,9 @@ class _Recorder:
             metrics = step_metrics(frame, self.cell.design.cathode_active_mass_kg,
                                    self.cell.design.anode_active_mass_kg)
             row.update({k: metrics.get(k, np.nan) for k in _METRICS})
+            curve = step.measured.curve if step.measured is not None else None
+            if curve is not None:
+                row["curve_rmse_V"] = curve_rmse_V(frame, *self.protocol.curve(curve))
         else:
             row["duration_s"] = float(frame.time_s.iloc[-1])
         row["solve_time_s"] = solved.solve_time_s
@@ -224,6 +237,12 @@ def _comparisons(steps: pd.DataFrame, plan: Plan) -> pd.DataFrame:
             if value is not None:
                 sim = getattr(r, key) if r.status == "ok" else np.nan
                 add(r, key, float(sim), value, m.source, m.note)
+        if m.curve is not None:
+            rmse = r.curve_rmse_V if r.status == "ok" else np.nan
+            rows.append({"step": r.step, "cycle": r.cycle, "label": r.label,
+                         "quantity": "voltage RMSE vs measured curve [V]",
+                         "simulated": float(rmse), "measured": 0.0, "relative_error": np.nan,
+                         "source": m.curve.source, "note": m.note})
         if m.capacity_retention is not None:
             ref = by_label.get(m.relative_to)
             sim = (r.capacity_mAh_per_g / ref.capacity_mAh_per_g
@@ -272,7 +291,7 @@ def replay(protocol: LoadedProtocol | str | Path, model: str | None = None, *,
 
         bar = tqdm(total=plan.n_steps, desc=loaded.path.name, unit="step", leave=False,
                    mininterval=1.0)
-    rec = _Recorder(plan, bar)
+    rec = _Recorder(plan, bar, loaded)
     try:
         notes = _execute(plan, runner, rec, sequential)
     finally:
