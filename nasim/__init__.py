@@ -20,6 +20,7 @@ from nasim.params import ParameterFileError, load_cell, parameter_table  # noqa:
 from nasim.protocols import load_protocol  # noqa: E402
 from nasim.simulate import SimulationError, SimulationResult, simulate  # noqa: E402
 from nasim.simulate.replay import ReplayResult, replay  # noqa: E402
+from nasim.sweep import load_study, sweep  # noqa: E402
 
 __version__ = "0.1.0"
 
@@ -32,7 +33,9 @@ __all__ = [
     "energy",
     "load_cell",
     "load_protocol",
+    "load_study",
     "parameter_table",
     "replay",
     "simulate",
+    "sweep",
 ]

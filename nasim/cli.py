@@ -186,6 +186,30 @@ def _cmd_replay(args) -> int:
     return exit_code
 
 
+def _cmd_sweep(args) -> int:
+    from nasim.sweep.run import write_outputs
+
+    out = Path(args.out)
+    try:
+        frame, run = write_outputs(args.study, out, workers=args.workers,
+                                   scheduler=args.scheduler, progress=not args.quiet,
+                                   retry_failed=args.retry_failed)
+    except KeyboardInterrupt:
+        print(f"interrupted: finished points are in {out / 'sweep.sqlite'}; run the same "
+              "command again to compute the rest", file=sys.stderr)
+        return 130
+    failed = frame[frame.status != "ok"] if len(frame) else frame
+    if not args.quiet:
+        print(f"{run.n_points} points: {run.n_stored_before} already stored, {run.n_computed} "
+              f"computed in {run.n_tasks} tasks, {run.wall_time_s:.1f} s; "
+              f"{len(failed)} failed")
+        for row in failed.head(10).itertuples():
+            print(f"  point {row.index}: {row.error}")
+        print(f"wrote {out / 'results.csv'}"
+              + "".join(f", {p.name}" for p in run.figures))
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="nasim", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -250,6 +274,19 @@ def build_parser() -> argparse.ArgumentParser:
                          "declares the rates independent")
     rp.add_argument("--quiet", action="store_true", help="no progress bar or tables")
     rp.set_defaults(func=_cmd_replay)
+
+    sw = sub.add_parser("sweep", help="run a study (studies/*.yaml) over its axes: "
+                        "results.csv and figures; resumable")
+    sw.add_argument("study", help="study file")
+    sw.add_argument("--out", required=True, help="output directory (sweep.sqlite, results.csv, "
+                    "figures); a sweep started again there computes only missing points")
+    sw.add_argument("--workers", type=int, help="worker processes (default: one per core)")
+    sw.add_argument("--scheduler", help="Dask scheduler address tcp://host:port, or dask-local "
+                    "for a local Dask cluster (needs nasim[cluster])")
+    sw.add_argument("--retry-failed", action="store_true",
+                    help="also recompute points stored as failed")
+    sw.add_argument("--quiet", action="store_true", help="no progress bar or summary")
+    sw.set_defaults(func=_cmd_sweep)
     return parser
 
 

@@ -1,0 +1,285 @@
+"""Running a study: tasks by geometry group, local processes or Dask, the resumable store.
+
+Execution: the study's points that are not yet in the store are grouped by their parameter-file
+values (points of one group share a built model; only current and temperature differ, which
+are input parameters) and split into tasks of at most ``MAX_TASK_POINTS`` points, and into at
+least as many tasks as there are workers. Tasks run on local worker processes
+(``concurrent.futures.ProcessPoolExecutor``; in this process when ``workers == 1``) or on Dask
+distributed (``scheduler="tcp://host:port"`` or ``"dask-local"`` for a ``LocalCluster`` on
+this machine). The coordinating process stores each task's points as the task finishes.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import tempfile
+import time
+from collections import OrderedDict
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from nasim.sweep.store import ResultStore
+from nasim.sweep.study import (
+    CURRENT,
+    HeatmapFigure,
+    LoadedStudy,
+    Point,
+    RagoneFigure,
+    load_study,
+)
+from nasim.sweep.worker import Task, run_task
+
+#: points per task: a task's points are stored together when it finishes
+MAX_TASK_POINTS = {"SPM": 100, "SPMe": 100, "DFN": 24}
+DASK_LOCAL = "dask-local"
+_FIRST_COLUMNS = ("c_rate", "current_mA_per_g", "current_A", "temperature_C",
+                  "cathode_loading_mg_per_cm2", "cathode_thickness_um", "anode_thickness_um",
+                  "np_ratio")
+
+
+@dataclass
+class SweepRun:
+    """What one call did: points in the study, already stored, computed now, wall time."""
+
+    n_points: int
+    n_stored_before: int
+    n_computed: int = 0
+    wall_time_s: float = 0.0
+    n_tasks: int = 0
+    figures: list[Path] = field(default_factory=list)
+
+
+def plan_tasks(study: LoadedStudy, points: list[Point], workers: int) -> list[Task]:
+    """Tasks of points sharing a geometry group (see module doc), in group order."""
+    groups: OrderedDict[tuple, list[Point]] = OrderedDict()
+    for p in points:
+        groups.setdefault(p.group_key(study), []).append(p)
+    cap = MAX_TASK_POINTS[study.model]
+    spread = math.ceil(workers / len(groups)) if groups else 1
+    tasks = []
+    for key, members in groups.items():
+        n = max(math.ceil(len(members) / cap), min(len(members), spread))
+        size = math.ceil(len(members) / n)
+        for start in range(0, len(members), size):
+            tasks.append(Task(str(study.path), key, tuple(members[start:start + size])))
+    return tasks
+
+
+def _local(tasks: list[Task], workers: int) -> Iterator[list[dict]]:
+    if workers <= 1:
+        for task in tasks:
+            yield run_task(task)
+        return
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        futures = [pool.submit(run_task, t) for t in tasks]
+        try:
+            for fut in as_completed(futures):
+                yield fut.result()
+        except BaseException:
+            for fut in futures:
+                fut.cancel()
+            raise
+
+
+def _dask(tasks: list[Task], scheduler: str, workers: int) -> Iterator[list[dict]]:
+    try:
+        from dask.distributed import Client, LocalCluster
+        from dask.distributed import as_completed as dask_completed
+    except ImportError:
+        raise ValueError("a Dask scheduler needs dask.distributed: pip install "
+                         "'nasim[cluster]'") from None
+    cluster = None
+    if scheduler == DASK_LOCAL:
+        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                               host="127.0.0.1", dashboard_address=None)
+        client = Client(cluster)
+    else:
+        client = Client(scheduler)
+    try:
+        futures = client.map(run_task, tasks, pure=False)
+        for fut in dask_completed(futures):
+            yield fut.result()
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+
+
+def results_frame(study: LoadedStudy, store: ResultStore,
+                  points: list[Point] | None = None) -> pd.DataFrame:
+    """One row per stored point of ``study``: point_id, index, the axis columns, the derived
+    design and current columns, the metrics, status, error, solve_time_s, worker."""
+    points = study.points() if points is None else points
+    stored = store.records([p.id for p in points])
+    rows = []
+    for r in stored.itertuples():
+        row = {"point_id": r.id, "index": r.idx, **r.metrics}
+        for axis in study.study.axes:  # the axis value as given (a derived column may share
+            row[axis.column] = r.inputs.get(axis.parameter)  # its name, e.g. current_mA_per_g)
+        row.update({"status": r.status, "error": r.error, "solve_time_s": r.solve_time_s,
+                    "worker": r.worker})
+        rows.append(row)
+    frame = pd.DataFrame(rows)
+    if frame.empty:
+        return frame
+    head = ["point_id", "index", *(a.column for a in study.study.axes)]
+    first = [c for c in _FIRST_COLUMNS if c in frame and c not in head]
+    tail = ["status", "error", "solve_time_s", "worker"]
+    rest = [c for c in frame.columns if c not in head + first + tail]
+    return frame[head + first + rest + tail].sort_values("index").reset_index(drop=True)
+
+
+def default_figures(study: LoadedStudy) -> list[HeatmapFigure | RagoneFigure]:
+    """With two or more axes: heatmaps of capacity and of specific energy (cathode active mass
+    and stack) over the first two; with a current axis and another axis: Ragone families."""
+    axes = study.study.axes
+    out: list[HeatmapFigure | RagoneFigure] = []
+    if len(axes) >= 2:
+        x, y = axes[0], axes[1]
+        for metric in ("capacity_mAh_per_g", "specific_energy_Wh_per_kg_cathode_active",
+                       "specific_energy_Wh_per_kg_stack"):
+            out.append(HeatmapFigure(type="heatmap", x=x.parameter, y=y.parameter,
+                                     metric=metric,
+                                     log_x=x.range is not None and x.range.spacing == "log",
+                                     log_y=y.range is not None and y.range.spacing == "log"))
+    others = [a for a in axes if a.parameter != CURRENT]
+    if any(a.parameter == CURRENT for a in axes) and others:
+        for level in ("cathode_active", "stack"):
+            out.append(RagoneFigure(type="ragone", family=others[0].parameter, level=level))
+    return out
+
+
+def study_figures(study: LoadedStudy, frame: pd.DataFrame) -> dict[str, object]:
+    """The study's figures (its ``figures`` list, or :func:`default_figures`) as
+    ``{file stem: matplotlib Figure}``; a figure whose metric has no finite value is left
+    out. Axes other than those of a heatmap are held at the value of the first point."""
+    from nasim.plots.sweep import heatmap, ragone_families
+
+    figures = {}
+    if frame.empty:
+        return figures
+    specs = study.study.figures if study.study.figures is not None else default_figures(study)
+    for spec in specs:
+        if isinstance(spec, HeatmapFigure):
+            x, y = study.axis(spec.x), study.axis(spec.y)
+            part, held = _hold_other_axes(study, frame, {x.parameter, y.parameter})
+            if spec.metric not in part or not part[spec.metric].notna().any():
+                continue
+            title = f"{study.name}" + (f" ({held})" if held else "")
+            figures[f"heatmap_{spec.metric}"] = heatmap(
+                part, x.column, y.column, spec.metric, log_x=spec.log_x, log_y=spec.log_y,
+                title=title)
+        else:
+            fam = study.axis(spec.family)
+            part, held = _hold_other_axes(study, frame, {fam.parameter, CURRENT})
+            column = f"specific_energy_Wh_per_kg_{spec.level}"
+            if column not in part or not part[column].notna().any():
+                continue
+            title = f"{study.name}" + (f" ({held})" if held else "")
+            figures[f"ragone_{spec.level}"] = ragone_families(part, fam.column, spec.level,
+                                                              title=title)
+    return figures
+
+
+def _hold_other_axes(study: LoadedStudy, frame: pd.DataFrame, keep: set[str]
+                     ) -> tuple[pd.DataFrame, str]:
+    part, held = frame, []
+    for axis in study.study.axes:
+        if axis.parameter in keep:
+            continue
+        value = frame[axis.column].iloc[0]
+        part = part[part[axis.column] == value]
+        held.append(f"{axis.column} = {value:.4g}")
+    return part, ", ".join(held)
+
+
+def run_study(study: LoadedStudy | str | Path, out: str | Path, *, workers: int | None = None,
+              scheduler: str | None = None, progress: bool = False,
+              retry_failed: bool = False) -> tuple[pd.DataFrame, SweepRun]:
+    """Compute the study's missing points into ``out`` (see :func:`nasim.sweep.sweep`)."""
+    loaded = study if isinstance(study, LoadedStudy) else load_study(study)
+    workers = workers or os.cpu_count() or 1
+    if workers < 1:
+        raise ValueError(f"workers must be >= 1 (got {workers})")
+    tic = time.perf_counter()
+    points = loaded.points()
+    with ResultStore(out) as store:
+        statuses = store.statuses()
+        done = {pid for pid, s in statuses.items() if s == "ok" or not retry_failed}
+        missing = [p for p in points if p.id not in done]
+        run = SweepRun(len(points), len(points) - len(missing))
+        tasks = plan_tasks(loaded, missing, workers)
+        run.n_tasks = len(tasks)
+        if tasks:
+            results = (_dask(tasks, scheduler, workers) if scheduler
+                       else _local(tasks, workers))
+            bar = None
+            if progress:
+                from tqdm import tqdm
+
+                bar = tqdm(total=len(missing), desc=loaded.name, unit="point")
+            try:
+                for records in results:
+                    run.n_computed += store.put(loaded.fingerprint, records)
+                    if bar is not None:
+                        bar.update(len(records))
+            finally:
+                if bar is not None:
+                    bar.close()
+        frame = results_frame(loaded, store, points)
+    run.wall_time_s = time.perf_counter() - tic
+    frame.attrs["study"] = loaded.name
+    return frame, run
+
+
+def sweep(study: LoadedStudy | str | Path, out: str | Path | None = None, *,
+          workers: int | None = None, scheduler: str | None = None, progress: bool = False,
+          retry_failed: bool = False, figures: bool = True) -> pd.DataFrame:
+    """Run a study file (:mod:`nasim.sweep.study`) and return its results, one row per point.
+
+    ``out``: directory of the resumable store (``sweep.sqlite``), ``results.csv`` and the
+    figures (PNG); a study started again in the same directory computes only the points not
+    stored yet (``retry_failed`` also recomputes failed ones). Without ``out`` a temporary
+    directory is used and nothing is kept. ``workers``: local processes (default: one per
+    core; 1 runs in this process). ``scheduler``: ``"tcp://host:port"`` of a Dask scheduler or
+    ``"dask-local"`` (a ``LocalCluster`` of ``workers`` processes); its workers must see the
+    same files. ``progress`` shows a tqdm bar. Columns: ``point_id``, ``index``, one per axis,
+    derived ``c_rate``, ``current_mA_per_g``, ``temperature_C``, loading and thickness, the
+    metrics (capacity, median and mean voltage, and per level ``specific_energy_Wh_per_kg_*``,
+    ``energy_density_Wh_per_L_*``, ``specific_power_W_per_kg_*``), ``status`` ("ok" or
+    "failed"), ``error`` (the reason), ``solve_time_s``, ``worker``.
+    """
+    if out is None:
+        with tempfile.TemporaryDirectory(prefix="nasim-sweep-") as tmp:
+            return run_study(study, tmp, workers=workers, scheduler=scheduler,
+                             progress=progress, retry_failed=retry_failed)[0]
+    frame, _ = write_outputs(study, out, workers=workers, scheduler=scheduler,
+                             progress=progress, retry_failed=retry_failed, figures=figures)
+    return frame
+
+
+def write_outputs(study: LoadedStudy | str | Path, out: str | Path, *,
+                  figures: bool = True, **kwargs) -> tuple[pd.DataFrame, SweepRun]:
+    """:func:`run_study`, then ``out/results.csv`` and (``figures``) one PNG per figure."""
+    import matplotlib.pyplot as plt
+
+    loaded = study if isinstance(study, LoadedStudy) else load_study(study)
+    out = Path(out)
+    frame, run = run_study(loaded, out, **kwargs)
+    frame.to_csv(out / "results.csv", index=False)
+    if figures:
+        for stem, fig in study_figures(loaded, frame).items():
+            path = out / f"{stem}.png"
+            fig.savefig(path)
+            plt.close(fig)
+            run.figures.append(path)
+    return frame, run
+
+
+__all__ = ["DASK_LOCAL", "SweepRun", "default_figures", "plan_tasks", "results_frame",
+           "run_study", "study_figures", "sweep", "write_outputs"]

@@ -1,0 +1,225 @@
+"""Running one task of a sweep: points that share a geometry, on one built model per worker.
+
+A task holds points whose parameter-file values are equal (the same cell geometry: loading,
+porosity, radius ... decide the mesh and the built model) and which differ only in current and
+temperature, which are input parameters of :class:`nasim.simulate.engine.CellRunner`. The
+worker loads that cell once, builds its model once (kept in a small per-process cache, so a
+group split into several tasks is built once per worker) and solves the discharges in batches
+from the same charged state (``CellRunner.run_parallel``). A point that fails, or a group whose
+cell cannot be loaded, is returned with ``status = "failed"`` and the reason; nothing raises.
+
+This module is imported by local worker processes and by Dask workers; the task carries the
+study file's path, so every worker must see the same files (one machine, or a shared
+filesystem).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import socket
+import time
+from collections import OrderedDict
+from dataclasses import dataclass, replace
+from functools import lru_cache
+from pathlib import Path
+
+from nasim.params.budget import LEVELS, MassBudget, mass_budget
+from nasim.params.design import one_c_current_A
+from nasim.params.loading import LoadedCell, load_cell
+from nasim.sweep.study import LoadedStudy, Point, load_study
+
+#: points solved together in one IDAKLU call (a DFN batch keeps every state at every output
+#: time in memory: 962 states x 500 times x 8 bytes = 3.8 MB per point)
+BATCH_POINTS = {"SPM": 50, "SPMe": 50, "DFN": 16}
+RUNNER_CACHE_SIZE = 4  # built models kept per worker process
+
+
+@dataclass(frozen=True)
+class Task:
+    """Points of one geometry group of the study at ``study_path``."""
+
+    study_path: str
+    group: tuple[tuple[str, float], ...]
+    points: tuple[Point, ...]
+
+
+@dataclass
+class _Group:
+    cell: LoadedCell
+    runner: object  # nasim.simulate.engine.CellRunner
+    budget: MassBudget
+    one_c_A: float
+
+
+_GROUPS: OrderedDict = OrderedDict()
+
+
+@lru_cache(maxsize=8)
+def _study(path: str, mtime: float) -> LoadedStudy:
+    return load_study(path)
+
+
+def _worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def level_metrics(energy_Wh: float, power_W: float, budget: MassBudget) -> dict[str, float]:
+    """Specific energy [Wh/kg], energy density [Wh/L] and specific power [W/kg] of one
+    discharge at each level of ``budget`` (NaN where the budget lacks that level)."""
+    out = {}
+    for level in LEVELS:
+        m_kg = budget.level_mass_kg[level]
+        v_L = budget.level_volume_m3[level] * 1e3
+        out[f"specific_energy_Wh_per_kg_{level}"] = energy_Wh / m_kg
+        out[f"energy_density_Wh_per_L_{level}"] = energy_Wh / v_L
+        out[f"specific_power_W_per_kg_{level}"] = power_W / m_kg
+    return out
+
+
+def design_columns(cell: LoadedCell) -> dict[str, float]:
+    """Derived design values every row carries: cathode loading [mg/cm2] and thickness [um],
+    anode thickness [um] and N/P (full cells)."""
+    d = cell.design
+    out = {"cathode_loading_mg_per_cm2": d.cathode.loading_kg_per_m2 * 100.0,
+           "cathode_thickness_um": d.cathode.thickness_m * 1e6}
+    if d.anode is not None:
+        out["anode_thickness_um"] = d.anode.thickness_m * 1e6
+        out["np_ratio"] = d.np_ratio
+    return out
+
+
+def discharge_metrics(frame, cell: LoadedCell, budget: MassBudget) -> dict[str, float]:
+    """Capacity, median/mean voltage, duration and the per-level energy metrics of one
+    discharge time series (time_s, current_A, voltage_V)."""
+    from nasim.analysis.metrics import step_metrics
+
+    m = step_metrics(frame, cell.design.cathode_active_mass_kg,
+                     cell.design.anode_active_mass_kg)
+    energy_Wh = m["specific_energy_Wh_per_kg_cathode"] * cell.design.cathode_active_mass_kg
+    power_W = m["specific_power_W_per_kg_cathode"] * cell.design.cathode_active_mass_kg
+    return {"capacity_mAh": m["capacity_mAh"], "capacity_mAh_per_g": m["capacity_mAh_per_g"],
+            "median_voltage_V": m["median_voltage_V"], "mean_voltage_V": m["mean_voltage_V"],
+            "duration_s": m["duration_s"], **level_metrics(energy_Wh, power_W, budget)}
+
+
+def _group(study: LoadedStudy, task: Task) -> _Group:
+    from nasim.simulate.engine import CellRunner
+
+    key = (task.study_path, study.fingerprint, task.group)
+    if key in _GROUPS:
+        _GROUPS.move_to_end(key)
+        return _GROUPS[key]
+    cell = load_cell(study.cell_path, study.changes(task.points[0]))
+    runner = CellRunner(cell, study.model, initial_soc=1.0, mesh_points=study.study.mesh_points,
+                        thermal=study.study.thermal)
+    group = _Group(cell, runner, mass_budget(cell), one_c_current_A(cell.cell, cell.design))
+    _GROUPS[key] = group
+    while len(_GROUPS) > RUNNER_CACHE_SIZE:
+        _GROUPS.popitem(last=False)
+    return group
+
+
+def _record(point: Point, status: str, error: str = "", metrics: dict | None = None,
+            solve_time_s: float | None = None) -> dict:
+    return {"id": point.id, "index": point.index, "inputs": point.inputs, "status": status,
+            "error": " ".join(error.split()),  # one line in results.csv
+            "metrics": metrics or {}, "solve_time_s": solve_time_s, "worker": _worker_name()}
+
+
+def _discharges(study: LoadedStudy, task: Task) -> list[dict]:
+    from nasim.simulate.engine import SimulationError, constant_current_step
+
+    group = _group(study, task)
+    cell = group.cell
+    context = design_columns(cell)
+    records = []
+    steps = []
+    for p in task.points:
+        current = study.current_A(cell, p.inputs)
+        temperature = study.temperature_K(cell, p.inputs)
+        step = constant_current_step(cell, "discharge", current, temperature)
+        steps.append(replace(step, keep_timeseries=False))
+    batch = BATCH_POINTS[study.model]
+    for start in range(0, len(steps), batch):
+        chunk = steps[start:start + batch]
+        solved = group.runner.run_parallel(chunk, None)
+        for p, step, res in zip(task.points[start:start + batch], chunk, solved, strict=True):
+            info = {**context, "current_A": step.current_A,
+                    "current_mA_per_g": step.current_A / cell.design.cathode_active_mass_kg,
+                    "c_rate": step.current_A / group.one_c_A,
+                    "temperature_C": step.temperature_K - 273.15}
+            if isinstance(res, SimulationError):
+                partial = res.partial_capacity_mAh_per_g
+                info["partial_capacity_mAh_per_g"] = math.nan if partial is None else partial
+                records.append(_record(p, "failed", res.reason, info))
+                continue
+            metrics = {**info, **discharge_metrics(res.frame, cell, group.budget),
+                       "termination": res.termination}
+            records.append(_record(p, "ok", "", metrics, res.solve_time_s))
+    return records
+
+
+def run_task(task: Task) -> list[dict]:
+    """Solve every point of ``task``; one record per point (never raises for a point or
+    group that fails: its record says why)."""
+    path = Path(task.study_path)
+    study = _study(str(path), path.stat().st_mtime)
+    tic = time.perf_counter()
+    try:
+        if study.protocol_path is not None:
+            return [_protocol_point(study, p) for p in task.points]
+        return _discharges(study, task)
+    except Exception as exc:  # a group that cannot be set up: every point fails with why
+        reason = f"{type(exc).__name__}: {exc}"
+        elapsed = (time.perf_counter() - tic) / max(len(task.points), 1)
+        return [_record(p, "failed", reason, None, elapsed) for p in task.points]
+
+
+def _protocol_point(study: LoadedStudy, point: Point) -> dict:
+    """Replay the study's protocol on the point's cell and temperature."""
+    from nasim.protocols import LoadedProtocol, load_protocol
+    from nasim.simulate.replay import replay
+
+    tic = time.perf_counter()
+    try:
+        cell = load_cell(study.cell_path, study.changes(point))
+        base = load_protocol(study.protocol_path)
+        protocol = base.protocol
+        if any(a.parameter == "temperature" for a in study.study.axes):
+            from nasim.protocols.schema import LabValue
+
+            kelvin = study.temperature_K(cell, point.inputs)
+            protocol = protocol.model_copy(update={"temperature": LabValue(
+                kelvin - 273.15, "degC", kelvin)})
+        result = replay(LoadedProtocol(base.path, protocol, cell), study.study.model,
+                        mesh_points=study.study.mesh_points, num_threads=1)
+    except Exception as exc:
+        return _record(point, "failed", f"{type(exc).__name__}: {exc}", None,
+                       time.perf_counter() - tic)
+    budget = mass_budget(cell)
+    summary = result.summary
+    failed = result.failed
+    errors = "; ".join(f"step {r.step} ({r.description}): {r.termination}"
+                       for r in failed.itertuples())
+    dis = summary[(summary.direction == "discharge") & (summary.status == "ok")]
+    info = {**design_columns(cell), "failed_steps": float(len(failed))}
+    if not len(dis):
+        return _record(point, "failed", errors or "the protocol has no discharge that solved",
+                       info, time.perf_counter() - tic)
+    last = dis.iloc[-1]
+    m_c = cell.design.cathode_active_mass_kg
+    energy_Wh = last.specific_energy_Wh_per_kg_cathode * m_c
+    power_W = last.specific_power_W_per_kg_cathode * m_c
+    metrics = {**info, "capacity_mAh_per_g": last.capacity_mAh_per_g,
+               "capacity_mAh": last.capacity_mAh_per_g * m_c * 1e3,
+               "median_voltage_V": last.median_voltage_V, "mean_voltage_V": last.mean_voltage_V,
+               "duration_s": last.duration_s, "retention": last.retention,
+               "coulombic_efficiency": last.coulombic_efficiency,
+               "c_rate": last.c_rate, "current_mA_per_g": last.current_mA_per_g,
+               "temperature_C": last.temperature_C,
+               **level_metrics(energy_Wh, power_W, budget)}
+    return _record(point, "ok", errors, metrics, time.perf_counter() - tic)
+
+
+__all__ = ["Task", "design_columns", "discharge_metrics", "level_metrics", "run_task"]

@@ -1,0 +1,172 @@
+"""nasim sweep: study points, failed-point recording, resume after kill, Dask = local, trends."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+from conftest import CELLS, ROOT
+
+import nasim
+from nasim.params.loading import ParameterFileError
+from nasim.sweep import load_study
+from nasim.sweep.store import STORE_NAME
+
+
+def _study(tmp_path, body: str, name: str = "study.yaml"):
+    path = tmp_path / name
+    path.write_text(f"kind: study\nname: {name}\n{body}")
+    return path
+
+
+HALF = f"cell: {CELLS / 'heo_half.yaml'}\n"
+FULL = f"cell: {CELLS / 'heo_hc_full.yaml'}\n"
+
+
+def test_points_grid_and_samples_are_reproducible(tmp_path):
+    grid = load_study(_study(tmp_path, HALF + """model: SPM
+axes:
+  - {parameter: cathode.loading, unit: mg/cm2, range: {min: 2, max: 8, num: 4}}
+  - {parameter: current, unit: C, values: [0.5, 1, 2]}
+  - {parameter: temperature, unit: degC, values: [0, 25]}
+"""))
+    points = grid.points()
+    assert len(points) == 24 and len({p.id for p in points}) == 24
+    assert len({p.group_key(grid) for p in points}) == 4  # one build per loading
+    assert [p.id for p in points] == [p.id for p in grid.points()]
+    lhs = load_study(_study(tmp_path, HALF + """model: SPM
+sampling: {method: lhs, samples: 20, seed: 3}
+axes:
+  - {parameter: cathode.loading, unit: mg/cm2, values: [2, 4, 6, 8]}
+  - {parameter: current, unit: mA/g, range: {min: 10, max: 1000, spacing: log}}
+""", "lhs.yaml"))
+    a, b = lhs.points(), lhs.points()
+    assert [p.inputs for p in a] == [p.inputs for p in b] and len(a) == 20
+    loadings = [p.inputs["cathode.loading"] for p in a]
+    assert sorted(set(loadings)) == [2, 4, 6, 8]
+    assert {loadings.count(v) for v in set(loadings)} == {5}  # stratified over the levels
+    currents = np.array([p.inputs["current"] for p in a])
+    assert currents.min() >= 10 and currents.max() <= 1000
+
+
+def test_bad_axis_is_bad_input(tmp_path):
+    bad = _study(tmp_path, HALF + """axes:
+  - {parameter: cathode.lodaing, unit: mg/cm2, values: [2, 4]}
+""")
+    with pytest.raises(ParameterFileError, match="lodaing"):
+        load_study(bad)
+    code = subprocess.run([sys.executable, "-m", "nasim.cli", "sweep", str(bad), "--out",
+                           str(tmp_path / "out")], capture_output=True, text=True).returncode
+    assert code == 2
+
+
+def test_failed_point_is_recorded_and_the_rest_completes(tmp_path):
+    study = _study(tmp_path, HALF + """model: SPM
+axes:
+  - {parameter: cathode.porosity, unit: "1", values: [0.4, 1.2, 0.5]}
+  - {parameter: current, unit: C, values: [1, 5]}
+""")
+    frame = nasim.sweep(study, tmp_path / "out", workers=1)
+    assert len(frame) == 6
+    failed = frame[frame.status == "failed"]
+    assert list(failed["cathode.porosity"]) == [1.2, 1.2]
+    assert failed.error.str.contains("cathode.porosity").all()
+    ok = frame[frame.status == "ok"]
+    assert len(ok) == 4 and (ok.capacity_mAh_per_g > 100).all() and (ok.error == "").all()
+    assert (tmp_path / "out" / "results.csv").is_file()
+
+
+def _stored(path) -> dict[str, float]:
+    if not path.exists():
+        return {}
+    try:
+        with sqlite3.connect(path) as conn:
+            return dict(conn.execute("SELECT id, finished_at FROM points"))
+    except sqlite3.OperationalError:  # the sweep has not created its table yet
+        return {}
+
+
+def test_resume_after_kill_stores_each_point_once(tmp_path):
+    study = _study(tmp_path, FULL + """model: SPM
+axes:
+  - {parameter: cathode.loading, unit: mg/cm2, values: [5, 7, 9, 11, 13, 15, 17, 19, 21, 23]}
+  - {parameter: current, unit: mA/g, values: [20, 200, 1000]}
+""")
+    out = tmp_path / "out"
+    db = out / STORE_NAME
+    proc = subprocess.Popen([sys.executable, "-m", "nasim.cli", "sweep", str(study), "--out",
+                             str(out), "--workers", "2", "--quiet"], start_new_session=True,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
+    try:
+        while len(_stored(db)) == 0 and proc.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.02)
+    finally:
+        os.killpg(proc.pid, signal.SIGKILL)  # the sweep and its worker processes
+        proc.wait()
+    before = _stored(db)
+    assert 0 < len(before) < 30, f"{len(before)} points stored when killed"
+    print(f"killed with {len(before)} of 30 points stored")
+    frame = nasim.sweep(study, out, workers=2, figures=False)
+    after = _stored(db)
+    assert len(after) == 30 and len(frame) == 30 and frame.point_id.is_unique
+    assert all(after[k] == v for k, v in before.items())  # stored points were not recomputed
+    assert set(frame.status) == {"ok"}
+
+
+def test_thicker_cathodes_lose_specific_capacity_at_high_rate(tmp_path):
+    study = _study(tmp_path, FULL + """model: DFN
+axes:
+  - {parameter: cathode.loading, unit: mg/cm2, values: [5, 15, 30]}
+  - {parameter: current, unit: mA/g, values: [20, 500]}
+""")
+    frame = nasim.sweep(study, workers=1)
+    assert set(frame.status) == {"ok"}
+    fast = frame[frame.current_mA_per_g == 500].sort_values("cathode.loading_mg_per_cm2")
+    slow = frame[frame.current_mA_per_g == 20].sort_values("cathode.loading_mg_per_cm2")
+    assert np.all(np.diff(fast.capacity_mAh_per_g) < 0)
+    assert np.all(np.diff(fast.specific_energy_Wh_per_kg_stack) < 0)
+    assert fast.capacity_mAh_per_g.iloc[-1] < 0.5 * fast.capacity_mAh_per_g.iloc[0]
+    # at a low rate the loading barely matters: the loss is a rate effect
+    assert slow.capacity_mAh_per_g.iloc[-1] > 0.97 * slow.capacity_mAh_per_g.iloc[0]
+    assert np.all(np.diff(fast.cathode_thickness_um) > 0)
+    # the stack gains from thicker electrodes at low rate (less collector and separator per Wh)
+    stack = slow.specific_energy_Wh_per_kg_stack
+    assert stack.iloc[-1] > stack.iloc[0]
+
+    from nasim.plots.sweep import heatmap, ragone_families
+
+    fig = heatmap(frame, "cathode.loading_mg_per_cm2", "current_mA_per_g", "capacity_mAh_per_g",
+                  log_y=True)
+    assert len(fig.axes) == 2  # the map and its colour bar
+    fig = ragone_families(frame, "cathode.loading_mg_per_cm2", "stack")
+    assert len(fig.axes[0].lines) == 3
+
+
+def test_dask_local_cluster_equals_local_run(tmp_path):
+    pytest.importorskip("distributed")
+    study = _study(tmp_path, HALF + """model: SPM
+axes:
+  - {parameter: cathode.loading, unit: mg/cm2, values: [2, 6]}
+  - {parameter: current, unit: C, values: [1, 10]}
+  - {parameter: temperature, unit: degC, values: [0, 40]}
+""")
+    local = nasim.sweep(study, tmp_path / "local", workers=1, figures=False)
+    dask = nasim.sweep(study, tmp_path / "dask", workers=2, scheduler="dask-local",
+                       figures=False)
+    assert set(local.status) == {"ok"}
+    drop = ["solve_time_s", "worker"]
+    assert local.drop(columns=drop).equals(dask.drop(columns=drop))
+    assert dask.worker.nunique() == 2
+
+
+def test_bundled_studies_are_valid():
+    for name in ("heo_hc_loading_crate.yaml", "heo_half_temperature_crate.yaml"):
+        study = load_study(ROOT / "studies" / name)
+        assert len(study.points()) >= 49
