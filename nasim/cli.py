@@ -210,6 +210,24 @@ def _cmd_sweep(args) -> int:
     return EXIT_OK
 
 
+def _cmd_fit(args) -> int:
+    from nasim.fit import fit
+
+    result = fit(args.fit, out=args.out, progress=not args.quiet, starts=args.starts,
+                 max_evaluations=args.max_evaluations)
+    report = result.report
+    if not args.quiet:
+        print(result.to_frame().drop(columns=["lower_bound", "upper_bound"])
+              .to_string(index=False, float_format=lambda v: f"{v:.4g}"))
+        if report["rmse_V"] is not None:
+            print(f"rmse_V {1e3 * report['rmse_V']:.1f} mV")
+        for name, err in report["relative_errors"].items():
+            print(f"  {name:<60s} {100 * err:+.2f} %")
+        print(f"{report['n_evaluations']} evaluations, {report['wall_time_s']:.1f} s; wrote "
+              f"{Path(args.out) / 'fit_report.md'}, fit_report.json, fitted/")
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="nasim", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -287,6 +305,17 @@ def build_parser() -> argparse.ArgumentParser:
                     help="also recompute points stored as failed")
     sw.add_argument("--quiet", action="store_true", help="no progress bar or summary")
     sw.set_defaults(func=_cmd_sweep)
+
+    ft = sub.add_parser("fit", help="fit parameters to measured curves and values (fits/*/"
+                        "fit.yaml): fitted parameter set and report")
+    ft.add_argument("fit", help="fit definition file")
+    ft.add_argument("--out", required=True, help="output directory (fitted/, fit_report.json, "
+                    "fit_report.md, figures)")
+    ft.add_argument("--starts", type=int, help="number of starts (overrides the file)")
+    ft.add_argument("--max-evaluations", type=int,
+                    help="model evaluations per start (overrides the file)")
+    ft.add_argument("--quiet", action="store_true", help="no progress bar or table")
+    ft.set_defaults(func=_cmd_fit)
     return parser
 
 

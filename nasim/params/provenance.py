@@ -36,7 +36,7 @@ def _rows(model: BaseModel, prefix: str, file: str) -> list[dict]:
                          "unit": value.unit, "si_value": value.value * value.scale
                          if value.value is not None else None, "si_unit": "",
                          "source_kind": value.source.kind, "source": describe(value.source)})
-            for sub in ("arrhenius", "closed_form"):
+            for sub in ("stoichiometry_factor", "arrhenius", "closed_form"):
                 part = getattr(value, sub)
                 if part is not None:
                     rows += _rows(part, f"{path}.{sub}.", file)

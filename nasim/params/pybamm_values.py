@@ -5,32 +5,50 @@ PyBaMM's positive electrode and its anode (or Na-metal counter electrode, PyBaMM
 metal" electrode) the negative one.
 
 Functions of state become PyBaMM expressions: a constant, a CSV table (``pybamm.Interpolant``)
-or a named closed form, each times an optional Arrhenius factor in the temperature T.
+or a named closed form, each times an optional log-linear factor in the stoichiometry x,
+10^(s (x - x_ref)), and an optional Arrhenius factor in the temperature T.
 
 Exchange-current density of an intercalation electrode (Butler-Volmer, symmetric form):
     j0 = F k(x, T) (c_e / c_e,ref)^(1/2) c_s^(1/2) (c_max - c_s)^(1/2)       [A/m2]
 with the rate constant k [m/s] from the material file (Chayambuka et al. 2022's form).
 Exchange-current density of the Na-metal electrode:
     j0 = j0_ref(c_e, T) (c_e / c_e,ref)^(1/2)   when j0_ref is a constant, else the table value.
+
+Input parameters (fitting): a value named by its path in the parameter files (see
+:func:`input_paths`) can become a ``pybamm.InputParameter`` of the same name, so that one built
+model is solved for many values. ``<function>`` is the SI value of a constant function,
+``<function>.scale`` a dimensionless multiplier of the function as the file gives it (any form),
+``<function>.arrhenius.activation_energy`` the activation energy in J/mol,
+``<function>.stoichiometry_factor.log10_slope`` the slope of a log-linear stoichiometry
+dependence (decades per unit stoichiometry) and
+``contact_resistance`` the cell's areal series resistance in Ohm m2.
 """
 
 from __future__ import annotations
+
+from collections.abc import Collection
 
 import numpy as np
 import pybamm
 
 from nasim.params.inventory import sodium_inventory
 from nasim.params.loading import LoadedCell
-from nasim.params.quantities import FARADAY, StateFunction
+from nasim.params.quantities import FARADAY, GAS_CONSTANT, StateFunction
 from nasim.params.thermal import cell_thermal, heat_capacity
 
 SIDE = {"cathode": "Positive", "anode": "Negative"}
 
 
 def state_symbol(fn: StateFunction, variables: dict[str, pybamm.Symbol], temperature_K=None,
-                 name: str = "f") -> pybamm.Symbol:
-    """PyBaMM expression of ``fn``; ``variables`` maps each table variable name to its symbol."""
-    if fn.value is not None:
+                 name: str = "f", path: str | None = None,
+                 inputs: Collection[str] = ()) -> pybamm.Symbol:
+    """PyBaMM expression of ``fn``; ``variables`` maps each table variable name to its symbol.
+
+    ``path`` names the function in the parameter files (e.g. ``cathode.diffusivity``); the
+    names in ``inputs`` derived from it become input parameters (see the module docstring)."""
+    if path is not None and path in inputs:
+        base = pybamm.InputParameter(path)
+    elif fn.value is not None:
         base = pybamm.Scalar(fn.value * fn.scale)
     elif fn.table is not None:
         t = fn.table
@@ -40,9 +58,56 @@ def state_symbol(fn: StateFunction, variables: dict[str, pybamm.Symbol], tempera
         x, u = fn.closed_form.tabulate()
         base = pybamm.Interpolant(x, u * fn.scale, variables["stoichiometry"], name=name,
                                   interpolator="linear")
+    if path is not None and f"{path}.scale" in inputs:
+        base = base * pybamm.InputParameter(f"{path}.scale")
+    if fn.stoichiometry_factor is not None:
+        slope_path = f"{path}.stoichiometry_factor.log10_slope"
+        sf = fn.stoichiometry_factor
+        slope = (pybamm.InputParameter(slope_path) if path is not None and slope_path in inputs
+                 else sf.log10_slope.si)
+        base = base * 10.0 ** (slope * (variables["stoichiometry"]
+                                        - sf.reference_stoichiometry.si))
     if fn.arrhenius is not None and temperature_K is not None:
-        base = base * fn.arrhenius.factor(temperature_K)
+        ea_path = f"{path}.arrhenius.activation_energy"
+        if path is not None and ea_path in inputs:
+            t_ref = fn.arrhenius.reference_temperature.si
+            base = base * pybamm.exp(pybamm.InputParameter(ea_path) / GAS_CONSTANT
+                                     * (1.0 / t_ref - 1.0 / temperature_K))
+        else:
+            base = base * fn.arrhenius.factor(temperature_K)
     return base
+
+
+def input_paths(loaded: LoadedCell) -> dict[str, tuple[str, float]]:
+    """Every value of ``loaded`` that can be an input parameter: path -> (dimension, the file's
+    SI value), dimensions as in :mod:`nasim.params.units`. Constant functions give their value,
+    every function a ``.scale`` (value 1) and each Arrhenius factor its activation energy;
+    ``contact_resistance`` is always available (0 when the cell file has none)."""
+    functions = {"cathode.diffusivity": loaded.cathode.diffusivity,
+                 "cathode.rate_constant": loaded.cathode.rate_constant,
+                 "electrolyte.diffusivity": loaded.electrolyte.diffusivity,
+                 "electrolyte.conductivity": loaded.electrolyte.conductivity}
+    if loaded.anode is not None:
+        functions["anode.diffusivity"] = loaded.anode.diffusivity
+        functions["anode.rate_constant"] = loaded.anode.rate_constant
+    else:
+        functions["counter_electrode.exchange_current_density"] = (
+            loaded.counter_electrode.exchange_current_density)
+    out: dict[str, tuple[str, float]] = {}
+    for path, fn in functions.items():
+        if fn.value is not None:
+            out[path] = (fn.dimension, fn.value * fn.scale)
+        out[f"{path}.scale"] = ("dimensionless", 1.0)
+        if fn.stoichiometry_factor is not None:
+            out[f"{path}.stoichiometry_factor.log10_slope"] = (
+                "dimensionless", fn.stoichiometry_factor.log10_slope.si)
+        if fn.arrhenius is not None:
+            out[f"{path}.arrhenius.activation_energy"] = (
+                "molar_energy", fn.arrhenius.activation_energy.si)
+    resistance = loaded.cell.contact_resistance
+    out["contact_resistance"] = ("areal_resistance",
+                                 resistance.si if resistance is not None else 0.0)
+    return out
 
 
 def evaluate_state(fn: StateFunction, variable: str, x: np.ndarray) -> np.ndarray:
@@ -51,7 +116,7 @@ def evaluate_state(fn: StateFunction, variable: str, x: np.ndarray) -> np.ndarra
     return np.asarray(sym.evaluate()).ravel()
 
 
-def _electrode_values(loaded: LoadedCell, role: str) -> dict:
+def _electrode_values(loaded: LoadedCell, role: str, inputs: Collection[str] = ()) -> dict:
     side = SIDE[role]
     material = loaded.cathode if role == "cathode" else loaded.anode
     design = loaded.cell.cathode if role == "cathode" else loaded.cell.anode
@@ -67,12 +132,14 @@ def _electrode_values(loaded: LoadedCell, role: str) -> dict:
     def diffusivity(sto, T):
         return state_symbol(material.diffusivity,
                             {"stoichiometry": sto, "particle_concentration": sto * c_max}, T,
-                            name=f"{name} diffusivity")
+                            name=f"{name} diffusivity", path=f"{role}.diffusivity",
+                            inputs=inputs)
 
     def exchange_current(c_e, c_s_surf, c_s_max, T):
         k = state_symbol(material.rate_constant,
                          {"stoichiometry": c_s_surf / c_max, "particle_concentration": c_s_surf},
-                         T, name=f"{name} rate constant")
+                         T, name=f"{name} rate constant", path=f"{role}.rate_constant",
+                         inputs=inputs)
         return (FARADAY * k * (c_e / c_e_ref) ** 0.5 * c_s_surf**0.5
                 * (c_s_max - c_s_surf) ** 0.5)
 
@@ -96,13 +163,14 @@ def _electrode_values(loaded: LoadedCell, role: str) -> dict:
     }
 
 
-def _counter_electrode_values(loaded: LoadedCell) -> dict:
+def _counter_electrode_values(loaded: LoadedCell, inputs: Collection[str] = ()) -> dict:
     metal = loaded.counter_electrode
     c_e_ref = loaded.electrolyte.concentration.si
     j0 = metal.exchange_current_density
 
     def exchange_current(c_e, c_metal, T):
-        base = state_symbol(j0, {"electrolyte_concentration": c_e}, T, name="Na metal j0")
+        base = state_symbol(j0, {"electrolyte_concentration": c_e}, T, name="Na metal j0",
+                            path="counter_electrode.exchange_current_density", inputs=inputs)
         return base * (c_e / c_e_ref) ** 0.5 if j0.value is not None else base
 
     return {
@@ -115,16 +183,18 @@ def _counter_electrode_values(loaded: LoadedCell) -> dict:
     }
 
 
-def _electrolyte_values(loaded: LoadedCell) -> dict:
+def _electrolyte_values(loaded: LoadedCell, inputs: Collection[str] = ()) -> dict:
     el = loaded.electrolyte
 
     def diffusivity(c_e, T):
         return state_symbol(el.diffusivity, {"electrolyte_concentration": c_e}, T,
-                            name=f"{el.name} diffusivity")
+                            name=f"{el.name} diffusivity", path="electrolyte.diffusivity",
+                            inputs=inputs)
 
     def conductivity(c_e, T):
         return state_symbol(el.conductivity, {"electrolyte_concentration": c_e}, T,
-                            name=f"{el.name} conductivity")
+                            name=f"{el.name} conductivity", path="electrolyte.conductivity",
+                            inputs=inputs)
 
     return {
         "Initial concentration in electrolyte [mol.m-3]": el.concentration.si,
@@ -156,8 +226,11 @@ def thermal_values(loaded: LoadedCell) -> dict:
     }
 
 
-def to_parameter_values(loaded: LoadedCell) -> pybamm.ParameterValues:
+def to_parameter_values(loaded: LoadedCell, inputs: Collection[str] = ()
+                        ) -> pybamm.ParameterValues:
     """A complete ``pybamm.ParameterValues`` for ``loaded`` (isothermal at ambient temperature).
+
+    ``inputs``: paths (from :func:`input_paths`) that become input parameters of that name.
 
     The initial concentrations are those of the discharged end of each electrode's window
     (full cell: less the anode's first-cycle Na loss, taken from the cathode; or the file's
@@ -177,7 +250,11 @@ def to_parameter_values(loaded: LoadedCell) -> pybamm.ParameterValues:
                                         if cell.nominal_capacity is not None
                                         else loaded.design.window_capacity_Ah),
         "Current function [A]": 0.0,
-        "Contact resistance [Ohm]": 0.0,
+        "Contact resistance [Ohm]": (
+            pybamm.InputParameter("contact_resistance") / loaded.design.area_m2
+            if "contact_resistance" in inputs else
+            (cell.contact_resistance.si / loaded.design.area_m2
+             if cell.contact_resistance is not None else 0.0)),
         "Separator thickness [m]": cell.separator.thickness.si,
         "Separator porosity": cell.separator.porosity.si,
         "Separator Bruggeman coefficient (electrolyte)": cell.separator.bruggeman_electrolyte.si,
@@ -189,10 +266,13 @@ def to_parameter_values(loaded: LoadedCell) -> pybamm.ParameterValues:
         "Open-circuit voltage at 0% SOC [V]": cell.voltage_window.lower.si,
         "Open-circuit voltage at 100% SOC [V]": cell.voltage_window.upper.si,
     }
-    values.update(_electrolyte_values(loaded))
-    values.update(_electrode_values(loaded, "cathode"))
+    unknown = set(inputs) - set(input_paths(loaded))
+    if unknown:
+        raise ValueError(f"not input parameters of {loaded.path.name}: {sorted(unknown)}")
+    values.update(_electrolyte_values(loaded, inputs))
+    values.update(_electrode_values(loaded, "cathode", inputs))
     if loaded.anode is not None:
-        values.update(_electrode_values(loaded, "anode"))
+        values.update(_electrode_values(loaded, "anode", inputs))
         # the Na inventory after the first cycle (published initial state, or the discharged
         # ends less the anode's first-cycle loss): see nasim.params.inventory
         inventory = sodium_inventory(loaded)
@@ -202,5 +282,5 @@ def to_parameter_values(loaded: LoadedCell) -> pybamm.ParameterValues:
         values["Initial concentration in negative electrode [mol.m-3]"] = (
             inventory.anode_stoichiometry * loaded.design.anode.maximum_concentration_mol_per_m3)
     else:
-        values.update(_counter_electrode_values(loaded))
+        values.update(_counter_electrode_values(loaded, inputs))
     return pybamm.ParameterValues(values)

@@ -16,7 +16,7 @@ from typing import Literal
 from pydantic import Field, model_validator
 
 from nasim.params.formula import parse_formula
-from nasim.params.quantities import FARADAY, Q, StateFn, StateFunction, _Strict
+from nasim.params.quantities import FARADAY, Arrhenius, Q, StateFn, StateFunction, _Strict
 
 AVOGADRO = 6.02214076e23
 
@@ -103,6 +103,46 @@ class PhaseMap(_Strict):
         return [p for p in self.phases if p.kind == "solid_solution"]
 
 
+class Mechanics(_Strict):
+    """Elastic constants of the active particles, for the diffusion-induced stress of PyBaMM's
+    "particle mechanics" ("swelling only"). The partial molar volume of Na is not given here:
+    it is derived from the phase map's unit-cell volumes (see nasim.physics.aging)."""
+
+    youngs_modulus: Q("pressure", gt=0.0)
+    poissons_ratio: Q("dimensionless", gt=0.0, lt=0.5)
+    critical_stress: Q("pressure", gt=0.0)
+
+
+class CathodeDegradation(_Strict):
+    """Rate laws of the cathode's loss of active material (LAM), eps_s = active volume fraction:
+
+    - lattice strain of the phase path (PyBaMM's stress-driven LAM):
+      d eps_s/dt = -strain_loss_rate (sigma_h,tensile / critical_stress)^strain_loss_exponent;
+    - transition-metal dissolution / side reactions, activated by potential and temperature:
+      d eps_s/dt = -dissolution_rate eps_s exp((U - U_ref) / potential_scale) x Arrhenius(T).
+    """
+
+    strain_loss_rate: Q("inverse_time", ge=0.0)
+    strain_loss_exponent: Q("dimensionless", gt=0.0)
+    dissolution_rate: Q("inverse_time", ge=0.0)
+    dissolution_reference_potential: Q("voltage", gt=0.0)
+    dissolution_potential_scale: Q("voltage", gt=0.0)
+    dissolution_arrhenius: Arrhenius
+
+
+class SEIGrowth(_Strict):
+    """Reaction-limited growth of the anode's solid-electrolyte interphase (PyBaMM's
+    "SEI": "reaction limited"): it consumes cyclable Na in a full cell."""
+
+    exchange_current_density: Q("current_density", ge=0.0)
+    open_circuit_potential: Q("voltage")
+    partial_molar_volume: Q("molar_volume", gt=0.0)
+    resistivity: Q("resistivity", ge=0.0)
+    initial_thickness: PositiveLength
+    sodium_per_sei_formula_unit: Q("dimensionless", gt=0.0)
+    arrhenius: Arrhenius
+
+
 class ActiveMaterial(_Strict):
     """An intercalation material (cathode or anode)."""
 
@@ -129,6 +169,10 @@ class ActiveMaterial(_Strict):
     #: cell). A full cell loses (1 - ICE) x its first-charge capacity from its Na inventory
     #: (see nasim.params.inventory). None: no first-cycle loss.
     first_cycle_coulombic_efficiency: Q("dimensionless", gt=0.0, le=1.0) | None = None
+    #: aging (options of the cell models, see nasim.physics.aging)
+    mechanics: Mechanics | None = None
+    degradation: CathodeDegradation | None = None
+    sei: SEIGrowth | None = None
 
     @model_validator(mode="after")
     def _consistent(self) -> ActiveMaterial:
@@ -413,6 +457,9 @@ class Cell(_Strict):
     nominal_capacity: Q("capacity", gt=0.0) | None = None
     ambient_temperature: Q("temperature", gt=0.0)
     initial_stoichiometry: InitialStoichiometry | None = None
+    #: areal series resistance (Ohm cm2 of electrode area) of contacts and interphase films
+    #: that the model does not otherwise resolve (PyBaMM's "contact resistance" option)
+    contact_resistance: Q("areal_resistance", ge=0.0) | None = None
     thermal: CellThermal | None = None
     current_collectors: CurrentCollectors | None = None
     electrolyte_fill: ElectrolyteFill | None = None

@@ -187,13 +187,17 @@ class CellRunner:
     that become input parameters of the built model: :meth:`set_input_parameters` changes
     them between solves without rebuilding. ``sensitivities``: every solve also returns
     dy/dp for those inputs (IDAKLU forward sensitivities, carried across steps).
+    ``solver_time_steps``: :meth:`run` returns the solution at the solver's own time steps
+    with their time derivatives instead of a fixed output grid, so that PyBaMM interpolates
+    the states as a Hermite spline: a voltage at any time (e.g. just before a cut-off event,
+    where a fixed grid is coarse) is accurate (fits).
     """
 
     def __init__(self, cell: LoadedCell, model: str = "DFN", *, initial_soc: float = 0.0,
                  mesh_points: int | None = None, num_threads: int = 1,
                  thermal: str = "isothermal",
                  input_parameters: Mapping[str, float] | None = None,
-                 sensitivities: bool = False):
+                 sensitivities: bool = False, solver_time_steps: bool = False):
         if model not in MODEL_NAMES:
             raise ValueError(f"model {model!r}: expected one of {', '.join(MODEL_NAMES)}")
         self.cell = cell
@@ -201,6 +205,7 @@ class CellRunner:
         self.thermal = thermal
         self.input_parameters = dict(input_parameters or {})
         self._sensitivities = sorted(self.input_parameters) if sensitivities else []
+        self.solver_time_steps = solver_time_steps
         self.values = to_parameter_values(cell, inputs=self.input_parameters)
         if thermal == "lumped":
             self.values.update(thermal_values(cell), check_already_exists=False)
@@ -304,19 +309,26 @@ class CellRunner:
                        lower_voltage_V=lo - 0.5, upper_voltage_V=hi + 0.5), start
 
     # ------------------------------------------------------------------ solving
-    def run(self, step: PlannedStep, state: pybamm.Solution | None) -> StepSolution:
+    def run(self, step: PlannedStep, state: pybamm.Solution | None,
+            times: np.ndarray | None = None) -> StepSolution:
         """Solve one step from ``state`` (None: the initial state); raises SimulationError.
 
-        Uses PyBaMM's ``solver.step``: from a state of the same model the solver restarts from
-        its last state vector, from the other model it maps the state by variable name."""
+        ``times``: output times from the step start [s] (default: a fixed grid, or the
+        solver's own time steps with ``solver_time_steps``); the solver interpolates its
+        solution (and sensitivities) there. Uses PyBaMM's ``solver.step``: from a state of the
+        same model the solver restarts from its last state vector, from the other model it
+        maps the state by variable name."""
         step, v0 = self._resolve(step, state)
         built, solver, _ = self._build()
-        t_eval = output_times(step.duration_s, 300, 100)
+        if times is not None:
+            t_interp = np.unique(np.clip(np.concatenate([[0.0], times]), 0.0, step.duration_s))
+        else:
+            t_interp = (None if self.solver_time_steps
+                        else output_times(step.duration_s, 300, 100))
         tic = time.perf_counter()
         try:
-            solution = solver.step(state, built, step.duration_s,
-                                   t_interp=t_eval, save=False,
-                                   calculate_sensitivities=self._sensitivities,
+            solution = solver.step(state, built, step.duration_s, t_interp=t_interp,
+                                   save=False, calculate_sensitivities=self._sensitivities,
                                    inputs={**self._inputs(step, v0, 0.0 if state is None
                                                           else float(state.t[-1])),
                                            **self.input_parameters})

@@ -1,0 +1,91 @@
+"""Fitting parameters to measured curves and scalars: ``nasim.fit("fits/x/fit.yaml")``.
+
+See :mod:`nasim.fit.schema` for the fit file, :mod:`nasim.fit.problem` for the residuals and
+their sensitivities, :mod:`nasim.fit.optimize` for the optimiser and the uncertainty, and
+:mod:`nasim.fit.output` for what is written.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from nasim.fit.loading import LoadedFit, load_fit
+from nasim.fit.optimize import Optimum, optimise
+from nasim.fit.problem import FitProblem
+
+
+@dataclass
+class FitResult:
+    """A finished fit: the optimum with its uncertainty, and (after :meth:`write`) the report."""
+
+    fit: LoadedFit
+    optimum: Optimum
+    report: dict | None = None
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per fitted parameter: value, 95 % interval and bounds in the fit file's
+        unit, and the identifiability flag."""
+        rows = []
+        for j, p in enumerate(self.fit.parameters):
+            lo, hi = self.optimum.ci_si[j]
+            rows.append({"parameter": p.path, "value": p.to_unit(self.optimum.values_si[j]),
+                         "ci95_low": p.to_unit(lo), "ci95_high": p.to_unit(hi),
+                         "unit": p.unit, "lower_bound": p.to_unit(p.bounds_si[0]),
+                         "upper_bound": p.to_unit(p.bounds_si[1]),
+                         "identifiable": self.optimum.identifiable[j],
+                         "flags": "; ".join(self.optimum.notes[p.path])})
+        return pd.DataFrame(rows)
+
+    @property
+    def values(self) -> dict[str, float]:
+        """Fitted values in SI units by parameter path."""
+        return {p.path: float(v) for p, v in zip(self.fit.parameters, self.optimum.values_si,
+                                                 strict=True)}
+
+    def write(self, out_dir: str | Path) -> dict:
+        """Write ``fitted/`` (the parameter set), ``fit_report.json``, ``fit_report.md`` and
+        the figures to ``out_dir``; returns the report."""
+        from nasim.fit.output import write_all
+
+        self.report = write_all(self.fit, self.optimum, Path(out_dir))
+        return self.report
+
+
+def fit(definition: str | Path | LoadedFit, out: str | Path | None = None, *,
+        progress: bool = False, starts: int | None = None,
+        max_evaluations: int | None = None) -> FitResult:
+    """Fit the parameters of a fit file (see :mod:`nasim.fit.schema`) to its data.
+
+    ``starts`` and ``max_evaluations`` override the file's options; ``progress`` shows a
+    progress bar over model evaluations; ``out``: also write the results there
+    (:meth:`FitResult.write`). Bad input raises ``ParameterFileError``.
+    """
+    loaded = definition if isinstance(definition, LoadedFit) else load_fit(definition)
+    updates = {k: v for k, v in (("starts", starts), ("max_evaluations", max_evaluations))
+               if v is not None}
+    if updates:
+        options = loaded.definition.options.model_copy(update=updates)
+        loaded.definition = loaded.definition.model_copy(update={"options": options})
+    problem = FitProblem(loaded)
+    bar = None
+    if progress:
+        from tqdm import tqdm
+
+        opts = loaded.definition.options
+        bar = tqdm(total=opts.starts * opts.max_evaluations, desc=f"fit {loaded.name}",
+                   unit="eval", leave=False)
+    try:
+        optimum = optimise(problem, bar)
+    finally:
+        if bar is not None:
+            bar.close()
+    result = FitResult(loaded, optimum)
+    if out is not None:
+        result.write(out)
+    return result
+
+
+__all__ = ["FitResult", "LoadedFit", "fit", "load_fit"]

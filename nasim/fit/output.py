@@ -1,0 +1,346 @@
+"""What a fit writes: the fitted parameter set, ``fit_report.json`` and ``fit_report.md``.
+
+The fitted parameter set (``DIR/fitted/``) is complete: the cell file and every file holding a
+fitted value are rewritten there (other values keep their sources; a fitted value's source
+becomes ``fitted`` with the fit file, its data, the method, the cost, the date and the 95 %
+interval); files without fitted values are referenced where they are. A fitted ``.scale`` of a
+table is written as a scaled copy of the table next to the file.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from nasim.fit.loading import LoadedFit, ResolvedParameter
+from nasim.fit.optimize import Optimum
+from nasim.fit.schema import X_UNITS
+from nasim.params.loading import load_cell, read_yaml
+from nasim.params.units import to_si
+
+
+class _Dumper(yaml.SafeDumper):
+    """Safe YAML without anchors (each value written out where it belongs)."""
+
+    def ignore_aliases(self, data) -> bool:
+        return True
+
+
+_ROLE_FIELDS = {"cathode": "cathode.material", "anode": "anode.material",
+                "counter_electrode": "counter_electrode.material", "electrolyte": "electrolyte"}
+
+
+def _fmt(v: float) -> str:
+    return f"{v:.4g}"
+
+
+def method_text(fit: LoadedFit, optimum: Optimum) -> str:
+    jac = ("IDAKLU forward sensitivities" if fit.definition.options.jacobian == "sensitivities"
+           else "finite differences")
+    return (f"nasim fit: bounded least squares (scipy trust-region reflective, Jacobian from "
+            f"{jac}) on PyBaMM's {fit.definition.model} built once with the fitted values as "
+            f"input parameters; {len(optimum.starts)} start(s), best kept")
+
+
+def data_text(fit: LoadedFit) -> str:
+    parts = []
+    for ds in fit.datasets:
+        what = [f"{len(ds.targets)} scalar target(s)"] if ds.targets else []
+        what += [c.file.name for c in ds.curves]
+        parts.append(f"{ds.protocol.path.name} ({', '.join(what)})")
+    return f"{fit.path.name}: " + "; ".join(parts)
+
+
+# ----------------------------------------------------------------------------- parameter set
+
+def _role(path: str) -> str:
+    return "cell" if path == "contact_resistance" else path.split(".")[0]
+
+
+def _source(fit: LoadedFit, optimum: Optimum, p: ResolvedParameter, j: int) -> dict:
+    lo, hi = optimum.ci_si[j]
+    flags = optimum.notes[p.path]
+    note = (f"95 % interval [{_fmt(p.to_unit(lo))}, {_fmt(p.to_unit(hi))}] {p.unit}"
+            + ("" if not flags else "; NOT IDENTIFIABLE: " + "; ".join(flags)))
+    return {"kind": "fitted", "data": data_text(fit), "method": method_text(fit, optimum),
+            "cost": float(optimum.cost), "date": _dt.date.today().isoformat(), "note": note}
+
+
+def _set_quantity(node: dict, si: float, dimension: str, source: dict) -> None:
+    unit = node.get("unit", "1")
+    node["value"] = float(si / (to_si(1.0, unit, dimension) - to_si(0.0, unit, dimension)))
+    node["source"] = source
+
+
+def _apply(raw: dict, p: ResolvedParameter, si: float, source: dict, src_file: Path,
+           out_dir: Path, out_name: str) -> list[Path]:
+    """Write the fitted value ``si`` of ``p`` into the raw YAML of its file."""
+    if p.path == "contact_resistance":
+        raw["contact_resistance"] = {"value": float(si * 1e4), "unit": "Ohm.cm2",
+                                     "source": source}
+        return []
+    _, field, *rest = p.path.split(".")
+    node = raw[field]
+    if not rest:
+        _set_quantity(node, si, p.dimension, source)
+    elif rest == ["scale"]:
+        if node.get("value") is not None:
+            node["value"] = float(node["value"] * si)
+            node["source"] = source
+        else:
+            table = node["table"]
+            original = (src_file.parent / table["file"]).resolve()
+            frame = pd.read_csv(original)
+            frame.columns = [c.strip() for c in frame.columns]
+            frame[table["y_column"]] = frame[table["y_column"]] * si
+            name = f"{Path(out_name).stem}_{field}.csv"
+            frame.to_csv(out_dir / name, index=False)
+            table["file"] = name
+            source = {**source, "note": f"{original.name} x {si:.6g}; " + source["note"]}
+            node["source"] = source
+            return [out_dir / name]
+    else:
+        target = node
+        for key in rest[:-1]:
+            target = target[key]
+        dimension = "molar_energy" if rest[-1] == "activation_energy" else "dimensionless"
+        _set_quantity(target[rest[-1]], si, dimension, source)
+    return []
+
+
+def _relocate_tables(node, src_dir: Path, out_dir: Path) -> None:
+    """Table paths are relative to their file: point them at the originals from ``out_dir``."""
+    if isinstance(node, dict):
+        table = node.get("table")
+        if isinstance(table, dict) and "file" in table:
+            target = (src_dir / table["file"]).resolve()
+            if target.is_file():
+                table["file"] = os.path.relpath(target, out_dir)
+        for v in node.values():
+            _relocate_tables(v, src_dir, out_dir)
+    elif isinstance(node, list):
+        for v in node:
+            _relocate_tables(v, src_dir, out_dir)
+
+
+def write_parameter_set(fit: LoadedFit, optimum: Optimum, out_dir: Path) -> list[Path]:
+    """The fitted cell file and every file holding a fitted value, in ``out_dir``."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    files = fit.cell.files()
+    roles = {_role(p.path) for p in fit.parameters} | {"cell"}
+    raws, names = {}, {}
+    for role in roles:
+        src = files[role]
+        raw = read_yaml(src)
+        _relocate_tables(raw, src.parent, out_dir)
+        raws[role] = raw
+        names[role] = src.name if role == "cell" or src.name != files["cell"].name \
+            else f"{role}_{src.name}"
+    written: list[Path] = []
+    for j, p in enumerate(fit.parameters):
+        role = _role(p.path)
+        written += _apply(raws[role], p, float(optimum.values_si[j]),
+                          _source(fit, optimum, p, j), files[role], out_dir, names[role])
+    cell_raw = raws["cell"]
+    for role, dotted in _ROLE_FIELDS.items():
+        if role not in files:
+            continue
+        keys = dotted.split(".")
+        parent = cell_raw
+        for k in keys[:-1]:
+            parent = parent[k]
+        parent[keys[-1]] = (names[role] if role in raws
+                            else os.path.relpath(files[role], out_dir))
+    header = (f"# Written by `nasim fit {fit.path.name}` on {_dt.date.today().isoformat()}: "
+              f"values with source kind 'fitted' come from that fit; all others are as in the "
+              f"original files.\n")
+    for role, raw in raws.items():
+        target = out_dir / names[role]
+        target.write_text(header + yaml.dump(raw, Dumper=_Dumper, sort_keys=False,
+                                             allow_unicode=True, width=100), encoding="utf-8")
+        written.append(target)
+    load_cell(out_dir / names["cell"])  # the written set must validate
+    return written
+
+
+# ----------------------------------------------------------------------------- report
+
+def report_dict(fit: LoadedFit, optimum: Optimum, files: list[Path], out_dir: Path) -> dict:
+    ev = optimum.evaluation
+    rows = pd.DataFrame(ev.rows)
+    parameters = {}
+    for j, p in enumerate(fit.parameters):
+        lo, hi = optimum.ci_si[j]
+        parameters[p.path] = {
+            "value": p.to_unit(optimum.values_si[j]), "unit": p.unit,
+            "value_si": float(optimum.values_si[j]),
+            "initial": p.to_unit(p.initial_si), "file_value": p.to_unit(p.file_value_si),
+            "bounds": [p.to_unit(b) for b in p.bounds_si], "scale": p.scale,
+            "ci95": [p.to_unit(lo), p.to_unit(hi)],
+            "identifiable": optimum.identifiable[j], "flags": optimum.notes[p.path]}
+    curves = rows[rows.kind == "curve"] if len(rows) else rows
+    targets = rows[rows.kind == "target"] if len(rows) else rows
+    rmse = (float(np.sqrt(np.nanmean((curves.simulated - curves.measured) ** 2)))
+            if len(curves) else None)
+    rmse_by_curve = {f"{fit.datasets[int(k)].name}: {s}":
+                     float(np.sqrt(np.nanmean((g.simulated - g.measured) ** 2)))
+                     for (k, s), g in curves.groupby(["dataset", "step"])} if len(curves) else {}
+    names = [p.path for p in fit.parameters]
+    return {
+        "name": fit.name, "fit_file": str(fit.path), "cell": str(fit.cell.path),
+        "model": fit.definition.model, "method": method_text(fit, optimum),
+        "parameters": parameters,
+        "rmse_V": rmse, "rmse_V_by_curve": rmse_by_curve,
+        "relative_errors": {f"{fit.datasets[int(r.dataset)].name}: {r.label}":
+                            float(r.relative_error) for r in targets.itertuples()},
+        "targets": [{"dataset": fit.datasets[int(r.dataset)].name, "step": r.step,
+                     "quantity": r.quantity, "measured": r.measured,
+                     "simulated": r.simulated, "relative_error": r.relative_error}
+                    for r in targets.itertuples()],
+        "cost": float(optimum.cost), "n_residuals": int(len(ev.residuals)),
+        "degrees_of_freedom": optimum.dof,
+        "correlation": {"names": names, "matrix": optimum.correlation.tolist()},
+        "identifiable": {p.path: optimum.identifiable[j] for j, p in enumerate(fit.parameters)},
+        "n_evaluations": optimum.n_evaluations, "wall_time_s": optimum.wall_time_s,
+        "starts": [vars(s) for s in optimum.starts],
+        "notes": list(fit.definition.notes),
+        "fitted_files": [os.path.relpath(f, out_dir) for f in files],
+    }
+
+
+def _x_of(curve, step_result, cell) -> np.ndarray:
+    kind, factor = X_UNITS[curve.x_unit]
+    t = step_result.time_s
+    current = abs(step_result.step.current_A)
+    if kind == "time":
+        return t / factor
+    if kind == "capacity":
+        return t * current / factor
+    return t * current / factor / (cell.design.cathode_active_mass_kg * 1e3)
+
+
+def write_figures(fit: LoadedFit, optimum: Optimum, out_dir: Path) -> list[Path]:
+    from nasim.plots import plt
+
+    ev = optimum.evaluation
+    rows = pd.DataFrame(ev.rows)
+    out: list[Path] = []
+    with_curves = [(k, ds) for k, ds in enumerate(fit.datasets) if ds.curves]
+    if with_curves:
+        fig, axes = plt.subplots(2, len(with_curves), figsize=(5.0 * len(with_curves), 6.5),
+                                 dpi=130, squeeze=False, sharex="col",
+                                 gridspec_kw={"height_ratios": [3, 1.3]})
+        for col, (k, ds) in enumerate(with_curves):
+            ax, axr = axes[0, col], axes[1, col]
+            for c in ds.curves:
+                s = ev.steps.get((k, c.step))
+                line = ax.plot(c.x, c.voltage_V, "o", ms=2.5, alpha=0.6,
+                               label=f"{c.step} measured")[0]
+                if hasattr(s, "voltage_V"):
+                    ax.plot(_x_of(c, s, fit.cell), s.voltage_V, "-", color=line.get_color(),
+                            label=f"{c.step} fitted")
+                g = rows[(rows.kind == "curve") & (rows.dataset == k) & (rows.step == c.step)]
+                axr.plot(g.x, 1e3 * (g.simulated - g.measured), "o", ms=2.5,
+                         color=line.get_color())
+            ax.set_ylabel("Voltage (V)")
+            ax.set_title(ds.name, fontsize=9)
+            ax.legend(fontsize=6)
+            ax.grid(alpha=0.3)
+            axr.axhline(0, color="k", lw=0.6)
+            axr.set_ylabel("fitted - measured (mV)")
+            axr.set_xlabel(f"{ds.curves[0].x_unit}")
+            axr.grid(alpha=0.3)
+        fig.tight_layout()
+        out.append(out_dir / "fit_curves.png")
+        fig.savefig(out[-1])
+        plt.close(fig)
+    targets = rows[rows.kind == "target"] if len(rows) else rows
+    if len(targets):
+        fig, (ax, axr) = plt.subplots(1, 2, figsize=(11, 0.35 * len(targets) + 2.0), dpi=130)
+        labels = [f"{fit.datasets[int(r.dataset)].name}: {r.label}" for r in targets.itertuples()]
+        y = np.arange(len(targets))
+        ax.barh(y - 0.2, targets.measured / targets.measured, 0.4, label="measured")
+        ax.barh(y + 0.2, targets.simulated / targets.measured, 0.4, label="fitted")
+        ax.set_yticks(y, labels, fontsize=6)
+        ax.set_xlabel("value / measured")
+        ax.set_xlim(0.5, 1.2)
+        ax.legend(fontsize=7)
+        axr.barh(y, 100 * targets.relative_error)
+        axr.axvline(0, color="k", lw=0.6)
+        axr.set_yticks(y, [""] * len(y))
+        axr.set_xlabel("relative error (%)")
+        for a in (ax, axr):
+            a.invert_yaxis()
+            a.grid(alpha=0.3, axis="x")
+        fig.tight_layout()
+        out.append(out_dir / "fit_targets.png")
+        fig.savefig(out[-1])
+        plt.close(fig)
+    return out
+
+
+def write_markdown(report: dict, figures: list[Path], out_dir: Path) -> Path:
+    lines = [f"# Fit `{report['name']}`", "",
+             f"Cell `{report['cell']}`, model {report['model']}. {report['method']}.", "",
+             f"{report['n_evaluations']} model evaluations, {report['wall_time_s']:.1f} s, "
+             f"cost {report['cost']:.5g} over {report['n_residuals']} residuals "
+             f"({report['degrees_of_freedom']} degrees of freedom).", "",
+             "## Parameters", "",
+             "| parameter | fitted | 95 % interval | unit | initial | bounds | identifiable |",
+             "|---|---|---|---|---|---|---|"]
+    for name, p in report["parameters"].items():
+        flag = "yes" if p["identifiable"] else "**no**: " + "; ".join(p["flags"])
+        lines.append(f"| `{name}` | {_fmt(p['value'])} | [{_fmt(p['ci95'][0])}, "
+                     f"{_fmt(p['ci95'][1])}] | {p['unit']} | {_fmt(p['initial'])} | "
+                     f"[{_fmt(p['bounds'][0])}, {_fmt(p['bounds'][1])}] | {flag} |")
+    names = report["correlation"]["names"]
+    if len(names) > 1:
+        lines += ["", "Correlation:", "", "| | " + " | ".join(f"`{n}`" for n in names) + " |",
+                  "|---" * (len(names) + 1) + "|"]
+        for n, row in zip(names, report["correlation"]["matrix"], strict=True):
+            lines.append(f"| `{n}` | " + " | ".join(f"{v:+.3f}" for v in row) + " |")
+    if report["targets"]:
+        lines += ["", "## Scalar targets", "",
+                  "| dataset | step | quantity | measured | fitted | error |",
+                  "|---|---|---|---|---|---|"]
+        for t in report["targets"]:
+            lines.append(f"| {t['dataset']} | {t['step']} | {t['quantity']} | "
+                         f"{t['measured']:.5g} | {t['simulated']:.5g} | "
+                         f"{100 * t['relative_error']:+.2f} % |")
+    if report["rmse_V"] is not None:
+        lines += ["", "## Curves", "", f"Voltage RMSE over all curve points: "
+                  f"{1e3 * report['rmse_V']:.1f} mV.", "", "| curve | RMSE (mV) |", "|---|---|"]
+        for k, v in report["rmse_V_by_curve"].items():
+            lines.append(f"| {k} | {1e3 * v:.1f} |")
+    lines += ["", "## Figures", ""]
+    for f in figures:
+        lines += [f"![{f.stem}]({f.name})", ""]
+    lines += ["## Starts", "", "| start | cost | evaluations | status |", "|---|---|---|---|"]
+    for s in report["starts"]:
+        lines.append(f"| {s['start']} | {s['cost']:.5g} | {s['n_evaluations']} | "
+                     f"{s['status']} |")
+    if report["notes"]:
+        lines += ["", "## Notes", ""] + [f"- {n}" for n in report["notes"]]
+    lines += ["", "Fitted parameter set: " + ", ".join(f"`{f}`" for f in
+                                                       report["fitted_files"]), ""]
+    path = out_dir / "fit_report.md"
+    path.write_text("\n".join(lines), encoding="utf-8")
+    return path
+
+
+def write_all(fit: LoadedFit, optimum: Optimum, out_dir: Path) -> dict:
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    files = write_parameter_set(fit, optimum, out_dir / "fitted")
+    report = report_dict(fit, optimum, files, out_dir)
+    figures = write_figures(fit, optimum, out_dir)
+    (out_dir / "fit_report.json").write_text(json.dumps(report, indent=2, default=float),
+                                             encoding="utf-8")
+    write_markdown(report, figures, out_dir)
+    return report

@@ -1,0 +1,259 @@
+"""The least-squares problem of a fit: parameters -> residuals (and their Jacobian).
+
+One :class:`~nasim.simulate.engine.CellRunner` per initial state is built once with the fitted
+values as PyBaMM input parameters; an evaluation sets them and replays, on those built models,
+the protocol steps that carry data (and the steps before them). With ``sensitivities`` the
+runners return IDAKLU forward sensitivities dy/dp, carried across steps, and the Jacobian of
+every residual is assembled from them:
+
+- a voltage at a fixed step time t (curve points): dV/dp(t) where the solver outputs it (the
+  measured times are its output times); a step with a curve runs ``CURVE_EXTENSION_V`` past its
+  cut-off, and points still beyond the simulated end take the end voltage, whose total
+  derivative along the cut-off event is zero;
+- the end time t* of a step ended by a voltage cut-off: V(t*, p) = V_cut gives
+  dt*/dp = -(dV/dp)/(dV/dt) at t*, with dV/dt from PyBaMM's Hermite interpolation of the states
+  between the solver's time steps;
+- capacity (constant current) Q = |I| t*: dQ/dp = |I| dt*/dp;
+- median voltage V(t*/2): dV/dp(t*/2) (linear between the solver's time steps) +
+  dV/dt(t*/2) dt*/dp / 2;
+- retention Q_a / Q_b by the quotient rule.
+
+A step that fails (solver failure, cut-off at once) gives its capacity residual as if it
+delivered nothing (or its partial capacity) and a fixed residual of ``FAILED_RESIDUAL`` for other
+quantities, with zero derivatives, so the optimiser moves away from it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+import pybamm
+
+from nasim.fit.loading import LoadedFit, ResolvedDataset
+from nasim.protocols.plan import PlannedStep, RateBlock
+from nasim.simulate.engine import CellRunner, SimulationError, StepSolution
+
+FAILED_RESIDUAL = 100.0  # in units of sigma
+#: a step with a measured curve runs this far past its voltage cut-off, so that every measured
+#: point lies inside the simulation and the residuals stay smooth in the parameters (a curve
+#: cut at the model's own end time would make the last points jump as the end moves) [V]
+CURVE_EXTENSION_V = 0.3
+
+
+@dataclass
+class StepResult:
+    """What the fit needs from one solved step: the output times (from the step start),
+    voltages and their sensitivities dV/dp (n_t x n_p, or None), and for a step without a
+    curve (solved at the solver's own time steps) its capacity, median voltage and their
+    derivatives."""
+
+    step: PlannedStep
+    time_s: np.ndarray
+    voltage_V: np.ndarray
+    dV_dp: np.ndarray | None
+    termination: str
+    capacity_mAh_per_g: float = float("nan")
+    median_voltage_V: float = float("nan")
+    dQ_dp: np.ndarray | None = None
+    dVmedian_dp: np.ndarray | None = None
+
+
+@dataclass
+class Evaluation:
+    """Residuals (scaled), their Jacobian w.r.t. the SI parameter values (or None), and the
+    simulated values behind them."""
+
+    residuals: np.ndarray
+    jacobian: np.ndarray | None
+    rows: list[dict] = field(default_factory=list)  # one per residual: dataset, kind, ...
+    steps: dict[tuple[int, str], StepResult | SimulationError] = field(default_factory=dict)
+
+
+class FitProblem:
+    """Residuals of a loaded fit as a function of the fitted values (SI)."""
+
+    def __init__(self, fit: LoadedFit, *, sensitivities: bool | None = None):
+        self.fit = fit
+        opts = fit.definition.options
+        self.sensitivities = (opts.jacobian == "sensitivities" if sensitivities is None
+                              else sensitivities)
+        self.names = [p.path for p in fit.parameters]
+        self._runners: dict[float, CellRunner] = {}
+        self.n_evaluations = 0
+
+    def runner(self, soc: float, values: dict[str, float]) -> CellRunner:
+        if soc not in self._runners:
+            self._runners[soc] = CellRunner(
+                self.fit.cell, self.fit.definition.model, initial_soc=soc,
+                mesh_points=self.fit.definition.options.mesh_points, input_parameters=values,
+                sensitivities=self.sensitivities, solver_time_steps=True)
+        runner = self._runners[soc]
+        runner.set_input_parameters(values)
+        return runner
+
+    # ------------------------------------------------------------------ simulation
+    def _sens(self, sol: pybamm.Solution) -> np.ndarray | None:
+        if not self.sensitivities:
+            return None
+        sens = sol["Voltage [V]"].sensitivities
+        n = len(sol.t)
+        return np.column_stack([np.asarray(sens[k], dtype=float).reshape(n, -1)[:, 0]
+                                for k in self.names])
+
+    def _result(self, solved: StepSolution, curve: bool) -> StepResult:
+        """A curve step was solved with its measured times as outputs (values and
+        sensitivities there are the solver's own interpolation); any other step at the
+        solver's time steps, whose states PyBaMM interpolates as a Hermite spline: the end
+        (a cut-off event) is exact, and voltages elsewhere are evaluated from that spline."""
+        sol = solved.solution
+        t0 = float(sol.t[0])
+        t = np.asarray(sol.t) - t0
+        v = np.asarray(sol["Voltage [V]"].entries, dtype=float)
+        dv = self._sens(sol)
+        result = StepResult(solved.step, t, v, dv, solved.termination)
+        if curve:
+            return result
+        voltage = sol["Voltage [V]"]
+        t_end = float(t[-1])
+        per_s = abs(solved.step.current_A) / 3.6 / (
+            self.fit.cell.design.cathode_active_mass_kg * 1e3)  # mAh/g per s
+        result.capacity_mAh_per_g = per_s * t_end
+        delta = max(1e-4 * t_end, 1e-3)
+        tm = t_end / 2.0
+        vm, vm_lo, vm_hi, v_before_end = np.asarray(
+            voltage(t=t0 + np.array([tm, tm - delta, tm + delta, t_end - delta])),
+            dtype=float).ravel()
+        result.median_voltage_V = float(vm)
+        if dv is not None:
+            ended_by_time = (solved.step.time_limited
+                             or "time or capacity limit" in solved.termination)
+            slope = (v[-1] - v_before_end) / delta
+            dt_end = (np.zeros(len(self.names)) if ended_by_time or slope == 0
+                      else -dv[-1] / slope)
+            result.dQ_dp = per_s * dt_end
+            s_mid = np.array([np.interp(tm, t, dv[:, j]) for j in range(dv.shape[1])])
+            result.dVmedian_dp = s_mid + (vm_hi - vm_lo) / (2 * delta) * dt_end / 2.0
+        return result
+
+    def _simulate(self, k: int, ds: ResolvedDataset, values: dict[str, float],
+                  needed: set[str]) -> dict[str, StepResult | SimulationError]:
+        """Solve the steps of ``ds`` up to the last one in ``needed`` (labels)."""
+        runner = self.runner(ds.initial_soc, values)
+        out: dict[str, StepResult | SimulationError] = {}
+        state = None
+        curve_times: dict[str, list] = {}
+        for c in ds.curves:
+            curve_times.setdefault(c.step, []).append(c.time_s)
+
+        def solve(step: PlannedStep, state):
+            times = None
+            if step.label in curve_times:
+                step = replace(step, lower_voltage_V=step.lower_voltage_V - CURVE_EXTENSION_V,
+                               upper_voltage_V=step.upper_voltage_V + CURVE_EXTENSION_V)
+                measured = np.concatenate(curve_times[step.label])
+                times = np.union1d(measured, np.linspace(0.0, measured.max(), 200))
+            try:
+                solved = runner.run(step, state, times=times)
+            except SimulationError as exc:
+                if step.label is not None:
+                    out[step.label] = exc
+                return state
+            if step.label is not None and step.label in needed:
+                out[step.label] = self._result(solved, curve=times is not None)
+            return solved.end_state
+        for item in ds.plan.items:
+            if needed <= set(out):
+                break
+            if isinstance(item, RateBlock):
+                if item.independent:
+                    for step in item.before[0]:
+                        state = solve(step, state)
+                    start = state
+                    for step in item.rate_steps:
+                        if step.label in needed:
+                            state = solve(step, start)
+                else:
+                    for before, step in zip(item.before, item.rate_steps, strict=True):
+                        for b in before:
+                            state = solve(b, state)
+                        state = solve(step, state)
+            else:
+                state = solve(item, state)
+        return out
+
+    # ------------------------------------------------------------------ residuals
+    def evaluate(self, values_si: np.ndarray) -> Evaluation:
+        """Residuals (and Jacobian d r / d p_SI when sensitivities are on) at ``values_si``."""
+        self.n_evaluations += 1
+        values = dict(zip(self.names, map(float, values_si), strict=True))
+        res: list[float] = []
+        jac: list[np.ndarray] = []
+        rows: list[dict] = []
+        steps_out: dict = {}
+        p = len(self.names)
+        zero = np.zeros(p)
+        for k, ds in enumerate(self.fit.datasets):
+            needed = {c.step for c in ds.curves} | {t.step for t in ds.targets} | {
+                t.relative_to for t in ds.targets if t.relative_to}
+            solved = self._simulate(k, ds, values, needed)
+            for label, s in solved.items():
+                steps_out[(k, label)] = s
+            for c in ds.curves:
+                s = solved.get(c.step)
+                w = ds.weight * c.weight / c.sigma_V
+                if not isinstance(s, StepResult):
+                    res.extend([FAILED_RESIDUAL] * len(c.time_s))
+                    jac.extend([zero] * len(c.time_s))
+                    model_v = np.full(len(c.time_s), np.nan)
+                else:
+                    tq = np.minimum(c.time_s, s.time_s[-1])  # outputs at these times
+                    model_v = np.interp(tq, s.time_s, s.voltage_V)
+                    res.extend(w * (model_v - c.voltage_V))
+                    if s.dV_dp is not None:
+                        inside = c.time_s < s.time_s[-1]
+                        for i in range(len(tq)):
+                            g = (np.array([np.interp(tq[i], s.time_s, s.dV_dp[:, j])
+                                           for j in range(p)]) if inside[i] else zero)
+                            jac.append(w * g)
+                for i in range(len(c.time_s)):
+                    rows.append({"dataset": k, "kind": "curve", "step": c.step,
+                                 "x": float(c.x[i]), "measured": float(c.voltage_V[i]),
+                                 "simulated": float(model_v[i])})
+            for t in ds.targets:
+                value, grad = self._target(t, solved)
+                w = ds.weight * t.weight / t.sigma
+                if value is None:
+                    fallback = (0.0 if t.quantity == "capacity_mAh_per_g"
+                                else t.value + FAILED_RESIDUAL * t.sigma)
+                    partial = getattr(solved.get(t.step), "partial_capacity_mAh_per_g", None)
+                    if t.quantity == "capacity_mAh_per_g" and partial is not None:
+                        fallback = partial
+                    res.append(w * (fallback - t.value))
+                    jac.append(zero)
+                    sim = float("nan")
+                else:
+                    res.append(w * (value - t.value))
+                    jac.append(w * grad if grad is not None else zero)
+                    sim = value
+                rows.append({"dataset": k, "kind": "target", "step": t.step,
+                             "quantity": t.quantity, "label": t.label, "measured": t.value,
+                             "simulated": sim, "relative_error": (sim - t.value) / t.value})
+        jacobian = np.vstack(jac) if self.sensitivities and jac else None
+        return Evaluation(np.asarray(res, dtype=float), jacobian, rows, steps_out)
+
+    def _target(self, t, solved) -> tuple[float | None, np.ndarray | None]:
+        s = solved.get(t.step)
+        if not isinstance(s, StepResult):
+            return None, None
+        if t.quantity == "capacity_mAh_per_g":
+            return s.capacity_mAh_per_g, s.dQ_dp
+        if t.quantity == "median_voltage_V":
+            return s.median_voltage_V, s.dVmedian_dp
+        ref = solved.get(t.relative_to)
+        if not isinstance(ref, StepResult):
+            return None, None
+        qa, qb = s.capacity_mAh_per_g, ref.capacity_mAh_per_g
+        if s.dQ_dp is None:
+            return qa / qb, None
+        return qa / qb, s.dQ_dp / qb - qa * ref.dQ_dp / qb**2

@@ -1,0 +1,170 @@
+"""Fit definition files (``kind: fit``): what to fit, to which data, with which model.
+
+```yaml
+kind: fit
+name: heo_rate_25C
+cell: ../../parameter_sets/cells/heo_half.yaml
+model: DFN
+parameters:
+  - {path: cathode.diffusivity, initial: 1.0e-15, bounds: [1.0e-17, 1.0e-13], unit: m2/s,
+     scale: log}
+  - {path: cathode.rate_constant.arrhenius.activation_energy, initial: 40,
+     bounds: [10, 90], unit: kJ/mol}
+data:
+  - protocol: ../../experiments/heo_half_rate_25C.yaml
+    targets: measured                 # every capacity/median/retention the protocol attaches
+  - protocol: curves/discharge_0p6C.yaml
+    curves:
+      - {step: discharge, file: ../../data/chayambuka2022/discharge_06C.csv,
+         x_column: capacity_mAh, x_unit: mAh, voltage_column: voltage_V}
+```
+
+Parameter paths name a value in the parameter files as their YAML nests it, starting at the
+role the cell gives the file: ``cathode.<field>`` (the cathode material file, e.g.
+``cathode.diffusivity``), ``anode.<field>``, ``electrolyte.<field>``,
+``counter_electrode.<field>`` (the Na-metal file) and ``contact_resistance`` (the cell file).
+A constant function is fitted by its path (its value), any function by ``<path>.scale`` (a
+multiplier of the function as the file gives it, e.g. a table), an Arrhenius factor by
+``<path>.arrhenius.activation_energy`` and a log-linear stoichiometry dependence by
+``<path>.stoichiometry_factor.log10_slope``. ``cathode.material.<field>`` is accepted for
+``cathode.<field>`` (the dotted paths of :mod:`nasim.params.overrides`).
+
+Residuals are ``weight (simulated - measured) / sigma``; ``sigma`` defaults to 10 mV for
+curve points, 1 % of the measured value for capacities, 5 mV for median voltages and 0.01 for
+capacity retentions.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+QUANTITIES = ("capacity_mAh_per_g", "median_voltage_V", "capacity_retention")
+X_UNITS = {"mAh": ("capacity", 3.6), "Ah": ("capacity", 3600.0),
+           "mAh/g": ("specific_capacity", 3.6), "s": ("time", 1.0), "min": ("time", 60.0),
+           "h": ("time", 3600.0)}  # unit -> (kind, factor to C, C/g or s)
+DEFAULT_SIGMA_V = 0.01
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _finite(v: float) -> float:
+    if isinstance(v, bool) or not math.isfinite(v):
+        raise ValueError(f"{v!r} is not a finite number")
+    return v
+
+
+class FitParameter(_Strict):
+    """One fitted value: its path, starting value and bounds in ``unit`` (default: the SI unit
+    of its dimension), and whether the optimiser works on the value or its logarithm."""
+
+    path: str = Field(min_length=1)
+    initial: float
+    bounds: tuple[float, float]
+    unit: str | None = None
+    scale: Literal["linear", "log"] = "linear"
+
+    _finite_initial = field_validator("initial")(_finite)
+
+    @field_validator("bounds")
+    @classmethod
+    def _bounds(cls, b: tuple[float, float]) -> tuple[float, float]:
+        for v in b:
+            _finite(v)
+        if not b[0] < b[1]:
+            raise ValueError(f"bounds [{b[0]:g}, {b[1]:g}] are inverted or empty: expected "
+                             "[lower, upper] with lower < upper")
+        return b
+
+    @model_validator(mode="after")
+    def _inside(self) -> FitParameter:
+        lo, hi = self.bounds
+        if not lo <= self.initial <= hi:
+            raise ValueError(f"initial value {self.initial:g} is outside the bounds "
+                             f"[{lo:g}, {hi:g}]")
+        if self.scale == "log" and lo <= 0:
+            raise ValueError(f"scale 'log' needs bounds > 0, got [{lo:g}, {hi:g}]")
+        return self
+
+
+class Curve(_Strict):
+    """A measured voltage curve of one constant-current step: voltage against capacity (mAh,
+    Ah or mAh/g of cathode active mass) or time (s, min, h) from the start of the step. Rows
+    may be unsorted; they are sorted by x."""
+
+    step: str = Field(min_length=1, description="label of the protocol step")
+    file: str
+    x_column: str
+    x_unit: Literal["mAh", "Ah", "mAh/g", "s", "min", "h"]
+    voltage_column: str
+    voltage_unit: Literal["V", "mV"] = "V"
+    sigma_V: float = Field(default=DEFAULT_SIGMA_V, gt=0)
+    weight: float = Field(default=1.0, gt=0)
+
+
+class Target(_Strict):
+    """A scalar of one protocol step; ``value`` defaults to the protocol's measured value,
+    ``relative_to`` (retention) to the protocol's reference step."""
+
+    step: str = Field(min_length=1, description="label of the protocol step")
+    quantity: Literal["capacity_mAh_per_g", "median_voltage_V", "capacity_retention"]
+    value: float | None = Field(default=None, gt=0)
+    relative_to: str | None = None
+    sigma: float | None = Field(default=None, gt=0)
+    weight: float = Field(default=1.0, gt=0)
+
+
+class Dataset(_Strict):
+    """The data one protocol produced: curves and/or scalar targets (``measured``: every
+    measured capacity, median voltage and retention attached to the protocol's steps)."""
+
+    protocol: str
+    name: str | None = None
+    curves: list[Curve] = Field(default_factory=list)
+    targets: list[Target] | Literal["measured"] = Field(default_factory=list)
+    weight: float = Field(default=1.0, gt=0)
+
+    @model_validator(mode="after")
+    def _something(self) -> Dataset:
+        if not self.curves and not self.targets:
+            raise ValueError("a dataset needs 'curves' and/or 'targets'")
+        return self
+
+
+class FitOptions(_Strict):
+    """Optimiser settings: ``starts`` local least-squares runs (the first from the initial
+    values, the others from a Latin hypercube over the bounds), each of at most
+    ``max_evaluations`` model evaluations; ``jacobian``: IDAKLU forward sensitivities or finite
+    differences on the built model."""
+
+    starts: int = Field(default=3, ge=1)
+    max_evaluations: int = Field(default=40, ge=2)
+    seed: int = 0
+    jacobian: Literal["sensitivities", "finite_differences"] = "sensitivities"
+    mesh_points: int | None = Field(default=None, ge=3)
+
+
+class FitDefinition(_Strict):
+    """A fit file."""
+
+    kind: Literal["fit"]
+    name: str
+    description: str = ""
+    cell: str
+    model: Literal["SPM", "SPMe", "DFN"] = "DFN"
+    parameters: list[FitParameter] = Field(min_length=1)
+    data: list[Dataset] = Field(min_length=1)
+    options: FitOptions = FitOptions()
+    notes: list[str] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _unique(self) -> FitDefinition:
+        paths = [p.path for p in self.parameters]
+        dup = sorted({p for p in paths if paths.count(p) > 1})
+        if dup:
+            raise ValueError(f"parameters listed twice: {', '.join(dup)}")
+        return self
