@@ -149,6 +149,13 @@ def _protocol_files(paths: list[str]) -> list[Path]:
     return files
 
 
+def _aging(text: str | None) -> list[str] | None:
+    """--aging: None keeps the protocol's mechanisms, 'none' switches aging off."""
+    if text is None:
+        return None
+    return [] if text == "none" else [m.strip() for m in text.split(",") if m.strip()]
+
+
 def _cmd_replay(args) -> int:
     from nasim.params.loading import ParameterFileError
     from nasim.simulate.replay import replay
@@ -160,7 +167,7 @@ def _cmd_replay(args) -> int:
         target = out if len(files) == 1 else out / path.stem
         try:
             result = replay(path, model=args.model, sequential=args.sequential,
-                            progress=not args.quiet)
+                            progress=not args.quiet, aging=_aging(args.aging))
         except ParameterFileError as exc:
             if len(files) == 1:
                 raise
@@ -291,6 +298,8 @@ def build_parser() -> argparse.ArgumentParser:
                     help="run a rate test's charge before every rate even when the file "
                          "declares the rates independent")
     rp.add_argument("--quiet", action="store_true", help="no progress bar or tables")
+    rp.add_argument("--aging", help="aging mechanisms instead of the protocol's: a comma list "
+                    "of phase_strain, dissolution, sei, or 'none'")
     rp.set_defaults(func=_cmd_replay)
 
     sw = sub.add_parser("sweep", help="run a study (studies/*.yaml) over its axes: "

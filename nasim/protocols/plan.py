@@ -9,7 +9,7 @@ its cut-off.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 from nasim.params.design import one_c_current_A
@@ -69,7 +69,7 @@ class PlannedStep:
     current_mA_per_g: float | None = None
     label: str | None = None
     measured: Measured | None = None
-    group: str | None = None  # GITT: the pulses and rests of one titration
+    group: str | None = None  # GITT: one titration's pulses and rests; repeat: its cycles
     stop_group_at_cutoff: bool = False
     keep_timeseries: bool = True
 
@@ -100,6 +100,16 @@ class CycleTarget:
     note: str
 
 
+@dataclass(frozen=True)
+class RepeatRule:
+    """How a repeat (cycling) ends early: below ``stop_below_retention`` of its first
+    discharge capacity, or at a step that cannot be solved."""
+
+    first_cycle: int
+    last_cycle: int
+    stop_below_retention: float | None
+
+
 @dataclass
 class Plan:
     protocol: Protocol
@@ -107,6 +117,7 @@ class Plan:
     model: str
     items: list[PlannedStep | RateBlock] = field(default_factory=list)
     cycle_targets: list[CycleTarget] = field(default_factory=list)
+    repeats: dict[str, RepeatRule] = field(default_factory=dict)
 
     @property
     def n_steps(self) -> int:
@@ -144,6 +155,7 @@ class _Compiler:
         self.window = cell.cell.voltage_window
         self.base_T = base_temperature_K
         self.count = _Counter()
+        self.repeats: dict[str, RepeatRule] = {}
 
     # --- conversions
     def amps(self, current: LabValue) -> float:
@@ -266,6 +278,7 @@ class _Compiler:
         return RateBlock(before, rate_steps, step.independent, step.label)
 
     def compile(self, steps, inherited_T: float, out: list, targets: list) -> None:
+        """Append the planned steps of ``steps`` to ``out`` (cycle targets to ``targets``)."""
         open_cycle = False
         last_kind = None
         for step in steps:
@@ -276,15 +289,19 @@ class _Compiler:
             if isinstance(step, Repeat):
                 T = self.temperature(step, inherited_T)
                 first = self.count.cycle + 1
+                group = f"repeat-{first}"
                 for k in range(step.count):
                     self.count.cycle += 1
                     keep = k == 0 or (k + 1) % step.keep_timeseries_every == 0 \
                         or k == step.count - 1
                     for s in step.steps:
-                        if isinstance(s, RateTest | Repeat):
-                            raise ValueError("a repeat may hold charge, discharge, hold, rest, "
-                                             "sweep and gitt steps only")
-                        out.extend(self.simple(s, T, self.count.cycle, keep))
+                        if isinstance(s, RateTest | Repeat | GittStep):
+                            raise ValueError("a repeat may hold charge, discharge, hold, rest "
+                                             "and sweep steps only")
+                        out.extend(replace(p, group=group)
+                                   for p in self.simple(s, T, self.count.cycle, keep))
+                self.repeats[group] = RepeatRule(first, self.count.cycle,
+                                                 step.stop_below_retention)
                 for m in step.measured:
                     targets.append(CycleTarget(first + m.cycle - 1, first, m.capacity_retention,
                                                m.capacity_mAh_per_g, m.source, m.note))
@@ -306,4 +323,5 @@ def compile_protocol(protocol: Protocol, cell: LoadedCell, model: str | None = N
     compiler = _Compiler(protocol, cell, base_T)
     plan = Plan(protocol, cell, model or protocol.model)
     compiler.compile(protocol.steps, base_T, plan.items, plan.cycle_targets)
+    plan.repeats = compiler.repeats
     return plan

@@ -309,6 +309,8 @@ class Repeat(_Strict):
     steps: list[Step] = Field(min_length=1)
     temperature: Temperature | None = None
     keep_timeseries_every: int = Field(default=50, ge=1)
+    #: end of life: stop when a discharge falls below this fraction of the repeat's first one
+    stop_below_retention: float | None = Field(default=None, gt=0.0, lt=1.0)
     measured: list[CycleMeasured] = Field(default_factory=list)
 
     @model_validator(mode="after")
@@ -340,6 +342,8 @@ class Protocol(_Strict):
     model: Literal["SPM", "SPMe", "DFN"] = "DFN"
     temperature: Temperature | None = None
     initial_state: Literal["discharged", "charged"] = "discharged"
+    #: aging mechanisms switched on (nasim.physics.aging): phase_strain, dissolution, sei
+    aging: list[Literal["phase_strain", "dissolution", "sei"]] = Field(default_factory=list)
     source: str
     assumptions: list[str] = Field(default_factory=list)
     observations: list[str] = Field(default_factory=list)  # qualitative, shown in the report

@@ -21,7 +21,7 @@ a partial solution), and share one built model across steps, rates and runs.
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -31,6 +31,7 @@ import pybamm
 from nasim.params.loading import LoadedCell
 from nasim.params.pybamm_values import thermal_values, to_parameter_values
 from nasim.physics import set_initial_state
+from nasim.physics.aging import aging_parameter_values, build_aging_model, check_mechanisms
 from nasim.physics.models import MODEL_CLASSES, MODEL_NAMES, model_options
 from nasim.protocols.plan import (
     VOLTAGE_OFF_HIGH_V,
@@ -62,6 +63,15 @@ _LIMIT_EVENTS = {
     "Maximum negative particle surface": "anode particle surface full of Na",
 }
 _CURRENT_CUTOFF_EVENT = "nasim current cut-off"
+_X_DOMAINS = ("negative electrode", "separator", "positive electrode")
+#: value inputs that set a domain length -> the domains that then need a symbolic mesh
+_LENGTH_INPUTS = {
+    "Negative electrode thickness [m]": _X_DOMAINS,
+    "Separator thickness [m]": _X_DOMAINS,
+    "Positive electrode thickness [m]": _X_DOMAINS,
+    "Negative particle radius [m]": ("negative particle",),
+    "Positive particle radius [m]": ("positive particle",),
+}
 
 
 def _control(variables: dict) -> pybamm.Symbol:
@@ -191,15 +201,23 @@ class CellRunner:
     with their time derivatives instead of a fixed output grid, so that PyBaMM interpolates
     the states as a Hermite spline: a voltage at any time (e.g. just before a cut-off event,
     where a fixed grid is coarse) is accurate (fits).
+    ``value_inputs``: PyBaMM parameter names (e.g. ``"Positive electrode thickness [m]"``)
+    with this cell's values, made input parameters of the built model; electrode and
+    separator thicknesses and particle radii among them give those domains PyBaMM's symbolic
+    uniform mesh (the length is an input), so :meth:`set_value_inputs` can switch to a cell of
+    another geometry (loading, porosity, radius ...) without rebuilding (sweeps).
     """
 
     def __init__(self, cell: LoadedCell, model: str = "DFN", *, initial_soc: float = 0.0,
                  mesh_points: int | None = None, num_threads: int = 1,
                  thermal: str = "isothermal",
                  input_parameters: Mapping[str, float] | None = None,
-                 sensitivities: bool = False, solver_time_steps: bool = False):
+                 sensitivities: bool = False, solver_time_steps: bool = False,
+                 value_inputs: Mapping[str, float] | None = None,
+                 aging: Collection[str] = ()):
         if model not in MODEL_NAMES:
             raise ValueError(f"model {model!r}: expected one of {', '.join(MODEL_NAMES)}")
+        self.aging = check_mechanisms(aging, cell.configuration)
         self.cell = cell
         self.model_name = model
         self.thermal = thermal
@@ -209,10 +227,14 @@ class CellRunner:
         self.values = to_parameter_values(cell, inputs=self.input_parameters)
         if thermal == "lumped":
             self.values.update(thermal_values(cell), check_already_exists=False)
+        if self.aging:
+            self.values.update(aging_parameter_values(cell, self.aging, self.input_parameters),
+                               check_already_exists=False)
         self.initial_stoichiometry = set_initial_state(cell, self.values, initial_soc)
         self.var_pts = (None if mesh_points is None else
                         {k: mesh_points for k in ("x_n", "x_s", "x_p", "r_n", "r_p")})
         self.num_threads = num_threads
+        self.value_inputs = {k: float(v) for k, v in (value_inputs or {}).items()}
         self._built: tuple | None = None
 
     def set_input_parameters(self, values: Mapping[str, float]) -> None:
@@ -221,6 +243,15 @@ class CellRunner:
         if unknown:
             raise ValueError(f"not input parameters of this runner: {sorted(unknown)}")
         self.input_parameters.update({k: float(v) for k, v in values.items()})
+
+    def set_value_inputs(self, values: Mapping[str, float], cell: LoadedCell) -> None:
+        """Solve ``cell`` from now on: ``values`` are its values of the ``value_inputs`` given
+        at construction (its initial concentrations included: the start state follows them)."""
+        if set(values) != set(self.value_inputs):
+            raise ValueError(f"value inputs of this runner: {sorted(self.value_inputs)}; got "
+                             f"{sorted(values)}")
+        self.value_inputs = {k: float(v) for k, v in values.items()}
+        self.cell = cell
 
     # ------------------------------------------------------------------ building
     def _build(self):
@@ -231,20 +262,30 @@ class CellRunner:
         if "contact_resistance" in self.input_parameters or \
                 self.cell.cell.contact_resistance is not None:
             options["contact resistance"] = "true"
-        model = MODEL_CLASSES[self.model_name](
-            options, name=f"nasim {self.model_name} ({self.cell.configuration} cell)")
+        name = f"nasim {self.model_name} ({self.cell.configuration} cell)"
+        if self.aging:
+            model = build_aging_model(MODEL_CLASSES[self.model_name], options, self.aging,
+                                      name + ", aging: " + ", ".join(self.aging))
+        else:
+            model = MODEL_CLASSES[self.model_name](options, name=name)
         model.events.append(pybamm.Event(
             _CURRENT_CUTOFF_EVENT,
             pybamm.AbsoluteValue(model.variables["Current [A]"]) - pybamm.InputParameter(I_CUTOFF)))
         values = self.values.copy()
         values.update({AMBIENT: "[input]", LOWER: "[input]", UPPER: "[input]",
-                       INITIAL_T: "[input]"})
+                       INITIAL_T: "[input]", **{k: "[input]" for k in self.value_inputs}})
+        submeshes = dict(model.default_submesh_types)
+        for key, domains in _LENGTH_INPUTS.items():
+            if key in self.value_inputs:
+                submeshes.update({d: pybamm.SymbolicUniform1DSubMesh for d in domains
+                                  if d in submeshes})
         options = {"num_threads": self.num_threads} if self.num_threads > 1 else {}
         # the lumped temperature rise is a small difference of large heat terms: at PyBaMM's
         # default tolerances (rtol 1e-4, atol 1e-6) SPM/SPMe overstate a 1C rise 5-20 fold;
         # rtol 1e-6, atol 1e-10 agree with the DFN (0.004 K at 1C, HEO half cell)
         tolerances = LUMPED_TOLERANCES if self.thermal == "lumped" else {}
         sim = pybamm.Simulation(model, parameter_values=values, var_pts=self.var_pts,
+                                submesh_types=submeshes,
                                 solver=pybamm.IDAKLUSolver(options=options, **tolerances))
         sim.build()
         built = sim.built_model
@@ -331,7 +372,7 @@ class CellRunner:
                                    save=False, calculate_sensitivities=self._sensitivities,
                                    inputs={**self._inputs(step, v0, 0.0 if state is None
                                                           else float(state.t[-1])),
-                                           **self.input_parameters})
+                                           **self.input_parameters, **self.value_inputs})
         except pybamm.SolverError as exc:
             raise SimulationError(solver_failure_reason(exc)) from None
         return self._finish(step, solution, time.perf_counter() - tic)
@@ -357,7 +398,8 @@ class CellRunner:
                                          t_interp=output_times(duration, 200, 300),
                                          calculate_sensitivities=self._sensitivities,
                                          inputs=[{**self._inputs(s, None),
-                                                  **self.input_parameters} for s in shared])
+                                                  **self.input_parameters, **self.value_inputs}
+                                                 for s in shared])
             except pybamm.SolverError:
                 solutions = None  # solved one by one below, each failure on its own step
             finally:

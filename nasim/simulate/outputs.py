@@ -62,3 +62,18 @@ def timeseries(solution: pybamm.Solution, cell: LoadedCell, full: bool = True) -
         for name, values in columns.items():
             frame[name] = values
     return frame
+
+
+_ACTIVE_FRACTION = "X-averaged positive electrode active material volume fraction"
+_SEI_LOSS = "Loss of capacity to negative SEI [A.h]"
+
+
+def aging_state(state: pybamm.Solution, cell: LoadedCell, mechanisms) -> dict:
+    """The aging state at the end of ``state``: cathode active material left (fraction of the
+    design's) and, with SEI growth, the capacity lost to the anode's SEI [mAh/g of cathode]."""
+    out = {"active_material_fraction": float(state[_ACTIVE_FRACTION].entries[-1])
+           / cell.design.cathode.active_volume_fraction}
+    if "sei" in mechanisms:
+        out["sodium_lost_to_sei_mAh_per_g"] = (float(state[_SEI_LOSS].entries[-1]) * 1e3
+                                               / (cell.design.cathode_active_mass_kg * 1e3))
+    return out

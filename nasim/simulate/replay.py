@@ -9,6 +9,7 @@ from the last good state (the cell as it was before the failed step). Nothing fa
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -20,6 +21,7 @@ from nasim.analysis.metrics import step_metrics
 from nasim.protocols import LoadedProtocol, PlannedStep, RateBlock, load_protocol
 from nasim.protocols.plan import Plan
 from nasim.simulate.engine import CellRunner, SimulationError, StepSolution
+from nasim.simulate.outputs import aging_state
 
 SUMMARY_COLUMNS = [
     "step", "cycle", "direction", "c_rate", "current_mA_per_g", "temperature_C",
@@ -29,6 +31,7 @@ SUMMARY_COLUMNS = [
     "retention", "coulombic_efficiency", "label", "description", "status", "termination",
     "duration_s", "solve_time_s", "curve_rmse_V",
 ]
+AGING_COLUMNS = ["active_material_fraction", "sodium_lost_to_sei_mAh_per_g"]
 _METRICS = ("capacity_mAh_per_g", "median_voltage_V", "mean_voltage_V",
             "specific_energy_Wh_per_kg_cathode", "specific_energy_Wh_per_kg_active",
             "specific_power_W_per_kg_cathode", "duration_s")
@@ -68,7 +71,8 @@ class ReplayResult:
     def summary(self) -> pd.DataFrame:
         """One row per charge/discharge step (the ``summary.csv`` table)."""
         rows = self.steps[self.steps.direction.isin(["charge", "discharge"])]
-        return rows[SUMMARY_COLUMNS].reset_index(drop=True)
+        columns = SUMMARY_COLUMNS + [c for c in AGING_COLUMNS if c in rows]
+        return rows[columns].reset_index(drop=True)
 
     @property
     def failed(self) -> pd.DataFrame:
@@ -93,7 +97,8 @@ def curve_rmse_V(frame: pd.DataFrame, capacity_mAh_per_g: np.ndarray,
 
 
 class _Recorder:
-    def __init__(self, plan: Plan, progress, protocol: LoadedProtocol):
+    def __init__(self, plan: Plan, progress, protocol: LoadedProtocol, aging=()):
+        self.aging = tuple(aging)
         self.protocol = protocol
         self.plan = plan
         self.cell = plan.cell
@@ -122,24 +127,26 @@ class _Recorder:
         else:
             row["duration_s"] = float(frame.time_s.iloc[-1])
         row["solve_time_s"] = solved.solve_time_s
+        if self.aging:
+            row.update(aging_state(solved.end_state, self.cell, self.aging))
         self.rows.append(row)
         if solved.solution is not None:
             self.kept.append((row["step"], self.clock_s, solved))
         self.clock_s += float(frame.time_s.iloc[-1])
-        self._tick()
+        self.tick()
 
     def failed(self, step: PlannedStep, exc: SimulationError) -> None:
         row = self._row(step, "failed", exc.reason)
         if exc.partial_capacity_mAh_per_g is not None:
             row["partial_capacity_mAh_per_g"] = exc.partial_capacity_mAh_per_g
         self.rows.append(row)
-        self._tick()
+        self.tick()
 
     def skipped(self, step: PlannedStep, why: str) -> None:
         self.rows.append(self._row(step, "skipped", why))
-        self._tick()
+        self.tick()
 
-    def _tick(self) -> None:
+    def tick(self) -> None:
         if self.progress is not None:
             self.progress.update(1)
 
@@ -159,6 +166,8 @@ def _execute(plan: Plan, runner: CellRunner, rec: _Recorder, sequential: bool) -
     notes: list[str] = []
     state = None
     skip_group: str | None = None
+    ended: set[str] = set()  # repeats past their end of life
+    first_capacity: dict[str, float] = {}
     for item in plan.items:
         if isinstance(item, RateBlock):
             if item.independent and not sequential:
@@ -186,6 +195,9 @@ def _execute(plan: Plan, runner: CellRunner, rec: _Recorder, sequential: bool) -
                     state, _ = _run_one(runner, rec, step, state)
             continue
         step = item
+        if step.group in ended:
+            rec.tick()  # a cycle after the end of life: not run
+            continue
         if skip_group is not None and step.group == skip_group:
             rec.skipped(step, "titration ended: an earlier pulse reached the voltage cut-off")
             continue
@@ -194,7 +206,31 @@ def _execute(plan: Plan, runner: CellRunner, rec: _Recorder, sequential: bool) -
         if (solved is not None and step.stop_group_at_cutoff
                 and "voltage" in solved.termination.lower()):
             skip_group = step.group
+        rule = plan.repeats.get(step.group)
+        if rule is not None:
+            reason = _end_of_life(rule, step, solved, rec, first_capacity)
+            if reason:
+                ended.add(step.group)
+                notes.append(reason)
     return notes
+
+
+def _end_of_life(rule, step: PlannedStep, solved: StepSolution | None, rec: _Recorder,
+                 first_capacity: dict) -> str | None:
+    """Why a repeat (cycling) ends at this step, if it does."""
+    if solved is None:
+        return (f"cycling ended at cycle {step.cycle} of {rule.first_cycle}-{rule.last_cycle}: "
+                f"step {len(rec.rows)} could not be solved ({rec.rows[-1]['termination']})")
+    if step.kind != "discharge":
+        return None
+    capacity = rec.rows[-1]["capacity_mAh_per_g"]
+    first = first_capacity.setdefault(step.group, capacity)
+    if rule.stop_below_retention is not None and capacity < rule.stop_below_retention * first:
+        return (f"end of life at cycle {step.cycle}: discharge capacity {capacity:.2f} mAh/g "
+                f"is below {100 * rule.stop_below_retention:g} % of the first cycle's "
+                f"({first:.2f} mAh/g); the remaining {rule.last_cycle - step.cycle} cycles "
+                f"were not run")
+    return None
 
 
 def _derived_columns(steps: pd.DataFrame) -> pd.DataFrame:
@@ -270,28 +306,32 @@ def _comparisons(steps: pd.DataFrame, plan: Plan) -> pd.DataFrame:
 
 def replay(protocol: LoadedProtocol | str | Path, model: str | None = None, *,
            sequential: bool = False, progress: bool = False, num_threads: int = 2,
-           mesh_points: int | None = None) -> ReplayResult:
+           mesh_points: int | None = None, aging: Sequence[str] | None = None
+           ) -> ReplayResult:
     """Run a protocol file (see :mod:`nasim.protocols.schema`) and compare with its measured
     values.
 
     ``model`` overrides the protocol's model. ``sequential`` runs a rate test's charge before
     every rate even when the file declares the rates independent. ``progress`` shows a
-    progress bar (tqdm) over the steps. Returns a :class:`ReplayResult`; failed steps are in
-    it with their reasons (never raised), bad input raises ``ParameterFileError``.
+    progress bar (tqdm) over the steps. ``aging`` overrides the protocol's aging mechanisms
+    (``[]`` switches aging off; see :mod:`nasim.physics.aging`). Returns a
+    :class:`ReplayResult`; failed steps are in it with their reasons (never raised), bad
+    input raises ``ParameterFileError``.
     """
     loaded = protocol if isinstance(protocol, LoadedProtocol) else load_protocol(protocol)
     tic = time.perf_counter()
     plan = loaded.plan(model)
     soc = 1.0 if loaded.protocol.initial_state == "charged" else 0.0
+    mechanisms = tuple(loaded.protocol.aging if aging is None else aging)
     runner = CellRunner(loaded.cell, plan.model, initial_soc=soc, mesh_points=mesh_points,
-                        num_threads=num_threads)
+                        num_threads=num_threads, aging=mechanisms)
     bar = None
     if progress:
         from tqdm import tqdm
 
         bar = tqdm(total=plan.n_steps, desc=loaded.path.name, unit="step", leave=False,
                    mininterval=1.0)
-    rec = _Recorder(plan, bar, loaded)
+    rec = _Recorder(plan, bar, loaded, mechanisms)
     try:
         notes = _execute(plan, runner, rec, sequential)
     finally:

@@ -1,0 +1,138 @@
+"""Cycle aging (nasim.physics.aging): monotonic fade, no fade with every mechanism off, strain
+loss following the phase map (NFM > HEO), Arrhenius dissolution, SPMe vs DFN on the first
+cycles, the end-of-life stop of a repeat, and clear errors."""
+
+import numpy as np
+import pytest
+from conftest import CELLS, ROOT
+
+import nasim
+from nasim.params.loading import ParameterFileError
+from nasim.physics.aging import strain_tables
+from nasim.simulate.engine import CellRunner, constant_current_step
+from nasim.simulate.outputs import aging_state
+from nasim.simulate.replay import replay
+
+STRAIN = "cathode.degradation.strain_loss_rate"
+DISSOLUTION = "cathode.degradation.dissolution_rate"
+
+
+def _cycle(cell, mechanisms, n, c_rate=10.0, temperature_C=25.0, model="SPMe", rates=None):
+    """n CC charge/discharge cycles; discharge capacities [mAh/g] and active fractions."""
+    runner = CellRunner(cell, model, aging=mechanisms, input_parameters=rates)
+    current = c_rate * 0.150 * cell.design.cathode_active_mass_kg * 1e3
+    T = temperature_C + 273.15
+    state, caps, active = None, [], []
+    for _ in range(n):
+        for direction in ("charge", "discharge"):
+            solved = runner.run(constant_current_step(cell, direction, current, T), state)
+            state = solved.end_state
+        caps.append(float(solved.frame.capacity_mAh_per_g.iloc[-1]))
+        if mechanisms:
+            active.append(aging_state(state, cell, mechanisms)["active_material_fraction"])
+    return np.array(caps), np.array(active)
+
+
+def test_fade_is_monotonic(heo_half):
+    caps, active = _cycle(heo_half, ("phase_strain", "dissolution"), 8,
+                          rates={STRAIN: 5e-3, DISSOLUTION: 2.79e-9})
+    assert np.all(np.diff(active) < 0)
+    assert active[-1] < 0.99
+    # from the second cycle on (the first starts from the discharged rest state)
+    assert np.all(np.diff(caps[1:]) < 1e-6)
+
+
+def test_no_fade_with_every_mechanism_off(heo_half):
+    """Aging model with both rates at zero: no active material lost and the same capacities
+    as the model without aging, to solver tolerance. (CC-only 10C cycling itself settles over
+    the first cycles, from the rested start to its periodic state: +0.2 % by cycle 4.)"""
+    caps, active = _cycle(heo_half, ("phase_strain", "dissolution"), 4,
+                          rates={STRAIN: 0.0, DISSOLUTION: 0.0})
+    plain, _ = _cycle(heo_half, (), 4)
+    np.testing.assert_allclose(active, 1.0, atol=1e-9)
+    np.testing.assert_allclose(caps, plain, rtol=1e-4)
+    assert abs(caps[-1] / caps[-2] - 1.0) < 1e-3
+
+
+def test_strain_loss_follows_the_phase_map(heo_half):
+    """Same law and rate constant: NFM (14.2 % volume change, abrupt) loses more active
+    material per cycle than HEO (5.4 %, gentle); and Omega scales with the volume change."""
+    nfm = nasim.load_cell(CELLS / "nfm_half.yaml")
+    rates = {STRAIN: 1e-3, DISSOLUTION: 0.0}
+    _, heo_active = _cycle(heo_half, ("phase_strain",), 3, rates=rates)
+    _, nfm_active = _cycle(nfm, ("phase_strain",), 3, rates=rates)
+    heo_loss, nfm_loss = 1 - heo_active[-1], 1 - nfm_active[-1]
+    assert heo_loss > 0 and nfm_loss > heo_loss
+    x, omega_heo, dv_heo = strain_tables(heo_half)
+    _, omega_nfm, dv_nfm = strain_tables(nfm)
+    assert np.max(np.abs(dv_heo)) == pytest.approx(0.070, abs=0.005)  # OP2 end of the map
+    assert np.trapezoid(omega_nfm, x) > 2 * np.trapezoid(omega_heo, x)
+
+
+def test_dissolution_is_faster_when_hot(heo_half):
+    rates = {STRAIN: 0.0, DISSOLUTION: 1e-6}
+    _, warm = _cycle(heo_half, ("dissolution",), 2, c_rate=1.0, temperature_C=25.0, rates=rates)
+    _, hot = _cycle(heo_half, ("dissolution",), 2, c_rate=1.0, temperature_C=60.0, rates=rates)
+    assert 1 - hot[-1] > 3 * (1 - warm[-1]) > 0
+
+
+def test_spme_follows_the_dfn_on_the_first_cycles(heo_half):
+    """Long cycling runs on the SPMe; over the first cycles its capacity and active-material
+    loss stay close to the DFN's."""
+    rates = {STRAIN: 5e-3, DISSOLUTION: 2.79e-9}
+    caps_s, act_s = _cycle(heo_half, ("phase_strain", "dissolution"), 3, rates=rates)
+    caps_d, act_d = _cycle(heo_half, ("phase_strain", "dissolution"), 3, rates=rates,
+                           model="DFN")
+    np.testing.assert_allclose(caps_s, caps_d, rtol=0.02)
+    assert (1 - act_s[-1]) == pytest.approx(1 - act_d[-1], rel=0.25)
+
+
+def _tmp_heo_half(tmp_path, material_text: str):
+    """heo_half.yaml pointing at a modified copy of heo.yaml."""
+    material = tmp_path / "heo.yaml"
+    material.write_text(material_text)
+    text = (CELLS / "heo_half.yaml").read_text().replace("../materials/heo.yaml",
+                                                          material.as_posix())
+    path = tmp_path / "cell.yaml"
+    path.write_text(text.replace("../", CELLS.parent.as_posix() + "/"))
+    return path
+
+
+HEO_TEXT = (ROOT / "parameter_sets/materials/heo.yaml").read_text()
+
+
+def test_repeat_stops_at_end_of_life(tmp_path):
+    fast = HEO_TEXT.replace("dissolution_rate: {value: 2.79e-9", "dissolution_rate: {value: 2e-4")
+    assert fast != HEO_TEXT
+    cell = _tmp_heo_half(tmp_path, fast).as_posix()
+    path = tmp_path / "eol.yaml"
+    path.write_text(f"""kind: protocol
+name: end of life
+cell: {cell}
+model: SPM
+aging: [dissolution]
+source: test
+steps:
+  - repeat:
+      count: 30
+      stop_below_retention: 0.8
+      steps:
+        - charge: {{current: 1 C}}
+        - discharge: {{current: 1 C}}
+""")
+    result = replay(path)
+    dis = result.summary[result.summary.direction == "discharge"]
+    assert 1 < len(dis) < 30  # ended early
+    assert dis.retention.iloc[-1] < 0.8 <= dis.retention.iloc[-2]
+    assert any("end of life at cycle" in n for n in result.notes)
+    assert "active_material_fraction" in result.summary
+
+
+def test_aging_errors_are_clear(heo_half, tmp_path):
+    with pytest.raises(ValueError, match="'sei' mechanism needs a full cell"):
+        CellRunner(heo_half, "SPM", aging=("sei",))
+    with pytest.raises(ValueError, match="unknown aging mechanism"):
+        CellRunner(heo_half, "SPM", aging=("rust",))
+    cell = nasim.load_cell(_tmp_heo_half(tmp_path, HEO_TEXT[:HEO_TEXT.index("# --- aging")]))
+    with pytest.raises(ParameterFileError, match="field 'degradation': missing"):
+        CellRunner(cell, "SPM", aging=("dissolution",))
