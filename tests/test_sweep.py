@@ -38,7 +38,8 @@ axes:
 """))
     points = grid.points()
     assert len(points) == 24 and len({p.id for p in points}) == 24
-    assert len({p.group_key(grid) for p in points}) == 4  # one build per loading
+    assert len({p.geometry_key(grid) for p in points}) == 4
+    assert len({p.group_key(grid) for p in points}) == 1  # loading is an input: one build
     assert [p.id for p in points] == [p.id for p in grid.points()]
     lhs = load_study(_study(tmp_path, HALF + """model: SPM
 sampling: {method: lhs, samples: 20, seed: 3}

@@ -1,9 +1,10 @@
 """Running a study: tasks by geometry group, local processes or Dask, the resumable store.
 
-Execution: the study's points that are not yet in the store are grouped by their parameter-file
-values (points of one group share a built model; only current and temperature differ, which
-are input parameters) and split into tasks of at most ``MAX_TASK_POINTS`` points, and into at
-least as many tasks as there are workers. Tasks run on local worker processes
+Execution: the study's points that are not yet in the store are grouped so that the points of
+a group share one built model (:meth:`nasim.sweep.study.Point.group_key`: current,
+temperature and the cell file's own fields are inputs of the model, material and electrolyte
+fields are not) and split into tasks of at most ``MAX_TASK_POINTS`` points, and into at least
+as many tasks as there are workers. Tasks run on local worker processes
 (``concurrent.futures.ProcessPoolExecutor``; in this process when ``workers == 1``) or on Dask
 distributed (``scheduler="tcp://host:port"`` or ``"dask-local"`` for a ``LocalCluster`` on
 this machine). The coordinating process stores each task's points as the task finishes.
@@ -63,7 +64,10 @@ def plan_tasks(study: LoadedStudy, points: list[Point], workers: int) -> list[Ta
     spread = math.ceil(workers / len(groups)) if groups else 1
     tasks = []
     for key, members in groups.items():
-        n = max(math.ceil(len(members) / cap), min(len(members), spread))
+        n = max(math.ceil(len(members) / cap), spread)
+        if len(groups) < workers:  # few groups: a multiple of the workers keeps all busy
+            n = spread * math.ceil(n / spread)
+        n = min(n, len(members))
         size = math.ceil(len(members) / n)
         for start in range(0, len(members), size):
             tasks.append(Task(str(study.path), key, tuple(members[start:start + size])))

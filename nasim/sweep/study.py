@@ -42,6 +42,7 @@ from typing import Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from nasim.params import overrides
 from nasim.params.loading import (
     LoadedCell,
     ParameterFileError,
@@ -135,6 +136,22 @@ class Axis(_Strict):
     def is_parameter(self) -> bool:
         return self.parameter not in (CURRENT, TEMPERATURE)
 
+    @property
+    def is_value_input(self) -> bool:
+        """A field of the cell file itself (loading, porosity, thickness, radius, N/P,
+        separator ...): it changes only scalar PyBaMM values, which a built model takes as
+        inputs (:class:`nasim.simulate.engine.CellRunner` ``value_inputs``). Fields of the
+        material and electrolyte files also enter PyBaMM's functions, so they need a rebuild."""
+        if not self.is_parameter or self.parameter in overrides.REFERENCES:
+            return False
+        return set(overrides.split({self.parameter: None})) == {overrides.CELL}
+
+    def extremes(self) -> list[float]:
+        """The smallest and largest value the axis can take."""
+        if self.values is not None:
+            return sorted({min(self.values), max(self.values)})
+        return sorted({self.range.min, self.range.max})
+
     def grid(self) -> list[float]:
         return list(self.values) if self.values is not None else self.range.grid()
 
@@ -225,7 +242,13 @@ class Point:
     inputs: dict[str, float]
 
     def group_key(self, study: LoadedStudy) -> tuple[tuple[str, float], ...]:
-        """The values that change the cell's files (and so the built model's geometry)."""
+        """The parameter values one built model cannot take as inputs: points with equal
+        keys share a model (see :attr:`Axis.is_value_input`)."""
+        return tuple((a.parameter, self.inputs[a.parameter]) for a in study.study.axes
+                     if a.is_parameter and not a.is_value_input)
+
+    def geometry_key(self, study: LoadedStudy) -> tuple[tuple[str, float], ...]:
+        """Every parameter value of the point (one cell geometry)."""
         return tuple((a.parameter, self.inputs[a.parameter]) for a in study.study.axes
                      if a.is_parameter)
 

@@ -1,12 +1,16 @@
-"""Running one task of a sweep: points that share a geometry, on one built model per worker.
+"""Running one task of a sweep: points of one model group, on one built model per worker.
 
-A task holds points whose parameter-file values are equal (the same cell geometry: loading,
-porosity, radius ... decide the mesh and the built model) and which differ only in current and
-temperature, which are input parameters of :class:`nasim.simulate.engine.CellRunner`. The
-worker loads that cell once, builds its model once (kept in a small per-process cache, so a
-group split into several tasks is built once per worker) and solves the discharges in batches
-from the same charged state (``CellRunner.run_parallel``). A point that fails, or a group whose
-cell cannot be loaded, is returned with ``status = "failed"`` and the reason; nothing raises.
+Current and temperature are input parameters of :class:`nasim.simulate.engine.CellRunner`, and
+so are the scalar PyBaMM values that the cell file's own fields set (loading, porosity,
+thickness, particle radius, N/P, separator: thicknesses and radii through PyBaMM's symbolic
+meshes, the start state through the initial concentrations). Points that differ only in those
+form one group and share one built model (``value_inputs``); axes on the material or
+electrolyte files change PyBaMM's functions and make groups of their own. The worker keeps its
+built models in a small per-process cache, so a group split into several tasks is built once
+per worker. Each geometry (cell) of a task gets its values and charged start state (for a full
+cell PyBaMM's electrode-SOH solve), then its discharges are solved in batches
+(``CellRunner.run_parallel``). A point that fails, or a geometry whose cell cannot be loaded,
+is returned with ``status = "failed"`` and the reason; nothing raises.
 
 This module is imported by local worker processes and by Dask workers; the task carries the
 study file's path, so every worker must see the same files (one machine, or a shared
@@ -26,13 +30,14 @@ from pathlib import Path
 
 from nasim.params.budget import LEVELS, MassBudget, mass_budget
 from nasim.params.design import one_c_current_A
-from nasim.params.loading import LoadedCell, load_cell
+from nasim.params.loading import LoadedCell, ParameterFileError, load_cell
 from nasim.sweep.study import LoadedStudy, Point, load_study
 
 #: points solved together in one IDAKLU call (a DFN batch keeps every state at every output
 #: time in memory: 962 states x 500 times x 8 bytes = 3.8 MB per point)
 BATCH_POINTS = {"SPM": 50, "SPMe": 50, "DFN": 16}
 RUNNER_CACHE_SIZE = 4  # built models kept per worker process
+ROUNDING = 1e-12  # relative difference below which two parameter values count as equal
 
 
 @dataclass(frozen=True)
@@ -45,7 +50,9 @@ class Task:
 
 
 @dataclass
-class _Group:
+class _Geometry:
+    """One cell geometry of a task: the cell, the runner that solves it, its mass budget."""
+
     cell: LoadedCell
     runner: object  # nasim.simulate.engine.CellRunner
     budget: MassBudget
@@ -103,21 +110,79 @@ def discharge_metrics(frame, cell: LoadedCell, budget: MassBudget) -> dict[str, 
             "duration_s": m["duration_s"], **level_metrics(energy_Wh, power_W, budget)}
 
 
-def _group(study: LoadedStudy, task: Task) -> _Group:
+def _runner(study: LoadedStudy, cell: LoadedCell, value_inputs: dict | None = None):
     from nasim.simulate.engine import CellRunner
 
+    return CellRunner(cell, study.model, initial_soc=1.0, mesh_points=study.study.mesh_points,
+                      thermal=study.study.thermal, value_inputs=value_inputs)
+
+
+def _numeric_changes(base, other) -> set[str]:
+    """PyBaMM keys whose numbers differ (beyond rounding, relative 1e-12) between two
+    ParameterValues; functions are not compared: value-input axes do not change them (see
+    ``Axis.is_value_input``)."""
+    changed = set(base.keys()) ^ set(other.keys())
+    for key in set(base.keys()) & set(other.keys()):
+        a, b = base[key], other[key]
+        if (isinstance(a, int | float) and isinstance(b, int | float)
+                and not math.isclose(a, b, rel_tol=ROUNDING)):
+            changed.add(key)
+    return changed
+
+
+def _value_keys(study: LoadedStudy, base: Point, base_values) -> set[str]:
+    """The PyBaMM values the study's value-input axes change: each axis at its smallest and
+    largest value (the others as at point ``base``), plus the initial concentrations (the
+    start state moves with the geometry of a full cell)."""
+    from nasim.params.pybamm_values import to_parameter_values
+
+    keys = {k for k in base_values.keys() if k.startswith("Initial concentration in ")
+            and k.endswith(" electrode [mol.m-3]")}
+    base_changes = study.changes(base)
+    for axis in study.study.axes:
+        if not axis.is_value_input:
+            continue
+        for value in axis.extremes():
+            try:
+                probe = load_cell(study.cell_path,
+                                  {**base_changes, axis.parameter: study.change(axis, value)})
+            except ParameterFileError:  # such points fail on their own
+                continue
+            keys |= _numeric_changes(base_values, to_parameter_values(probe))
+    return keys
+
+
+def _group_runner(study: LoadedStudy, task: Task, point: Point, cell: LoadedCell):
+    """The built model of the task's group (cached per worker): with the value-input axes'
+    PyBaMM values as inputs, first those of ``point`` (whose cell is ``cell``)."""
     key = (task.study_path, study.fingerprint, task.group)
     if key in _GROUPS:
         _GROUPS.move_to_end(key)
         return _GROUPS[key]
-    cell = load_cell(study.cell_path, study.changes(task.points[0]))
-    runner = CellRunner(cell, study.model, initial_soc=1.0, mesh_points=study.study.mesh_points,
-                        thermal=study.study.thermal)
-    group = _Group(cell, runner, mass_budget(cell), one_c_current_A(cell.cell, cell.design))
-    _GROUPS[key] = group
+    plain = _runner(study, cell)
+    keys = _value_keys(study, point, plain.values) if any(
+        a.is_value_input for a in study.study.axes) else set()
+    runner = _runner(study, cell, {k: plain.values[k] for k in sorted(keys)}) if keys else plain
+    _GROUPS[key] = runner
     while len(_GROUPS) > RUNNER_CACHE_SIZE:
         _GROUPS.popitem(last=False)
-    return group
+    return runner
+
+
+def _geometry(study: LoadedStudy, task: Task, point: Point) -> _Geometry:
+    """Load the point's cell and point the group's runner at it (its own runner, built anew,
+    if it changes more than the group runner's inputs)."""
+    cell = load_cell(study.cell_path, study.changes(point))
+    group = _group_runner(study, task, point, cell)
+    runner = group
+    if group.value_inputs:
+        own = _runner(study, cell)  # its values and start state; built only if used
+        changed = _numeric_changes(group.values, own.values)
+        if changed <= set(group.value_inputs):
+            group.set_value_inputs({k: own.values[k] for k in group.value_inputs}, cell)
+        else:
+            runner = own
+    return _Geometry(cell, runner, mass_budget(cell), one_c_current_A(cell.cell, cell.design))
 
 
 def _record(point: Point, status: str, error: str = "", metrics: dict | None = None,
@@ -128,33 +193,49 @@ def _record(point: Point, status: str, error: str = "", metrics: dict | None = N
 
 
 def _discharges(study: LoadedStudy, task: Task) -> list[dict]:
+    """The task's points, geometry by geometry; each geometry's discharges in batches from
+    its charged state."""
+    by_geometry: OrderedDict[tuple, list[Point]] = OrderedDict()
+    for p in task.points:
+        by_geometry.setdefault(p.geometry_key(study), []).append(p)
+    records = []
+    for points in by_geometry.values():
+        tic = time.perf_counter()
+        try:
+            geometry = _geometry(study, task, points[0])
+        except Exception as exc:  # e.g. a loading the porosity cannot hold: these points fail
+            elapsed = (time.perf_counter() - tic) / len(points)
+            records += [_record(p, "failed", f"{type(exc).__name__}: {exc}", None, elapsed)
+                        for p in points]
+            continue
+        records += _solve(study, geometry, points)
+    return records
+
+
+def _solve(study: LoadedStudy, geometry: _Geometry, points: list[Point]) -> list[dict]:
     from nasim.simulate.engine import SimulationError, constant_current_step
 
-    group = _group(study, task)
-    cell = group.cell
+    cell = geometry.cell
     context = design_columns(cell)
+    steps = [replace(constant_current_step(cell, "discharge", study.current_A(cell, p.inputs),
+                                           study.temperature_K(cell, p.inputs)),
+                     keep_timeseries=False) for p in points]
     records = []
-    steps = []
-    for p in task.points:
-        current = study.current_A(cell, p.inputs)
-        temperature = study.temperature_K(cell, p.inputs)
-        step = constant_current_step(cell, "discharge", current, temperature)
-        steps.append(replace(step, keep_timeseries=False))
     batch = BATCH_POINTS[study.model]
     for start in range(0, len(steps), batch):
         chunk = steps[start:start + batch]
-        solved = group.runner.run_parallel(chunk, None)
-        for p, step, res in zip(task.points[start:start + batch], chunk, solved, strict=True):
+        solved = geometry.runner.run_parallel(chunk, None)
+        for p, step, res in zip(points[start:start + batch], chunk, solved, strict=True):
             info = {**context, "current_A": step.current_A,
                     "current_mA_per_g": step.current_A / cell.design.cathode_active_mass_kg,
-                    "c_rate": step.current_A / group.one_c_A,
+                    "c_rate": step.current_A / geometry.one_c_A,
                     "temperature_C": step.temperature_K - 273.15}
             if isinstance(res, SimulationError):
                 partial = res.partial_capacity_mAh_per_g
                 info["partial_capacity_mAh_per_g"] = math.nan if partial is None else partial
                 records.append(_record(p, "failed", res.reason, info))
                 continue
-            metrics = {**info, **discharge_metrics(res.frame, cell, group.budget),
+            metrics = {**info, **discharge_metrics(res.frame, cell, geometry.budget),
                        "termination": res.termination}
             records.append(_record(p, "ok", "", metrics, res.solve_time_s))
     return records

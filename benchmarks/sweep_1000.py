@@ -1,0 +1,140 @@
+"""A 1000-point SPMe study (cathode loading x discharge current) with ``nasim sweep`` vs the naive
+plain-PyBaMM loop (a new ``pybamm.Simulation`` per point) on a subsample, extrapolated.
+
+The study: ``heo_hc_full.yaml`` (HEO || hard carbon, N/P 1.1), SPMe, cathode loading
+5-30 mg/cm2 (``--loadings`` values, linear) x current 10-2000 mA/g (``--currents`` values, log),
+one discharge per point from the charged state, 25 degC. ``nasim sweep`` runs end to end as a
+command (``python -m nasim.cli sweep STUDY --out DIR --workers 2 --quiet``: import, study
+loading, grouping, one model build per loading and worker, the solves, the SQLite store,
+results.csv and the figures) in a fresh output directory.
+
+The naive loop, per point: load the cell with the point's loading, convert it to
+``pybamm.ParameterValues``, set the charged initial state, build a new ``pybamm.Simulation``
+(SPMe, the current as ``Current function [A]``) and solve to the lower cut-off with IDAKLU.
+It runs in this process on ``--subsample`` points spread over the grid; its CPU time per point
+x 1000 is the serial estimate and / 2 the estimate for two ideal parallel processes. CPU times
+(the sweep's: all its processes) are printed too, since wall times on a shared machine depend
+on what else runs. The two
+capacities of each subsample point are compared as a check that both solve the same problem.
+
+    python benchmarks/sweep_1000.py [--loadings 10] [--currents 100] [--subsample 20]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("PYBAMM_DISABLE_TELEMETRY", "true")
+
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+import pybamm  # noqa: E402
+
+import nasim  # noqa: E402
+from nasim.params.pybamm_values import to_parameter_values  # noqa: E402
+from nasim.physics import build_model, set_initial_state  # noqa: E402
+from nasim.protocols.plan import horizon_s  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+CELL = ROOT / "parameter_sets" / "cells" / "heo_hc_full.yaml"
+STUDY = """kind: study
+name: benchmark 1000-point SPMe study
+cell: {cell}
+model: SPMe
+temperature: 25 degC
+axes:
+  - {{parameter: cathode.loading, unit: mg/cm2, range: {{min: 5, max: 30, num: {nl}}}}}
+  - {{parameter: current, unit: mA/g, range: {{min: 10, max: 2000, num: {nc}, spacing: log}}}}
+"""
+
+
+def _children_cpu_s() -> float:
+    """CPU time [s] of the finished child processes (and theirs): the sweep's own cost,
+    whatever else the machine runs."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def naive_point(loading_mg_per_cm2: float, current_mA_per_g: float) -> float:
+    """One point the plain-PyBaMM way; returns the capacity [mAh/g of cathode]."""
+    cell = nasim.load_cell(CELL, {"cathode.loading": {"value": loading_mg_per_cm2,
+                                                      "unit": "mg/cm2"}})
+    values = to_parameter_values(cell)
+    set_initial_state(cell, values, 1.0)
+    current = current_mA_per_g * cell.design.cathode_active_mass_kg  # mA/g = A/kg
+    values["Current function [A]"] = current
+    t_end = horizon_s(cell, current)
+    sim = pybamm.Simulation(build_model("SPMe", "full"), parameter_values=values,
+                            solver=pybamm.IDAKLUSolver())
+    sol = sim.solve([0.0, t_end], t_interp=np.linspace(0.0, t_end, 500))
+    mass_g = cell.design.cathode_active_mass_kg * 1e3
+    return float(sol["Discharge capacity [A.h]"].entries[-1]) * 1e3 / mass_g
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--loadings", type=int, default=10)
+    parser.add_argument("--currents", type=int, default=100)
+    parser.add_argument("--subsample", type=int, default=20)
+    parser.add_argument("--workers", type=int, default=2)
+    args = parser.parse_args()
+    n_points = args.loadings * args.currents
+
+    with tempfile.TemporaryDirectory(prefix="nasim-bench-") as tmp:
+        study = Path(tmp) / "study.yaml"
+        study.write_text(STUDY.format(cell=CELL, nl=args.loadings, nc=args.currents))
+        out = Path(tmp) / "out"
+        cpu0 = _children_cpu_s()
+        tic = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "nasim.cli", "sweep", str(study), "--out",
+                        str(out), "--workers", str(args.workers), "--quiet"], check=True,
+                       stderr=subprocess.DEVNULL)
+        sweep_s = time.perf_counter() - tic
+        sweep_cpu = _children_cpu_s() - cpu0
+        frame = pd.read_csv(out / "results.csv")
+    n_ok = int((frame.status == "ok").sum())
+
+    rng = np.random.default_rng(0)
+    sample = frame.iloc[np.sort(rng.choice(len(frame), args.subsample, replace=False))]
+    times, deltas, naive_failed = [], [], 0
+    columns = ["cathode.loading_mg_per_cm2", "current_mA_per_g", "status", "capacity_mAh_per_g"]
+    for loading, current, status, capacity in sample[columns].itertuples(index=False,
+                                                                           name=None):
+        tic = time.process_time()
+        try:
+            naive = naive_point(loading, current)
+        except pybamm.SolverError:
+            naive_failed += 1
+            naive = np.nan
+        times.append(time.process_time() - tic)
+        if status == "ok" and np.isfinite(naive):
+            deltas.append(abs(naive - capacity))
+    per_point = float(np.mean(times))
+    naive_serial = per_point * n_points
+    naive_parallel = naive_serial / args.workers
+
+    print(f"{n_points}-point SPMe study ({args.loadings} loadings x {args.currents} currents), "
+          f"heo_hc_full.yaml, {args.workers} workers, {os.cpu_count()} cores")
+    print(f"  nasim sweep (end to end, CLI):     {sweep_s:8.1f} s  ({n_ok} ok, "
+          f"{n_points - n_ok} failed; {sweep_cpu:.1f} s CPU in all its processes)")
+    print(f"  naive PyBaMM loop, {args.subsample} points:      {sum(times):8.1f} s CPU "
+          f"({per_point * 1e3:.0f} ms/point, {naive_failed} failed)")
+    print(f"  naive, extrapolated to {n_points}:     {naive_serial:8.1f} s serial, "
+          f"{naive_parallel:.1f} s on {args.workers} ideal processes")
+    print(f"  ratio naive / nasim:               {naive_serial / sweep_s:8.1f} x serial, "
+          f"{naive_parallel / sweep_s:.1f} x at equal cores (wall); "
+          f"{naive_serial / sweep_cpu:.1f} x in CPU time")
+    if deltas:
+        print(f"  capacity agreement on the subsample: max |delta| = {max(deltas):.3g} mAh/g "
+              f"over {len(deltas)} points")
+
+
+if __name__ == "__main__":
+    main()
