@@ -41,16 +41,20 @@ def timeseries(solution: pybamm.Solution, cell: LoadedCell, full: bool = True) -
         names.update(_ANODE_OUTPUTS)
     data = {}
     for column, var in names.items():
-        entries = np.asarray(solution[var].entries)
+        if column == "time_s":
+            entries = np.asarray(solution.t, dtype=float)
+            entries = entries - entries[0]  # step time (solver.step continues the clock)
+        else:
+            entries = np.asarray(solution[var].entries)
         if entries.ndim > 1:  # a field over x: keep its minimum
             entries = entries.min(axis=0)
         data[column] = entries
+        if column == "voltage_V":  # capacity columns after time, current and voltage
+            charge_C = cumulative_charge_C(data["time_s"], data["current_A"])
+            data["capacity_mAh"] = charge_C / 3.6
+            data["capacity_mAh_per_g"] = data["capacity_mAh"] / (
+                cell.design.cathode_active_mass_kg * 1e3)
     frame = pd.DataFrame(data)
-    frame["time_s"] -= frame.time_s.iloc[0]  # step time (solver.step continues the clock)
-    charge_C = cumulative_charge_C(frame.time_s.to_numpy(), frame.current_A.to_numpy())
-    mass_g = cell.design.cathode_active_mass_kg * 1e3
-    frame.insert(3, "capacity_mAh", charge_C / 3.6)
-    frame.insert(4, "capacity_mAh_per_g", frame.capacity_mAh / mass_g)
     if not full:
         return frame
     frame["sodium_total_mol"] = frame.sodium_in_particles_mol + frame.sodium_in_electrolyte_mol

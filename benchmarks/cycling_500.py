@@ -1,0 +1,85 @@
+"""500 aging cycles: nasim.replay of experiments/heo_half_cycling_10C.yaml vs a plain PyBaMM
+Experiment of the same cycles, in one process.
+
+nasim: the protocol file (SPMe, aging phase_strain + dissolution, CC 10C charge and discharge,
+500 cycles, every cycle solved, no cycle skipping), with per-step metrics and end checks.
+Plain PyBaMM: the same aged SPMe model (PyBaMM's stress-driven LAM with nasim's dissolution
+submodel and parameter values) as ``pybamm.Experiment([(charge, discharge)] * N)``, rebuilt per
+run, on ``--baseline-cycles`` cycles (default 50), its time scaled to 500 cycles. Capacities of
+the cycles both ran are compared.
+
+    python benchmarks/cycling_500.py [--baseline-cycles 50]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import time
+from pathlib import Path
+
+os.environ.setdefault("PYBAMM_DISABLE_TELEMETRY", "true")
+
+import numpy as np  # noqa: E402
+import pybamm  # noqa: E402
+
+import nasim  # noqa: E402
+from nasim.params.pybamm_values import to_parameter_values  # noqa: E402
+from nasim.physics import set_initial_state  # noqa: E402
+from nasim.physics.aging import aging_parameter_values, build_aging_model  # noqa: E402
+from nasim.physics.models import MODEL_CLASSES, model_options  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+PROTOCOL = ROOT / "experiments" / "heo_half_cycling_10C.yaml"
+MECHANISMS = ("phase_strain", "dissolution")
+
+
+def plain_pybamm(cycles: int):
+    loaded = nasim.load_cell(ROOT / "parameter_sets" / "cells" / "heo_half.yaml")
+    values = to_parameter_values(loaded)
+    values.update(aging_parameter_values(loaded, MECHANISMS), check_already_exists=False)
+    set_initial_state(loaded, values, 0.0)
+    current = 10 * 0.150 * loaded.design.cathode_active_mass_kg * 1e3
+    tic = time.perf_counter()
+    model = build_aging_model(MODEL_CLASSES["SPMe"], model_options("half"), MECHANISMS,
+                              "plain SPMe with aging")
+    experiment = pybamm.Experiment([(f"Charge at {current:.10g} A until 4.2 V",
+                                     f"Discharge at {current:.10g} A until 2.0 V")] * cycles)
+    sim = pybamm.Simulation(model, parameter_values=values, experiment=experiment,
+                            solver=pybamm.IDAKLUSolver())
+    sol = sim.solve()
+    elapsed = time.perf_counter() - tic
+    mass_g = loaded.design.cathode_active_mass_kg * 1e3
+    caps = []
+    for cycle in sol.cycles:
+        q = cycle.steps[-1]["Discharge capacity [A.h]"].entries
+        caps.append((q[-1] - q[0]) * 1e3 / mass_g)
+    return elapsed, np.array(caps)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--baseline-cycles", type=int, default=50)
+    args = parser.parse_args()
+
+    tic = time.perf_counter()
+    result = nasim.replay(PROTOCOL)
+    nasim_t = time.perf_counter() - tic
+    dis = result.summary[result.summary.direction == "discharge"]
+    caps = dis.capacity_mAh_per_g.to_numpy()
+
+    plain_t, plain_caps = plain_pybamm(args.baseline_cycles)
+    n = len(plain_caps)
+    scaled = plain_t * len(caps) / n
+    print(f"nasim.replay, {len(caps)} cycles (SPMe, aging {'+'.join(MECHANISMS)}): "
+          f"{nasim_t:.1f} s, retention at the last cycle {dis.retention.iloc[-1]:.4f}, "
+          f"{len(result.failed)} failed steps")
+    print(f"plain PyBaMM Experiment, {n} cycles: {plain_t:.1f} s -> {scaled:.1f} s for "
+          f"{len(caps)} cycles (scaled)")
+    print(f"ratio nasim / plain: {nasim_t / scaled:.3f}")
+    diff = np.max(np.abs(caps[:n] - plain_caps) / plain_caps)
+    print(f"discharge capacities over the first {n} cycles: max relative difference {diff:.2e}")
+
+
+if __name__ == "__main__":
+    main()
