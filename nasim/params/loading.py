@@ -93,6 +93,22 @@ def read_yaml(path: Path) -> dict:
     return data
 
 
+def load_document(path: str | Path, kind: str, model: type[BaseModel], what: str
+                  ) -> tuple[Path, BaseModel]:
+    """Read ``path`` (a YAML file of ``kind``: protocol, fit, study …) and validate it against
+    ``model``; errors name the file (as a ``what``), the field, the value and the expectation.
+    Returns the resolved path and the validated document."""
+    path = Path(path).resolve()
+    data = read_yaml(path)
+    if data.get("kind") != kind:
+        raise ParameterFileError(path, [f"field 'kind': expected {kind!r}, got "
+                                        f"{data.get('kind')!r}"], what)
+    try:
+        return path, model.model_validate(data)
+    except ValidationError as err:
+        raise ParameterFileError(path, format_validation_error(err), what) from None
+
+
 def load_file(path: str | Path, expected: type[BaseModel] | None = None,
               edits: list | None = None) -> BaseModel:
     """Validate one file against the schema of its ``kind`` (or of ``expected``), after

@@ -25,6 +25,17 @@ def _fig(ax, size=(5.4, 4.0)):
     return ax.figure, ax
 
 
+def _finish(fig, ax, xlabel: str, ylabel: str, title: str, legend_size: float | None = 7):
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title, fontsize=8)
+    if legend_size is not None:
+        ax.legend(fontsize=legend_size)
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    return fig
+
+
 def _curve_label(row) -> str:
     rate = f"{row.c_rate:.3g}C" if np.isfinite(row.c_rate) else ""
     return f"cycle {row.cycle}: {rate} {row.direction}, {row.temperature_C:.0f} °C"
@@ -75,13 +86,8 @@ def voltage_capacity_steps(result, ax=None):
                 label=_curve_label(row))
     for label, q, v in _measured_curves(result):
         ax.plot(q, v, "k.", ms=2, label=label)
-    ax.set_xlabel("Specific capacity (mAh g$^{-1}$ cathode)")
-    ax.set_ylabel("Voltage (V)")
-    ax.set_title(f"{result.protocol.name} ({result.model})", fontsize=8)
-    ax.grid(alpha=0.3)
-    ax.legend(fontsize=5.5, ncol=1)
-    fig.tight_layout()
-    return fig
+    return _finish(fig, ax, "Specific capacity (mAh g$^{-1}$ cathode)", "Voltage (V)",
+                   f"{result.protocol.name} ({result.model})", 5.5)
 
 
 def rate_capability(result, ax=None):
@@ -100,12 +106,8 @@ def rate_capability(result, ax=None):
             ax.text(xi - width / 2, 2, "failed", rotation=90, fontsize=6, ha="center")
     ax.set_xticks(x, [f"{r:g}C\n{t:.0f} °C" for r, t in zip(dis.c_rate, dis.temperature_C,
                                                            strict=True)], fontsize=7)
-    ax.set_ylabel("Discharge capacity (mAh g$^{-1}$ cathode)")
-    ax.set_title(f"Rate capability: {result.protocol.name} ({result.model})", fontsize=8)
-    ax.legend(fontsize=7)
-    ax.grid(alpha=0.3, axis="y")
-    fig.tight_layout()
-    return fig
+    return _finish(fig, ax, "", "Discharge capacity (mAh g$^{-1}$ cathode)",
+                   f"Rate capability: {result.protocol.name} ({result.model})")
 
 
 def cyclic_voltammogram(result, ax=None):
@@ -116,13 +118,10 @@ def cyclic_voltammogram(result, ax=None):
     mass_g = result.protocol.cell.design.cathode_active_mass_kg * 1e3
     # PyBaMM's sign: discharge (reduction) current positive; CV convention: oxidation positive
     ax.plot(part.voltage_V, -part.current_A * 1e3 / mass_g, lw=1.0)
-    ax.set_xlabel("Voltage (V vs Na$^+$/Na)" if result.protocol.cell.configuration == "half"
-                  else "Cell voltage (V)")
-    ax.set_ylabel("Current (mA g$^{-1}$ cathode), oxidation > 0")
-    ax.set_title(f"Cyclic voltammogram: {result.protocol.name}", fontsize=8)
-    ax.grid(alpha=0.3)
-    fig.tight_layout()
-    return fig
+    return _finish(fig, ax, "Voltage (V vs Na$^+$/Na)"
+                   if result.protocol.cell.configuration == "half" else "Cell voltage (V)",
+                   "Current (mA g$^{-1}$ cathode), oxidation > 0",
+                   f"Cyclic voltammogram: {result.protocol.name}", None)
 
 
 def differential_capacity_plot(result, ax=None, bin_V: float = 0.01):
@@ -140,13 +139,8 @@ def differential_capacity_plot(result, ax=None, bin_V: float = 0.01):
                 label=_curve_label(row))
         shown += 1
     ax.axhline(0, color="k", lw=0.5)
-    ax.set_xlabel("Voltage (V)")
-    ax.set_ylabel("dQ/dV (mAh g$^{-1}$ V$^{-1}$), discharge < 0")
-    ax.set_title(f"Differential capacity: {result.protocol.name}", fontsize=8)
-    ax.legend(fontsize=6)
-    ax.grid(alpha=0.3)
-    fig.tight_layout()
-    return fig
+    return _finish(fig, ax, "Voltage (V)", "dQ/dV (mAh g$^{-1}$ V$^{-1}$), discharge < 0",
+                   f"Differential capacity: {result.protocol.name}", 6)
 
 
 def capacity_vs_cycle(result, ax=None):
@@ -167,13 +161,8 @@ def capacity_vs_cycle(result, ax=None):
     failed = s[s.status == "failed"]
     for row in failed.itertuples():
         ax.axvline(row.cycle, color="r", lw=0.6, ls=":")
-    ax.set_xlabel("Cycle")
-    ax.set_ylabel("Discharge capacity (mAh g$^{-1}$ cathode)")
-    ax.set_title(f"Cycling: {result.protocol.name} ({result.model})", fontsize=8)
-    ax.legend(fontsize=7)
-    ax.grid(alpha=0.3)
-    fig.tight_layout()
-    return fig
+    return _finish(fig, ax, "Cycle", "Discharge capacity (mAh g$^{-1}$ cathode)",
+                   f"Cycling: {result.protocol.name} ({result.model})")
 
 
 def voltage_time(result, ax=None):
@@ -181,12 +170,8 @@ def voltage_time(result, ax=None):
     fig, ax = _fig(ax, (6.0, 3.6))
     ts = result.timeseries
     ax.plot(ts.protocol_time_s / 3600.0, ts.voltage_V, lw=0.8)
-    ax.set_xlabel("Time (h)")
-    ax.set_ylabel("Voltage (V)")
-    ax.set_title(f"{result.protocol.name} ({result.model})", fontsize=8)
-    ax.grid(alpha=0.3)
-    fig.tight_layout()
-    return fig
+    return _finish(fig, ax, "Time (h)", "Voltage (V)", f"{result.protocol.name} ({result.model})",
+                   None)
 
 
 def replay_figures(result) -> dict:

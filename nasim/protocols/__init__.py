@@ -6,15 +6,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from pydantic import ValidationError
 
-from nasim.params.loading import (
-    LoadedCell,
-    ParameterFileError,
-    format_validation_error,
-    load_cell,
-    read_yaml,
-)
+from nasim.params.loading import LoadedCell, ParameterFileError, load_cell, load_document
 from nasim.protocols.plan import Plan, PlannedStep, RateBlock, compile_protocol
 from nasim.protocols.schema import MeasuredCurve, Protocol
 
@@ -92,15 +85,7 @@ def load_protocol(path: str | Path) -> LoadedProtocol:
     """Read and validate a protocol file and the cell file it names.
 
     Errors name the protocol file, the field, the value and what was expected."""
-    path = Path(path).resolve()
-    data = read_yaml(path)
-    if data.get("kind") != "protocol":
-        raise ParameterFileError(path, [f"field 'kind': expected 'protocol', got "
-                                        f"{data.get('kind')!r}"], WHAT)
-    try:
-        protocol = Protocol.model_validate(data)
-    except ValidationError as err:
-        raise ParameterFileError(path, format_validation_error(err), WHAT) from None
+    path, protocol = load_document(path, "protocol", Protocol, WHAT)
     cell_path = (path.parent / protocol.cell).resolve()
     if not cell_path.is_file():
         raise ParameterFileError(path, [f"field 'cell': file {protocol.cell!r} not found "
