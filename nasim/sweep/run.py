@@ -33,10 +33,10 @@ from nasim.sweep.study import (
     RagoneFigure,
     load_study,
 )
-from nasim.sweep.worker import Task, run_task
+from nasim.sweep.worker import BATCH_POINTS, Task, run_task
 
 #: points per task: a task's points are stored together when it finishes
-MAX_TASK_POINTS = {"SPM": 100, "SPMe": 100, "DFN": 24}
+MAX_TASK_POINTS = {"SPM": 100, "SPMe": 100, "DFN": 32}
 DASK_LOCAL = "dask-local"
 _FIRST_COLUMNS = ("c_rate", "current_mA_per_g", "current_A", "temperature_C",
                   "cathode_loading_mg_per_cm2", "cathode_thickness_um", "anode_thickness_um",
@@ -55,22 +55,49 @@ class SweepRun:
     figures: list[Path] = field(default_factory=list)
 
 
-def plan_tasks(study: LoadedStudy, points: list[Point], workers: int) -> list[Task]:
-    """Tasks of points sharing a geometry group (see module doc), in group order."""
-    groups: OrderedDict[tuple, list[Point]] = OrderedDict()
+def _even_chunks(items: list, n: int) -> list[list]:
+    """``items`` in ``n`` consecutive chunks whose lengths differ by at most one."""
+    q, r = divmod(len(items), n)
+    bounds = [i * q + min(i, r) for i in range(n + 1)]
+    return [items[a:b] for a, b in zip(bounds, bounds[1:], strict=False)]
+
+
+def plan_tasks(study: LoadedStudy, points: list[Point], workers: int,
+               missing: set[str] | None = None) -> list[Task]:
+    """Tasks for the batches of ``points`` (the whole study) that hold a ``missing`` point id
+    (None: all), in group order (see the module doc and :class:`Task`)."""
+    groups: OrderedDict[tuple, OrderedDict[tuple, list[Point]]] = OrderedDict()
     for p in points:
-        groups.setdefault(p.group_key(study), []).append(p)
+        geometries = groups.setdefault(p.group_key(study), OrderedDict())
+        geometries.setdefault(p.geometry_key(study), []).append(p)
+    size = BATCH_POINTS[study.model]
+    todo = []
+    for key, geometries in groups.items():
+        base = next(iter(geometries.values()))[0]
+        batches = [tuple(chunk) for pts in geometries.values()
+                   for chunk in _even_chunks(pts, math.ceil(len(pts) / size))]
+        batches = [b for b in batches if missing is None or any(p.id in missing for p in b)]
+        if batches:
+            todo.append((key, base, batches))
     cap = MAX_TASK_POINTS[study.model]
-    spread = math.ceil(workers / len(groups)) if groups else 1
+    spread = math.ceil(workers / len(todo)) if todo else 1
     tasks = []
-    for key, members in groups.items():
-        n = max(math.ceil(len(members) / cap), spread)
-        if len(groups) < workers:  # few groups: a multiple of the workers keeps all busy
+    for key, base, batches in todo:
+        n_points = sum(len(b) for b in batches)
+        n = max(math.ceil(n_points / cap), spread)
+        if len(todo) < workers:  # few groups: a multiple of the workers keeps all busy
             n = spread * math.ceil(n / spread)
-        n = min(n, len(members))
-        size = math.ceil(len(members) / n)
-        for start in range(0, len(members), size):
-            tasks.append(Task(str(study.path), key, tuple(members[start:start + size])))
+        n = min(n, len(batches))
+        part: list[tuple[Point, ...]] = []
+        done, k = 0, 1
+        for batch in batches:  # contiguous runs of batches with about n_points / n points
+            part.append(batch)
+            done += len(batch)
+            if done >= n_points * k / n:
+                tasks.append(Task(str(study.path), key, base, tuple(part)))
+                part, k = [], k + 1
+        if part:
+            tasks.append(Task(str(study.path), key, base, tuple(part)))
     return tasks
 
 
@@ -215,9 +242,9 @@ def run_study(study: LoadedStudy | str | Path, out: str | Path, *, workers: int 
     with ResultStore(out) as store:
         statuses = store.statuses()
         done = {pid for pid, s in statuses.items() if s == "ok" or not retry_failed}
-        missing = [p for p in points if p.id not in done]
+        missing = {p.id for p in points if p.id not in done}
         run = SweepRun(len(points), len(points) - len(missing))
-        tasks = plan_tasks(loaded, missing, workers)
+        tasks = plan_tasks(loaded, points, workers, missing)
         run.n_tasks = len(tasks)
         if tasks:
             results = (_dask(tasks, scheduler, workers) if scheduler
@@ -226,7 +253,8 @@ def run_study(study: LoadedStudy | str | Path, out: str | Path, *, workers: int 
             if progress:
                 from tqdm import tqdm
 
-                bar = tqdm(total=len(missing), desc=loaded.name, unit="point")
+                bar = tqdm(total=sum(len(t.points) for t in tasks), desc=loaded.name,
+                           unit="point")
             try:
                 for records in results:
                     run.n_computed += store.put(loaded.fingerprint, records)

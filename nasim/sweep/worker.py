@@ -42,11 +42,21 @@ ROUNDING = 1e-12  # relative difference below which two parameter values count a
 
 @dataclass(frozen=True)
 class Task:
-    """Points of one geometry group of the study at ``study_path``."""
+    """Batches of points of one model group of the study at ``study_path``.
+
+    A batch holds points of one geometry solved together; batches are cut from the whole
+    study (not from what is left to compute) and the group's model is built from ``base``,
+    the group's first point, so a point's result does not depend on how a run was split or
+    resumed (the batch's longest step sets the output times of all its points)."""
 
     study_path: str
     group: tuple[tuple[str, float], ...]
-    points: tuple[Point, ...]
+    base: Point
+    batches: tuple[tuple[Point, ...], ...]
+
+    @property
+    def points(self) -> tuple[Point, ...]:
+        return tuple(p for b in self.batches for p in b)
 
 
 @dataclass
@@ -153,12 +163,18 @@ def _value_keys(study: LoadedStudy, base: Point, base_values) -> set[str]:
 
 
 def _group_runner(study: LoadedStudy, task: Task, point: Point, cell: LoadedCell):
-    """The built model of the task's group (cached per worker): with the value-input axes'
-    PyBaMM values as inputs, first those of ``point`` (whose cell is ``cell``)."""
+    """The built model of the task's group (cached per worker), built from the group's
+    ``base`` point (or from ``point`` with cell ``cell`` if the base's cell cannot be
+    loaded), with the value-input axes' PyBaMM values as inputs."""
     key = (task.study_path, study.fingerprint, task.group)
     if key in _GROUPS:
         _GROUPS.move_to_end(key)
         return _GROUPS[key]
+    try:
+        cell = load_cell(study.cell_path, study.changes(task.base))
+        point = task.base
+    except ParameterFileError:
+        pass
     plain = _runner(study, cell)
     keys = _value_keys(study, point, plain.values) if any(
         a.is_value_input for a in study.study.axes) else set()
@@ -193,26 +209,28 @@ def _record(point: Point, status: str, error: str = "", metrics: dict | None = N
 
 
 def _discharges(study: LoadedStudy, task: Task) -> list[dict]:
-    """The task's points, geometry by geometry; each geometry's discharges in batches from
-    its charged state."""
-    by_geometry: OrderedDict[tuple, list[Point]] = OrderedDict()
-    for p in task.points:
-        by_geometry.setdefault(p.geometry_key(study), []).append(p)
-    records = []
-    for points in by_geometry.values():
-        tic = time.perf_counter()
-        try:
-            geometry = _geometry(study, task, points[0])
-        except Exception as exc:  # e.g. a loading the porosity cannot hold: these points fail
-            elapsed = (time.perf_counter() - tic) / len(points)
-            records += [_record(p, "failed", f"{type(exc).__name__}: {exc}", None, elapsed)
-                        for p in points]
+    """The task's batches: each one's geometry set up (once for consecutive batches of one
+    geometry), then its discharges solved together from the charged state."""
+    records: list[dict] = []
+    geometry, key = None, None
+    for batch in task.batches:
+        if batch[0].geometry_key(study) != key:
+            key = batch[0].geometry_key(study)
+            tic = time.perf_counter()
+            try:
+                geometry = _geometry(study, task, batch[0])
+            except Exception as exc:  # e.g. a loading the porosity cannot hold
+                geometry = f"{type(exc).__name__}: {exc}"
+                elapsed = time.perf_counter() - tic
+        if isinstance(geometry, str):  # these points fail with the reason
+            records += [_record(p, "failed", geometry, None, elapsed) for p in batch]
             continue
-        records += _solve(study, geometry, points)
+        records += _solve(study, geometry, batch)
     return records
 
 
-def _solve(study: LoadedStudy, geometry: _Geometry, points: list[Point]) -> list[dict]:
+def _solve(study: LoadedStudy, geometry: _Geometry, points: tuple[Point, ...]) -> list[dict]:
+    """One batch: the discharges of ``points`` (one geometry) as one list of inputs."""
     from nasim.simulate.engine import SimulationError, constant_current_step
 
     cell = geometry.cell
@@ -221,23 +239,20 @@ def _solve(study: LoadedStudy, geometry: _Geometry, points: list[Point]) -> list
                                            study.temperature_K(cell, p.inputs)),
                      keep_timeseries=False) for p in points]
     records = []
-    batch = BATCH_POINTS[study.model]
-    for start in range(0, len(steps), batch):
-        chunk = steps[start:start + batch]
-        solved = geometry.runner.run_parallel(chunk, None)
-        for p, step, res in zip(points[start:start + batch], chunk, solved, strict=True):
-            info = {**context, "current_A": step.current_A,
-                    "current_mA_per_g": step.current_A / cell.design.cathode_active_mass_kg,
-                    "c_rate": step.current_A / geometry.one_c_A,
-                    "temperature_C": step.temperature_K - 273.15}
-            if isinstance(res, SimulationError):
-                partial = res.partial_capacity_mAh_per_g
-                info["partial_capacity_mAh_per_g"] = math.nan if partial is None else partial
-                records.append(_record(p, "failed", res.reason, info))
-                continue
-            metrics = {**info, **discharge_metrics(res.frame, cell, geometry.budget),
-                       "termination": res.termination}
-            records.append(_record(p, "ok", "", metrics, res.solve_time_s))
+    solved = geometry.runner.run_parallel(steps, None)
+    for p, step, res in zip(points, steps, solved, strict=True):
+        info = {**context, "current_A": step.current_A,
+                "current_mA_per_g": step.current_A / cell.design.cathode_active_mass_kg,
+                "c_rate": step.current_A / geometry.one_c_A,
+                "temperature_C": step.temperature_K - 273.15}
+        if isinstance(res, SimulationError):
+            partial = res.partial_capacity_mAh_per_g
+            info["partial_capacity_mAh_per_g"] = math.nan if partial is None else partial
+            records.append(_record(p, "failed", res.reason, info))
+            continue
+        metrics = {**info, **discharge_metrics(res.frame, cell, geometry.budget),
+                   "termination": res.termination}
+        records.append(_record(p, "ok", "", metrics, res.solve_time_s))
     return records
 
 
