@@ -57,11 +57,12 @@ def test_mass_budget_by_hand(heo_hc_full):
     # electrolyte: 1.2 x pore volume x 1.3 g/cm3
     pores = (0.35 * l_c + 0.40 * l_a + 0.45 * 25e-6) * area
     assert mass_g("electrolyte") == pytest.approx(1.2 * pores * 1300.0 * 1e3, rel=1e-9)
-    # packaging: a 3.0 g CR2032 of 1.0053 cm3
+    # packaging: the CR2032 parts (can and cap, 1.0 mm spacer, spring, gasket), 1.0053 cm3
     budget = mass_budget(heo_hc_full)
     stack_g = rows[rows.level != "cell"].mass_g.sum()
+    housing_g = 1.84 + 1.568 + 0.3 + 0.08
     assert budget.level_mass_kg["stack"] * 1e3 == pytest.approx(stack_g, rel=1e-12)
-    assert budget.level_mass_kg["cell"] * 1e3 == pytest.approx(stack_g + 3.0, rel=1e-12)
+    assert budget.level_mass_kg["cell"] * 1e3 == pytest.approx(stack_g + housing_g, rel=1e-12)
     assert budget.level_volume_m3["cell"] == pytest.approx(1.0053e-6)
     # stack volume = layers + excess electrolyte = the components' volumes (derived thicknesses)
     layers = (l_c + l_a + 25e-6 + 2 * 15e-6) * area
@@ -169,11 +170,11 @@ def test_bad_input_is_clear(heo_hc_full, tmp_path, capsys):
     assert main(["energy", str(tmp_path / "missing.yaml"), "--c-rate", "1",
                  "--out", str(tmp_path / "x")]) == 2
     assert "missing.yaml" in capsys.readouterr().err
-    with pytest.raises(ValidationError, match="exactly one of 'housing_mass'"):
+    with pytest.raises(ValidationError, match="exactly one of 'housing_parts'"):
         CellFormat.model_validate({
             "type": "pouch",
-            "housing_mass": {"value": 1, "unit": "g", "source": {"kind": "assumed",
-                                                                  "reason": "test"}},
+            "housing_parts": [{"name": "can", "mass": {
+                "value": 1, "unit": "g", "source": {"kind": "assumed", "reason": "test"}}}],
             "mass_overhead_fraction": {"value": 0.1, "unit": "1",
                                        "source": {"kind": "assumed", "reason": "test"}},
             "volume_overhead_fraction": {"value": 0.1, "unit": "1",

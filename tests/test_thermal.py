@@ -6,6 +6,8 @@ import yaml
 from conftest import CELLS
 
 import nasim
+from nasim.params.budget import mass_budget
+from nasim.params.pybamm_values import thermal_values
 from nasim.params.thermal import heat_capacity
 
 
@@ -130,3 +132,49 @@ def test_reduced_models_heat_like_the_dfn_at_1C(heo_half, lumped_runs, model):
     run = nasim.simulate(heo_half, model=model, c_rate=1.0, thermal="lumped")
     rise = run.timeseries.temperature_C.max() - 25.0
     assert rise == pytest.approx(dfn_rise, rel=0.2)
+
+
+def test_heat_capacity_and_volume_come_from_the_budget_sections(heo_half, heo_hc_full):
+    """The hardware is described once: the housing parts (format), the budget's active mass,
+    Na foil and electrolyte times their files' specific heats; the cell volume is
+    format.external_volume, the collectors current_collectors (a half cell's negative one the
+    spacer of thermal.negative_current_collector)."""
+    masses = mass_budget(heo_half).to_frame().set_index("component").mass_g * 1e-3
+    steel_kg = (1.84 + 0.784 + 0.3) * 1e-3
+    cp_cathode = heo_half.cathode.specific_heat_capacity.si  # the material file's value
+    expected = (steel_kg * 500.0 + 0.08e-3 * 1800.0 + masses["cathode_active"] * cp_cathode
+                + masses["anode_na_metal"] * 1228.0 + masses["electrolyte"] * 1700.0)
+    assert heat_capacity(heo_half).total_J_per_K == pytest.approx(expected, rel=1e-12)
+    half, full = thermal_values(heo_half), thermal_values(heo_hc_full)
+    assert half["Cell volume [m3]"] == heo_half.cell.format.external_volume.si
+    assert half["Cell heat capacity [J.K-1.m-3]"] * half["Cell volume [m3]"] == pytest.approx(
+        expected, rel=1e-12)
+    assert half["Positive current collector thickness [m]"] == pytest.approx(15e-6)
+    assert half["Negative current collector thickness [m]"] == pytest.approx(0.5e-3)
+    assert half["Negative current collector conductivity [S.m-1]"] == pytest.approx(1.39e6)
+    assert full["Negative current collector thickness [m]"] == pytest.approx(15e-6)
+    assert full["Negative current collector conductivity [S.m-1]"] == pytest.approx(3.77e7)
+
+
+def test_thermal_inputs_given_twice_or_missing_are_named(heo_hc_full):
+    import dataclasses
+
+    from pydantic import ValidationError
+
+    from nasim.params.schema import Cell
+
+    data = heo_hc_full.cell.model_dump()
+    data["thermal"]["negative_current_collector"] = {
+        "name": "spacer", "thickness": {"value": 0.5, "unit": "mm", "source": {
+            "kind": "assumed", "reason": "test"}},
+        "electronic_conductivity": {"value": 1e6, "unit": "S/m", "source": {
+            "kind": "assumed", "reason": "test"}}}
+    with pytest.raises(ValidationError, match="give it there only"):
+        Cell.model_validate(data)
+    cc = heo_hc_full.cell.current_collectors
+    foil = cc.anode.model_copy(update={"electronic_conductivity": None})
+    cell = heo_hc_full.cell.model_copy(update={
+        "current_collectors": cc.model_copy(update={"anode": foil})})
+    with pytest.raises(nasim.ParameterFileError,
+                       match="current_collectors.anode.electronic_conductivity"):
+        thermal_values(dataclasses.replace(heo_hc_full, cell=cell))

@@ -15,7 +15,8 @@ electrolyte.
   factor; mass = volume x density (electrolyte file). Electrolyte beyond the pores (f - 1) adds
   to the stack volume;
 - stack volume = sum of layer volumes + excess electrolyte; stack mass = sum of masses;
-- packaging (``format``): mass = ``housing_mass`` or ``mass_overhead_fraction`` x stack mass;
+- packaging (``format``): mass = sum of ``housing_parts`` or ``mass_overhead_fraction`` x stack
+  mass;
   cell volume = ``external_volume`` (the cell's envelope) or stack volume x (1 +
   ``volume_overhead_fraction``).
 
@@ -89,25 +90,21 @@ def _electrode(role: str, loaded: LoadedCell, level_active: str) -> tuple[list[C
     area = loaded.design.area_m2
     m_a = geom.loading_kg_per_m2 * area
     w_a = design.active_mass_fraction.si
-    m_b = m_a * design.binder_mass_fraction.si / w_a
-    m_c = m_a * design.carbon_mass_fraction.si / w_a
     rho_a = material.density_kg_per_m3()
     loading = (f"loading {geom.loading_kg_per_m2 * 100:.4g} mg/cm2"
                + (" (derived from the N/P ratio)" if role == "anode"
                   and loaded.design.anode_loading_derived else ""))
-    comps = [
-        Component(f"{role}_active", level_active, m_a, m_a / rho_a,
-                  f"{loading} x area {area * 1e4:.4g} cm2; volume = mass / "
-                  f"{rho_a / 1e3:.4g} g/cm3 ({material.name} density)"),
-        Component(f"{role}_binder", "stack", m_b, m_b / design.binder_density.si,
-                  "active mass x binder/active mass fraction; "
-                  + _src(binder_mass_fraction=design.binder_mass_fraction,
-                         binder_density=design.binder_density)),
-        Component(f"{role}_carbon", "stack", m_c, m_c / design.carbon_density.si,
-                  "active mass x carbon/active mass fraction; "
-                  + _src(carbon_mass_fraction=design.carbon_mass_fraction,
-                         carbon_density=design.carbon_density)),
-    ]
+    comps = [Component(f"{role}_active", level_active, m_a, m_a / rho_a,
+                       f"{loading} x area {area * 1e4:.4g} cm2; volume = mass / "
+                       f"{rho_a / 1e3:.4g} g/cm3 ({material.name} density)")]
+    for part in ("binder", "carbon"):
+        fraction = getattr(design, f"{part}_mass_fraction")
+        density = getattr(design, f"{part}_density")
+        mass = m_a * fraction.si / w_a
+        comps.append(Component(
+            f"{role}_{part}", "stack", mass, mass / density.si,
+            f"active mass x {part}/active mass fraction; "
+            + _src(**{f"{part}_mass_fraction": fraction, f"{part}_density": density})))
     layer = geom.thickness_m * area
     return comps, layer, geom.porosity * layer
 
@@ -200,9 +197,10 @@ def mass_budget(loaded: LoadedCell) -> MassBudget:
     if fmt is None or math.isnan(mass["stack"]):
         mass["cell"] = volume["cell"] = math.nan
     else:
-        if fmt.housing_mass is not None:
-            pack_mass = fmt.housing_mass.si
-            mass_src = _src(housing_mass=fmt.housing_mass)
+        if fmt.housing_parts is not None:
+            pack_mass = float(sum(p.mass.si for p in fmt.housing_parts))
+            mass_src = "sum of the housing parts; " + "; ".join(
+                f"{p.name}: {_src(mass=p.mass)}" for p in fmt.housing_parts)
         else:
             pack_mass = fmt.mass_overhead_fraction.si * mass["stack"]
             mass_src = "stack mass x " + _src(mass_overhead_fraction=fmt.mass_overhead_fraction)

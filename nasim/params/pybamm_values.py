@@ -34,7 +34,7 @@ import pybamm
 from nasim.params.inventory import sodium_inventory
 from nasim.params.loading import LoadedCell
 from nasim.params.quantities import FARADAY, GAS_CONSTANT, StateFunction
-from nasim.params.thermal import cell_thermal, heat_capacity
+from nasim.params.thermal import cell_thermal, current_collectors, heat_capacity
 
 SIDE = {"cathode": "Positive", "anode": "Negative"}
 
@@ -214,20 +214,21 @@ def thermal_values(loaded: LoadedCell) -> dict:
     """Values of PyBaMM's lumped thermal model with "use lumped thermal capacity": the cell's
     whole heat capacity (hardware included) as one volumetric heat capacity C / V_cell, the
     cooling area and heat-transfer coefficient, and the current collectors' through-plane
-    thickness and conductivity (their Ohmic heat). Raises a ParameterFileError naming the file
-    and field when the cell file has no ``thermal`` section."""
+    thickness and conductivity (their Ohmic heat); see :mod:`nasim.params.thermal`. Raises a
+    ParameterFileError naming the file and field when something a lumped run needs is
+    missing."""
     thermal = cell_thermal(loaded)
     budget = heat_capacity(loaded)
-    pos, neg = thermal.positive_current_collector, thermal.negative_current_collector
+    pos, neg = current_collectors(loaded)
     return {
-        "Cell volume [m3]": thermal.cell_volume.si,
+        "Cell volume [m3]": budget.cell_volume_m3,
         "Cell cooling surface area [m2]": thermal.cooling_surface_area.si,
         "Total heat transfer coefficient [W.m-2.K-1]": thermal.heat_transfer_coefficient.si,
         "Cell heat capacity [J.K-1.m-3]": budget.volumetric_J_per_m3_K,
-        "Positive current collector thickness [m]": pos.thickness.si,
-        "Positive current collector conductivity [S.m-1]": pos.electronic_conductivity.si,
-        "Negative current collector thickness [m]": neg.thickness.si,
-        "Negative current collector conductivity [S.m-1]": neg.electronic_conductivity.si,
+        "Positive current collector thickness [m]": pos.thickness_m,
+        "Positive current collector conductivity [S.m-1]": pos.conductivity_S_per_m,
+        "Negative current collector thickness [m]": neg.thickness_m,
+        "Negative current collector conductivity [S.m-1]": neg.conductivity_S_per_m,
     }
 
 

@@ -262,6 +262,8 @@ class MetalElectrode(_Strict):
         "current_density", positive=True, allowed_x=_ELECTROLYTE_X
     )
     electronic_conductivity: Q("conductivity", gt=0.0)
+    #: heat capacity per mass of the foil (lumped thermal runs only)
+    specific_heat_capacity: Q("specific_heat_capacity", gt=0.0) | None = None
 
 
 class Electrolyte(_Strict):
@@ -275,8 +277,10 @@ class Electrolyte(_Strict):
     thermodynamic_factor: Q("dimensionless", gt=0.0)
     diffusivity: StateFn("diffusivity", positive=True, allowed_x=_ELECTROLYTE_X)
     conductivity: StateFn("conductivity", positive=True, allowed_x=_ELECTROLYTE_X)
-    #: mass density of the solution (mass budget only)
+    #: mass density of the solution (mass budget; lumped thermal runs)
     density: Q("density", gt=0.0) | None = None
+    #: heat capacity per mass of the solution (lumped thermal runs only)
+    specific_heat_capacity: Q("specific_heat_capacity", gt=0.0) | None = None
 
 
 class ElectrodeDesign(_Strict):
@@ -328,11 +332,15 @@ class Separator(_Strict):
 
 
 class CurrentCollector(_Strict):
-    """A metal foil under one electrode (Al for both electrodes of a Na-ion cell)."""
+    """A metal foil under one electrode (Al for both electrodes of a Na-ion cell): its mass and
+    volume in the budget, and (lumped thermal runs) its through-plane Ohmic heat
+    i^2 L / sigma."""
 
     material: str
     thickness: PositiveLength
     density: Q("density", gt=0.0)
+    #: lumped thermal runs only
+    electronic_conductivity: Q("conductivity", gt=0.0) | None = None
 
 
 class CurrentCollectors(_Strict):
@@ -355,46 +363,44 @@ class ElectrolyteFill(_Strict):
     excess_factor: Q("dimensionless", ge=1.0)
 
 
-class CellFormat(_Strict):
-    """The cell's format and packaging overheads.
+class HousingPart(_Strict):
+    """One part of a cell's housing (can, cap, spacer, spring, gasket ...): its mass (budget)
+    and its specific heat capacity (lumped thermal runs only)."""
 
-    Mass: ``housing_mass`` (an absolute mass: coin can, cap, spacer, spring, gasket; a
-    cylindrical can) or ``mass_overhead_fraction`` (pouch: packaging mass / stack mass).
-    Volume: ``external_volume`` (the whole cell's envelope, e.g. a CR2032's 20 mm x 3.2 mm) or
-    ``volume_overhead_fraction`` (packaging volume / stack volume).
+    name: str
+    mass: Q("mass", gt=0.0)
+    specific_heat_capacity: Q("specific_heat_capacity", gt=0.0) | None = None
+
+
+class CellFormat(_Strict):
+    """The cell's format and packaging.
+
+    Mass: ``housing_parts`` (the parts of a coin or cylindrical housing, each with its mass;
+    the packaging mass is their sum) or ``mass_overhead_fraction`` (pouch: packaging mass /
+    stack mass). Volume: ``external_volume`` (the whole cell's envelope, e.g. a CR2032's
+    20 mm x 3.2 mm) or ``volume_overhead_fraction`` (packaging volume / stack volume).
     """
 
     type: Literal["coin", "pouch", "cylindrical"]
     name: str = ""
-    housing_mass: Q("mass", ge=0.0) | None = None
+    housing_parts: list[HousingPart] | None = Field(default=None, min_length=1)
     mass_overhead_fraction: Q("dimensionless", ge=0.0) | None = None
     external_volume: Q("volume", gt=0.0) | None = None
     volume_overhead_fraction: Q("dimensionless", ge=0.0) | None = None
 
     @model_validator(mode="after")
     def _one_each(self) -> CellFormat:
-        if (self.housing_mass is None) == (self.mass_overhead_fraction is None):
-            raise ValueError("give exactly one of 'housing_mass' or 'mass_overhead_fraction'")
+        if (self.housing_parts is None) == (self.mass_overhead_fraction is None):
+            raise ValueError("give exactly one of 'housing_parts' or 'mass_overhead_fraction'")
         if (self.external_volume is None) == (self.volume_overhead_fraction is None):
             raise ValueError("give exactly one of 'external_volume' or "
                              "'volume_overhead_fraction'")
         return self
 
 
-class ThermalMass(_Strict):
-    """One part of a cell's heat capacity: its mass and specific heat capacity."""
-
-    name: str
-    mass: Q("mass", gt=0.0)
-    specific_heat_capacity: Q("specific_heat_capacity", gt=0.0)
-
-    def heat_capacity_J_per_K(self) -> float:
-        return self.mass.si * self.specific_heat_capacity.si
-
-
 class ThermalCurrentCollector(_Strict):
-    """A current collector as the lumped thermal model sees it: its through-plane Ohmic heat
-    i^2 L / sigma (its heat capacity, if not negligible, is one of ``thermal.parts``)."""
+    """A current collector that is not a foil of ``current_collectors`` (a half cell's Na foil
+    is pressed on the housing's spacer): its through-plane Ohmic heat i^2 L / sigma."""
 
     name: str
     thickness: PositiveLength
@@ -402,20 +408,22 @@ class ThermalCurrentCollector(_Strict):
 
 
 class CellThermal(_Strict):
-    """Lumped (0-D) thermal description: one temperature for the whole cell.
+    """What only the lumped (0-D) heat balance needs; the hardware is described once, in the
+    budget sections.
 
-    Heat capacity C = sum over ``parts`` of mass x specific heat, plus each active material's
-    mass x its material file's ``specific_heat_capacity``. The cell loses
-    h A (T - T_ambient) through ``cooling_surface_area`` A. ``cell_volume`` V only converts
-    between watts and PyBaMM's volumetric terms (dT/dt = (Q - h A (T - T_amb)) / C; V cancels).
+    One temperature for the whole cell: C dT/dt = Q - h A (T - T_ambient). The heat capacity C
+    sums mass x specific heat over ``format.housing_parts``, the active materials, a half
+    cell's Na foil and the electrolyte (masses from the mass budget, specific heats from the
+    part and the material/electrolyte files); the cell volume (which only converts between
+    watts and PyBaMM's volumetric terms) is the budget's cell volume; the collectors are
+    ``current_collectors`` (with ``electronic_conductivity``). ``negative_current_collector``
+    is given only when ``current_collectors`` has no anode foil (half cell: the spacer under
+    the Na foil). The cell loses h A (T - T_ambient) through ``cooling_surface_area`` A.
     """
 
-    cell_volume: Q("volume", gt=0.0)
     cooling_surface_area: Q("area", gt=0.0)
     heat_transfer_coefficient: Q("heat_transfer_coefficient", gt=0.0)
-    parts: list[ThermalMass] = Field(min_length=1)
-    positive_current_collector: ThermalCurrentCollector
-    negative_current_collector: ThermalCurrentCollector
+    negative_current_collector: ThermalCurrentCollector | None = None
 
 
 class VoltageWindow(_Strict):
@@ -471,6 +479,10 @@ class Cell(_Strict):
         if cc is not None and self.anode is not None and cc.anode is None:
             raise ValueError("full cell: current_collectors.anode is required (a hard-carbon "
                              "anode is coated on a foil)")
+        if (self.thermal is not None and self.thermal.negative_current_collector is not None
+                and cc is not None and cc.anode is not None):
+            raise ValueError("thermal.negative_current_collector: the anode's collector is "
+                             "current_collectors.anode; give it there only")
         return self
 
     @model_validator(mode="after")
