@@ -182,6 +182,18 @@ def _referenced(cell_path: Path, field: str, ref: str, expected, edits: list | N
     return load_file(target, expected, edits)
 
 
+def _active_material(path: Path, cell: Cell, role: str, edits: dict) -> ActiveMaterial:
+    """The material file of the cell's ``role`` electrode, checked to be a ``role`` material."""
+    ref = getattr(cell, role).material
+    material = _referenced(path, f"{role}.material", ref, ActiveMaterial, edits.get(role))
+    if material.role != role:
+        named = {"cathode": "a cathode", "anode": "an anode"}
+        raise ParameterFileError(path, [f"field '{role}.material': {ref!r} is "
+                                        f"{named[material.role]} material, expected "
+                                        f"{named[role]}"])
+    return material
+
+
 def load_cell(path: str | Path, changes: Mapping[str, Any] | None = None) -> LoadedCell:
     """Load and validate a cell file and the material/electrolyte files it references.
 
@@ -196,20 +208,12 @@ def load_cell(path: str | Path, changes: Mapping[str, Any] | None = None) -> Loa
     if unused:
         raise ParameterFileError(path, [f"parameter paths '{k}.material.*': this cell has no "
                                         f"{k}" for k in unused])
-    cathode = _referenced(path, "cathode.material", cell.cathode.material, ActiveMaterial,
-                          edits.get("cathode"))
-    if cathode.role != "cathode":
-        raise ParameterFileError(path, [f"field 'cathode.material': {cell.cathode.material!r} "
-                                        f"is an {cathode.role} material, expected a cathode"])
+    cathode = _active_material(path, cell, "cathode", edits)
     electrolyte = _referenced(path, "electrolyte", cell.electrolyte, Electrolyte,
                               edits.get("electrolyte"))
     anode = counter = None
     if cell.anode is not None:
-        anode = _referenced(path, "anode.material", cell.anode.material, ActiveMaterial,
-                            edits.get("anode"))
-        if anode.role != "anode":
-            raise ParameterFileError(path, [f"field 'anode.material': {cell.anode.material!r} "
-                                            f"is a {anode.role} material, expected an anode"])
+        anode = _active_material(path, cell, "anode", edits)
     else:
         counter = _referenced(path, "counter_electrode.material",
                               cell.counter_electrode.material, MetalElectrode,

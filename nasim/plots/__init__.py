@@ -10,12 +10,16 @@ matplotlib.use("Agg", force=False)
 import matplotlib.pyplot as plt  # noqa: E402
 
 
+def figure_axes(ax=None, size: tuple[float, float] = (5.4, 4.0)):
+    """(figure, axes): a new figure of ``size`` inches, or the given axes and its figure."""
+    if ax is None:
+        return plt.subplots(figsize=size, dpi=150)
+    return ax.figure, ax
+
+
 def voltage_capacity(results: Sequence, ax=None):
     """Voltage vs specific capacity (mAh/g of cathode active material), one line per result."""
-    if ax is None:
-        fig, ax = plt.subplots(figsize=(5.0, 3.8), dpi=150)
-    else:
-        fig = ax.figure
+    fig, ax = figure_axes(ax, (5.0, 3.8))
     for r in results:
         frame = r.timeseries
         label = f"{r.model}, {r.c_rate:.3g}C {r.direction}, {r.temperature_K - 273.15:.0f} °C"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from nasim.plots import plt
+from nasim.plots import figure_axes
 
 _LABELS = {"cathode_active": "cathode active", "active_pair": "cathode + anode active",
            "stack": "stack", "cell": "cell (with packaging)"}
@@ -17,10 +17,7 @@ def ragone_plot(frame: pd.DataFrame, title: str = "", ax=None):
     specific_energy_Wh_per_kg, specific_power_W_per_kg, error). Failed rates are listed under
     the axes, not plotted.
     """
-    if ax is None:
-        fig, ax = plt.subplots(figsize=(5.4, 4.2), dpi=150)
-    else:
-        fig = ax.figure
+    fig, ax = figure_axes(ax, (5.4, 4.2))
     ok = frame[frame.status == "ok"]
     for level, label in _LABELS.items():
         part = ok[ok.level == level].sort_values("specific_power_W_per_kg")

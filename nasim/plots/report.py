@@ -13,16 +13,9 @@ import numpy as np
 import pandas as pd
 
 from nasim.analysis.metrics import differential_capacity
-from nasim.plots import plt
+from nasim.plots import figure_axes, plt
 
 MAX_CURVES = 12
-
-
-def _fig(ax, size=(5.4, 4.0)):
-    if ax is None:
-        fig, ax = plt.subplots(figsize=size, dpi=150)
-        return fig, ax
-    return ax.figure, ax
 
 
 def _finish(fig, ax, xlabel: str, ylabel: str, title: str, legend_size: float | None = 7):
@@ -75,7 +68,7 @@ def _all_steps(steps):
 def voltage_capacity_steps(result, ax=None):
     """Voltage vs capacity (mAh/g of cathode) of the charge/discharge steps of a replay, with
     any measured curves attached to the protocol."""
-    fig, ax = _fig(ax)
+    fig, ax = figure_axes(ax)
     ts = result.timeseries
     rows = _kept(result)
     colors = plt.cm.viridis(np.linspace(0, 0.9, max(len(rows), 1)))
@@ -92,7 +85,7 @@ def voltage_capacity_steps(result, ax=None):
 
 def rate_capability(result, ax=None):
     """Discharge capacity at each rate: simulated vs measured bars."""
-    fig, ax = _fig(ax)
+    fig, ax = figure_axes(ax)
     s = result.summary
     dis = s[(s.direction == "discharge") & s.measured_capacity_mAh_per_g.notna()]
     if not len(dis):
@@ -112,7 +105,7 @@ def rate_capability(result, ax=None):
 
 def cyclic_voltammogram(result, ax=None):
     """Current (mA/g of cathode) vs voltage of the sweep steps."""
-    fig, ax = _fig(ax)
+    fig, ax = figure_axes(ax)
     ts = result.timeseries
     part = ts[ts.kind == "sweep"]
     mass_g = result.protocol.cell.design.cathode_active_mass_kg * 1e3
@@ -126,7 +119,7 @@ def cyclic_voltammogram(result, ax=None):
 
 def differential_capacity_plot(result, ax=None, bin_V: float = 0.01):
     """dQ/dV of the first charge and discharge with stored time series."""
-    fig, ax = _fig(ax)
+    fig, ax = figure_axes(ax)
     ts = result.timeseries
     shown = 0
     for row in _kept(result):
@@ -145,7 +138,7 @@ def differential_capacity_plot(result, ax=None, bin_V: float = 0.01):
 
 def capacity_vs_cycle(result, ax=None):
     """Discharge capacity and retention vs cycle, with the measured points marked."""
-    fig, ax = _fig(ax)
+    fig, ax = figure_axes(ax)
     s = result.summary
     dis = s[(s.direction == "discharge") & (s.status == "ok")]
     ax.plot(dis.cycle, dis.capacity_mAh_per_g, "-", lw=1.2, label="simulated")
@@ -167,7 +160,7 @@ def capacity_vs_cycle(result, ax=None):
 
 def voltage_time(result, ax=None):
     """Voltage vs protocol time (GITT and other step sequences)."""
-    fig, ax = _fig(ax, (6.0, 3.6))
+    fig, ax = figure_axes(ax, (6.0, 3.6))
     ts = result.timeseries
     ax.plot(ts.protocol_time_s / 3600.0, ts.voltage_V, lw=0.8)
     return _finish(fig, ax, "Time (h)", "Voltage (V)", f"{result.protocol.name} ({result.model})",
