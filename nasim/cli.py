@@ -167,7 +167,7 @@ def _cmd_replay(args) -> int:
         target = out if len(files) == 1 else out / path.stem
         try:
             result = replay(path, model=args.model, sequential=args.sequential,
-                            progress=not args.quiet, aging=_aging(args.aging))
+                            progress=not args.quiet, aging=_aging(args.aging), cell=args.cell)
         except ParameterFileError as exc:
             if len(files) == 1:
                 raise
@@ -298,6 +298,8 @@ def build_parser() -> argparse.ArgumentParser:
                     help="run a rate test's charge before every rate even when the file "
                          "declares the rates independent")
     rp.add_argument("--quiet", action="store_true", help="no progress bar or tables")
+    rp.add_argument("--cell", help="run on this cell file instead of the protocol's (e.g. a "
+                    "fitted parameter set)")
     rp.add_argument("--aging", help="aging mechanisms instead of the protocol's: a comma list "
                     "of phase_strain, dissolution, sei, or 'none'")
     rp.set_defaults(func=_cmd_replay)

@@ -250,3 +250,15 @@ def test_bad_measured_curve_is_a_clear_error(tmp_path):
     with pytest.raises(ParameterFileError, match="non-numeric or empty cells in rows 3"):
         load_protocol(_write(tmp_path, body.replace("voltage_column: volts",
                                                     "voltage_column: voltage_V")))
+
+
+def test_replay_on_another_cell_file(tmp_path):
+    """--cell: the same protocol on another parameter set (e.g. a fitted one)."""
+    out = tmp_path / "nfm"
+    assert main(["replay", str(EXPERIMENTS / "heo_half_rate_25C.yaml"), "--model", "SPM",
+                 "--cell", str(ROOT / "parameter_sets/cells/nfm_half.yaml"), "--out", str(out),
+                 "--quiet"]) == 0
+    assert "NFM || Na half cell" in (out / "report.md").read_text()
+    heo = replay(EXPERIMENTS / "heo_half_rate_25C.yaml", model="SPM").summary
+    nfm = pd.read_csv(out / "summary.csv")
+    assert not np.allclose(heo.capacity_mAh_per_g, nfm.capacity_mAh_per_g)

@@ -81,16 +81,23 @@ def read_curve(path: Path, protocol_path: Path, field: str, curve: MeasuredCurve
     return q[order], data[curve.voltage_column].to_numpy(float)[order]
 
 
-def load_protocol(path: str | Path) -> LoadedProtocol:
-    """Read and validate a protocol file and the cell file it names.
+def load_protocol(path: str | Path, cell: LoadedCell | str | Path | None = None
+                  ) -> LoadedProtocol:
+    """Read and validate a protocol file and the cell file it names (or ``cell`` instead: the
+    same protocol on another parameter set, e.g. a fitted one).
 
     Errors name the protocol file, the field, the value and what was expected."""
     path, protocol = load_document(path, "protocol", Protocol, WHAT)
-    cell_path = (path.parent / protocol.cell).resolve()
-    if not cell_path.is_file():
-        raise ParameterFileError(path, [f"field 'cell': file {protocol.cell!r} not found "
-                                        f"(looked for {cell_path})"], WHAT)
-    cell = load_cell(cell_path)
+    if isinstance(cell, LoadedCell):
+        pass
+    elif cell is not None:
+        cell = load_cell(cell)
+    else:
+        cell_path = (path.parent / protocol.cell).resolve()
+        if not cell_path.is_file():
+            raise ParameterFileError(path, [f"field 'cell': file {protocol.cell!r} not found "
+                                            f"(looked for {cell_path})"], WHAT)
+        cell = load_cell(cell_path)
     for field, curve in _curves(protocol):
         target = (path.parent / curve.file).resolve()
         if not target.is_file():

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from nasim.analysis.metrics import step_metrics
+from nasim.params.loading import LoadedCell
 from nasim.protocols import LoadedProtocol, PlannedStep, RateBlock, load_protocol
 from nasim.protocols.plan import Plan
 from nasim.simulate.engine import CellRunner, SimulationError, StepSolution
@@ -306,19 +307,23 @@ def _comparisons(steps: pd.DataFrame, plan: Plan) -> pd.DataFrame:
 
 def replay(protocol: LoadedProtocol | str | Path, model: str | None = None, *,
            sequential: bool = False, progress: bool = False, num_threads: int = 2,
-           mesh_points: int | None = None, aging: Sequence[str] | None = None
-           ) -> ReplayResult:
+           mesh_points: int | None = None, aging: Sequence[str] | None = None,
+           cell: LoadedCell | str | Path | None = None) -> ReplayResult:
     """Run a protocol file (see :mod:`nasim.protocols.schema`) and compare with its measured
     values.
 
     ``model`` overrides the protocol's model. ``sequential`` runs a rate test's charge before
     every rate even when the file declares the rates independent. ``progress`` shows a
     progress bar (tqdm) over the steps. ``aging`` overrides the protocol's aging mechanisms
-    (``[]`` switches aging off; see :mod:`nasim.physics.aging`). Returns a
+    (``[]`` switches aging off; see :mod:`nasim.physics.aging`); ``cell`` replays the protocol
+    on another cell file than the one it names (e.g. a fitted parameter set). Returns a
     :class:`ReplayResult`; failed steps are in it with their reasons (never raised), bad
     input raises ``ParameterFileError``.
     """
-    loaded = protocol if isinstance(protocol, LoadedProtocol) else load_protocol(protocol)
+    if isinstance(protocol, LoadedProtocol):
+        loaded = protocol if cell is None else load_protocol(protocol.path, cell)
+    else:
+        loaded = load_protocol(protocol, cell)
     tic = time.perf_counter()
     plan = loaded.plan(model)
     soc = 1.0 if loaded.protocol.initial_state == "charged" else 0.0
