@@ -12,16 +12,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-from pydantic import ValidationError
 
 from nasim.fit.schema import QUANTITIES, X_UNITS, FitDefinition
-from nasim.params.loading import (
-    LoadedCell,
-    ParameterFileError,
-    format_validation_error,
-    load_cell,
-    read_yaml,
-)
+from nasim.params.loading import LoadedCell, ParameterFileError, load_cell, load_document
 from nasim.params.pybamm_values import input_paths
 from nasim.params.quantities import read_table_columns
 from nasim.params.units import DIMENSIONS, UnitError, to_si
@@ -271,14 +264,7 @@ def _resolve_targets(path: Path, i: int, ds, steps: dict[str, PlannedStep],
 
 def load_fit(path: str | Path) -> LoadedFit:
     """Read and check a fit file with its cell, protocols and curves."""
-    path = Path(path).resolve()
-    data = read_yaml(path)
-    if data.get("kind") != "fit":
-        raise _error(path, f"field 'kind': expected 'fit', got {data.get('kind')!r}")
-    try:
-        definition = FitDefinition.model_validate(data)
-    except ValidationError as err:
-        raise ParameterFileError(path, format_validation_error(err), WHAT) from None
+    path, definition = load_document(path, "fit", FitDefinition, WHAT)
     cell_path = (path.parent / definition.cell).resolve()
     if not cell_path.is_file():
         raise _error(path, f"field 'cell': file {definition.cell!r} not found "

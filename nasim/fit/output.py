@@ -78,8 +78,8 @@ def _set_quantity(node: dict, si: float, dimension: str, source: dict) -> None:
     node["source"] = source
 
 
-def _apply(raw: dict, p: ResolvedParameter, si: float, source: dict, src_file: Path,
-           out_dir: Path, out_name: str) -> list[Path]:
+def _apply(raw: dict, p: ResolvedParameter, si: float, source: dict, out_dir: Path,
+           out_name: str) -> list[Path]:
     """Write the fitted value ``si`` of ``p`` into the raw YAML of its file."""
     if p.path == "contact_resistance":
         raw["contact_resistance"] = {"value": float(si * 1e4), "unit": "Ohm.cm2",
@@ -95,7 +95,7 @@ def _apply(raw: dict, p: ResolvedParameter, si: float, source: dict, src_file: P
             node["source"] = source
         else:
             table = node["table"]
-            original = (src_file.parent / table["file"]).resolve()
+            original = (out_dir / table["file"]).resolve()  # relocated by _relocate_tables
             frame = pd.read_csv(original)
             frame.columns = [c.strip() for c in frame.columns]
             frame[table["y_column"]] = frame[table["y_column"]] * si
@@ -146,7 +146,7 @@ def write_parameter_set(fit: LoadedFit, optimum: Optimum, out_dir: Path) -> list
     for j, p in enumerate(fit.parameters):
         role = _role(p.path)
         written += _apply(raws[role], p, float(optimum.values_si[j]),
-                          _source(fit, optimum, p, j), files[role], out_dir, names[role])
+                          _source(fit, optimum, p, j), out_dir, names[role])
     cell_raw = raws["cell"]
     for role, dotted in _ROLE_FIELDS.items():
         if role not in files:
@@ -193,7 +193,8 @@ def report_dict(fit: LoadedFit, optimum: Optimum, files: list[Path], out_dir: Pa
                      for (k, s), g in curves.groupby(["dataset", "step"])} if len(curves) else {}
     names = [p.path for p in fit.parameters]
     return {
-        "name": fit.name, "fit_file": str(fit.path), "cell": str(fit.cell.path),
+        "name": fit.name, "fit_file": os.path.relpath(fit.path, out_dir),
+        "cell": os.path.relpath(fit.cell.path, out_dir),
         "model": fit.definition.model, "method": method_text(fit, optimum),
         "parameters": parameters,
         "rmse_V": rmse, "rmse_V_by_curve": rmse_by_curve,

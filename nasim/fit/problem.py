@@ -79,29 +79,31 @@ class FitProblem:
         self.sensitivities = (opts.jacobian == "sensitivities" if sensitivities is None
                               else sensitivities)
         self.names = [p.path for p in fit.parameters]
-        self._runners: dict[float, CellRunner] = {}
+        self._runners: dict[tuple[float, bool], CellRunner] = {}
         self.n_evaluations = 0
+        self.n_fallbacks = 0  # datasets whose Jacobian fell back to finite differences
 
-    def runner(self, soc: float, values: dict[str, float]) -> CellRunner:
-        if soc not in self._runners:
-            self._runners[soc] = CellRunner(
+    def runner(self, soc: float, values: dict[str, float], sens: bool) -> CellRunner:
+        """The built model for initial state ``soc``, with or without sensitivities."""
+        if (soc, sens) not in self._runners:
+            self._runners[(soc, sens)] = CellRunner(
                 self.fit.cell, self.fit.definition.model, initial_soc=soc,
                 mesh_points=self.fit.definition.options.mesh_points, input_parameters=values,
-                sensitivities=self.sensitivities, solver_time_steps=True)
-        runner = self._runners[soc]
+                sensitivities=sens, solver_time_steps=True)
+        runner = self._runners[(soc, sens)]
         runner.set_input_parameters(values)
         return runner
 
     # ------------------------------------------------------------------ simulation
-    def _sens(self, sol: pybamm.Solution) -> np.ndarray | None:
-        if not self.sensitivities:
+    def _sens(self, sol: pybamm.Solution, sens: bool) -> np.ndarray | None:
+        if not sens:
             return None
         sens = sol["Voltage [V]"].sensitivities
         n = len(sol.t)
         return np.column_stack([np.asarray(sens[k], dtype=float).reshape(n, -1)[:, 0]
                                 for k in self.names])
 
-    def _result(self, solved: StepSolution, curve: bool) -> StepResult:
+    def _result(self, solved: StepSolution, curve: bool, sens: bool) -> StepResult:
         """A curve step was solved with its measured times as outputs (values and
         sensitivities there are the solver's own interpolation); any other step at the
         solver's time steps, whose states PyBaMM interpolates as a Hermite spline: the end
@@ -110,7 +112,7 @@ class FitProblem:
         t0 = float(sol.t[0])
         t = np.asarray(sol.t) - t0
         v = np.asarray(sol["Voltage [V]"].entries, dtype=float)
-        dv = self._sens(sol)
+        dv = self._sens(sol, sens)
         result = StepResult(solved.step, t, v, dv, solved.termination)
         if curve:
             return result
@@ -136,10 +138,10 @@ class FitProblem:
             result.dVmedian_dp = s_mid + (vm_hi - vm_lo) / (2 * delta) * dt_end / 2.0
         return result
 
-    def _simulate(self, k: int, ds: ResolvedDataset, values: dict[str, float],
-                  needed: set[str]) -> dict[str, StepResult | SimulationError]:
+    def _simulate(self, ds: ResolvedDataset, values: dict[str, float], needed: set[str],
+                  sens: bool) -> dict[str, StepResult | SimulationError]:
         """Solve the steps of ``ds`` up to the last one in ``needed`` (labels)."""
-        runner = self.runner(ds.initial_soc, values)
+        runner = self.runner(ds.initial_soc, values, sens)
         out: dict[str, StepResult | SimulationError] = {}
         state = None
         curve_times: dict[str, list] = {}
@@ -160,7 +162,7 @@ class FitProblem:
                     out[step.label] = exc
                 return state
             if step.label is not None and step.label in needed:
-                out[step.label] = self._result(solved, curve=times is not None)
+                out[step.label] = self._result(solved, times is not None, sens)
             return solved.end_state
         for item in ds.plan.items:
             if needed <= set(out):
@@ -184,63 +186,92 @@ class FitProblem:
 
     # ------------------------------------------------------------------ residuals
     def evaluate(self, values_si: np.ndarray) -> Evaluation:
-        """Residuals (and Jacobian d r / d p_SI when sensitivities are on) at ``values_si``."""
+        """Residuals (and Jacobian d r / d p_SI when sensitivities are on) at ``values_si``.
+
+        A dataset whose steps the solver cannot carry with sensitivities (IDAS fails on the
+        sensitivity equations, e.g. near an electrolyte emptied at a high rate) is solved again
+        without them, and its Jacobian rows come from finite differences on the built model."""
         self.n_evaluations += 1
         values = dict(zip(self.names, map(float, values_si), strict=True))
+        res, jac, rows, steps = [], [], [], {}
+        for k, ds in enumerate(self.fit.datasets):
+            r, j, rw, st = self._dataset(k, ds, values, self.sensitivities)
+            if self.sensitivities and any(isinstance(v, SimulationError) for v in st.values()):
+                r, _, rw, st = self._dataset(k, ds, values, False)
+                j = self._finite_differences(k, ds, values, np.asarray(r))
+                self.n_fallbacks += 1
+            res.extend(r)
+            if j is not None:
+                jac.append(np.asarray(j).reshape(len(r), len(self.names)))
+            rows.extend(rw)
+            steps.update({(k, label): v for label, v in st.items()})
+        jacobian = np.vstack(jac) if self.sensitivities and jac else None
+        return Evaluation(np.asarray(res, dtype=float), jacobian, rows, steps)
+
+    def _finite_differences(self, k: int, ds: ResolvedDataset, values: dict[str, float],
+                            r0: np.ndarray) -> np.ndarray:
+        cols = []
+        for p in self.fit.parameters:
+            lo, hi = p.bounds_si
+            v = values[p.path]
+            h = 1e-4 * (abs(v) if p.scale == "log" else hi - lo)
+            h = -h if v + h > hi else h
+            r = self._dataset(k, ds, {**values, p.path: v + h}, False)[0]
+            cols.append((np.asarray(r) - r0) / h)
+        return np.column_stack(cols)
+
+    def _dataset(self, k: int, ds: ResolvedDataset, values: dict[str, float], sens: bool):
+        """Residuals, Jacobian rows (None without ``sens``), report rows and solved steps."""
         res: list[float] = []
         jac: list[np.ndarray] = []
         rows: list[dict] = []
-        steps_out: dict = {}
         p = len(self.names)
         zero = np.zeros(p)
-        for k, ds in enumerate(self.fit.datasets):
-            needed = {c.step for c in ds.curves} | {t.step for t in ds.targets} | {
-                t.relative_to for t in ds.targets if t.relative_to}
-            solved = self._simulate(k, ds, values, needed)
-            for label, s in solved.items():
-                steps_out[(k, label)] = s
-            for c in ds.curves:
-                s = solved.get(c.step)
-                w = ds.weight * c.weight / c.sigma_V
-                if not isinstance(s, StepResult):
-                    res.extend([FAILED_RESIDUAL] * len(c.time_s))
-                    jac.extend([zero] * len(c.time_s))
-                    model_v = np.full(len(c.time_s), np.nan)
-                else:
-                    tq = np.minimum(c.time_s, s.time_s[-1])  # outputs at these times
-                    model_v = np.interp(tq, s.time_s, s.voltage_V)
-                    res.extend(w * (model_v - c.voltage_V))
-                    if s.dV_dp is not None:
-                        inside = c.time_s < s.time_s[-1]
-                        for i in range(len(tq)):
-                            g = (np.array([np.interp(tq[i], s.time_s, s.dV_dp[:, j])
-                                           for j in range(p)]) if inside[i] else zero)
-                            jac.append(w * g)
-                for i in range(len(c.time_s)):
-                    rows.append({"dataset": k, "kind": "curve", "step": c.step,
-                                 "x": float(c.x[i]), "measured": float(c.voltage_V[i]),
-                                 "simulated": float(model_v[i])})
-            for t in ds.targets:
-                value, grad = self._target(t, solved)
-                w = ds.weight * t.weight / t.sigma
-                if value is None:
-                    fallback = (0.0 if t.quantity == "capacity_mAh_per_g"
-                                else t.value + FAILED_RESIDUAL * t.sigma)
-                    partial = getattr(solved.get(t.step), "partial_capacity_mAh_per_g", None)
-                    if t.quantity == "capacity_mAh_per_g" and partial is not None:
-                        fallback = partial
-                    res.append(w * (fallback - t.value))
-                    jac.append(zero)
-                    sim = float("nan")
-                else:
-                    res.append(w * (value - t.value))
-                    jac.append(w * grad if grad is not None else zero)
-                    sim = value
-                rows.append({"dataset": k, "kind": "target", "step": t.step,
-                             "quantity": t.quantity, "label": t.label, "measured": t.value,
-                             "simulated": sim, "relative_error": (sim - t.value) / t.value})
-        jacobian = np.vstack(jac) if self.sensitivities and jac else None
-        return Evaluation(np.asarray(res, dtype=float), jacobian, rows, steps_out)
+        needed = {c.step for c in ds.curves} | {t.step for t in ds.targets} | {
+            t.relative_to for t in ds.targets if t.relative_to}
+        solved = self._simulate(ds, values, needed, sens)
+        for c in ds.curves:
+            s = solved.get(c.step)
+            w = ds.weight * c.weight / c.sigma_V
+            if not isinstance(s, StepResult):
+                res.extend([FAILED_RESIDUAL] * len(c.time_s))
+                jac.extend([zero] * len(c.time_s))
+                model_v = np.full(len(c.time_s), np.nan)
+            else:
+                tq = np.minimum(c.time_s, s.time_s[-1])  # outputs at these times
+                model_v = np.interp(tq, s.time_s, s.voltage_V)
+                res.extend(w * (model_v - c.voltage_V))
+                if s.dV_dp is not None:
+                    inside = c.time_s < s.time_s[-1]
+                    for i in range(len(tq)):
+                        g = (np.array([np.interp(tq[i], s.time_s, s.dV_dp[:, j])
+                                       for j in range(p)]) if inside[i] else zero)
+                        jac.append(w * g)
+            for i in range(len(c.time_s)):
+                rows.append({"dataset": k, "kind": "curve", "step": c.step,
+                             "x": float(c.x[i]), "measured": float(c.voltage_V[i]),
+                             "simulated": float(model_v[i])})
+        for t in ds.targets:
+            value, grad = self._target(t, solved)
+            w = ds.weight * t.weight / t.sigma
+            if value is None:
+                fallback = (0.0 if t.quantity == "capacity_mAh_per_g"
+                            else t.value + FAILED_RESIDUAL * t.sigma)
+                partial = getattr(solved.get(t.step), "partial_capacity_mAh_per_g", None)
+                if (t.quantity == "capacity_mAh_per_g" and partial is not None
+                        and np.isfinite(partial)):
+                    fallback = partial
+                res.append(w * (fallback - t.value))
+                jac.append(zero)
+                sim = float("nan")
+            else:
+                res.append(w * (value - t.value))
+                jac.append(w * grad if grad is not None else zero)
+                sim = value
+            rows.append({"dataset": k, "kind": "target", "step": t.step,
+                         "quantity": t.quantity, "label": t.label, "measured": t.value,
+                         "simulated": sim, "relative_error": (sim - t.value) / t.value})
+        return res, (jac if sens else None), rows, solved
 
     def _target(self, t, solved) -> tuple[float | None, np.ndarray | None]:
         s = solved.get(t.step)

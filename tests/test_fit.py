@@ -1,0 +1,224 @@
+"""nasim fit: synthetic recovery with confidence intervals, bad fit files, the bundled fits'
+accuracy through nasim replay with the committed parameter sets."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tests.conftest import ROOT
+
+CELL = ROOT / "parameter_sets" / "cells" / "heo_half.yaml"
+
+
+def constant_d_cell(directory: Path) -> Path:
+    """The bundled HEO half cell with a constant solid diffusivity (no stoichiometry factor):
+    the synthetic problem's cell, so that its three parameters are the whole transport."""
+    import yaml
+
+    materials = ROOT / "parameter_sets" / "materials"
+    heo = yaml.safe_load((materials / "heo.yaml").read_text())
+    del heo["diffusivity"]["stoichiometry_factor"]
+    (directory / "heo.yaml").write_text(yaml.safe_dump(heo, sort_keys=False))
+    cell = yaml.safe_load(CELL.read_text())
+    cell["cathode"]["material"] = "heo.yaml"
+    cell["counter_electrode"]["material"] = str(materials / "na_metal.yaml")
+    cell["electrolyte"] = str(ROOT / "parameter_sets" / "electrolytes" / "napf6_ecpc.yaml")
+    (directory / "heo_half.yaml").write_text(yaml.safe_dump(cell, sort_keys=False))
+    return directory / "heo_half.yaml"
+
+TRUTH = {"cathode.diffusivity": 3e-15, "cathode.rate_constant": 2e-11,
+         "contact_resistance": 2e-3}  # SI: m2/s, m/s, Ohm m2 (= 20 Ohm cm2)
+
+PROTOCOL = """kind: protocol
+name: synthetic discharges
+cell: heo_half.yaml
+model: SPMe
+initial_state: charged
+source: synthetic data of tests/test_fit.py
+steps:
+  - rate_test:
+      label: rate
+      rates: [0.5 C, 3 C]
+      step: {direction: discharge}
+"""
+
+FIT = """kind: fit
+name: synthetic
+cell: heo_half.yaml
+model: SPMe
+parameters:
+  - {path: cathode.diffusivity, initial: 1.0e-14, bounds: [1.0e-16, 1.0e-12], unit: m2/s,
+     scale: log}
+  - {path: cathode.rate_constant, initial: 1.0e-10, bounds: [1.0e-13, 1.0e-8], unit: m/s,
+     scale: log}
+  - {path: contact_resistance, initial: 5, bounds: [0, 100], unit: Ohm.cm2}
+data:
+  - protocol: protocol.yaml
+    curves:
+      - {step: rate 0.5 C, file: rate_0p5C.csv, x_column: capacity (mAh/g), x_unit: mAh/g,
+         voltage_column: voltage (V), sigma_V: 0.005}
+      - {step: rate 3 C, file: rate_3C.csv, x_column: capacity (mAh/g), x_unit: mAh/g,
+         voltage_column: voltage (V), sigma_V: 0.005}
+options: {starts: 2, max_evaluations: 30}
+"""
+
+
+@pytest.fixture(scope="module")
+def synthetic(tmp_path_factory) -> Path:
+    """Two SPMe discharges at known parameters with 5 mV Gaussian noise, rows shuffled."""
+    from nasim.protocols import load_protocol
+    from nasim.simulate.engine import CellRunner
+
+    d = tmp_path_factory.mktemp("synthetic")
+    constant_d_cell(d)
+    (d / "protocol.yaml").write_text(PROTOCOL)
+    (d / "fit.yaml").write_text(FIT)
+    protocol = load_protocol(d / "protocol.yaml")
+    runner = CellRunner(protocol.cell, "SPMe", initial_soc=1.0, input_parameters=TRUTH)
+    rng = np.random.default_rng(1)
+    for step, name in zip(protocol.plan("SPMe").items[0].rate_steps, ("rate_0p5C", "rate_3C"),
+                          strict=True):
+        frame = runner.run(step, None).frame
+        idx = np.linspace(0, len(frame) - 1, 60).astype(int)
+        q = frame.capacity_mAh_per_g.to_numpy()[idx]
+        v = frame.voltage_V.to_numpy()[idx] + rng.normal(0.0, 0.005, len(idx))
+        rows = [f"{q[i]:.4f},{v[i]:.5f}" for i in rng.permutation(len(idx))]
+        (d / f"{name}.csv").write_text("capacity (mAh/g),voltage (V)\n" + "\n".join(rows))
+    return d
+
+
+def test_synthetic_recovery_with_intervals(synthetic):
+    """3-parameter SPMe fit from a perturbed start (x3.3, x5, x0.25): every value within 5 %
+    of the truth, each 95 % interval covers it, the written set validates with fitted
+    sources."""
+    import nasim
+
+    result = nasim.fit(synthetic / "fit.yaml", out=synthetic / "out")
+    frame = result.to_frame().set_index("parameter")
+    truth_units = {"cathode.diffusivity": 3e-15, "cathode.rate_constant": 2e-11,
+                   "contact_resistance": 20.0}
+    for name, true in truth_units.items():
+        row = frame.loc[name]
+        assert abs(row.value / true - 1) < 0.05, (name, row.value)
+        assert row.ci95_low <= true <= row.ci95_high, (name, row.ci95_low, row.ci95_high)
+        assert row.identifiable
+    report = json.loads((synthetic / "out" / "fit_report.json").read_text())
+    assert report["rmse_V"] < 0.0065  # the 5 mV noise
+    for key in ("parameters", "relative_errors", "correlation", "n_evaluations",
+                "wall_time_s", "identifiable"):
+        assert key in report
+    cell = nasim.load_cell(synthetic / "out" / "fitted" / "heo_half.yaml")
+    assert cell.cathode.diffusivity.source.kind == "fitted"
+    assert math.isclose(cell.cell.contact_resistance.si, result.values["contact_resistance"])
+    assert cell.cathode.particle_radius.source.kind != "fitted"
+    assert (synthetic / "out" / "fit_report.md").read_text().count("![") >= 1
+
+
+def test_input_parameters_reproduce_file_values(heo_half):
+    """A runner with file values as input parameters gives the same discharge as without."""
+    from nasim.params.pybamm_values import input_paths
+    from nasim.simulate.engine import CellRunner, constant_current_step
+
+    paths = input_paths(heo_half)
+    inputs = {k: paths[k][1] for k in ("cathode.diffusivity", "electrolyte.diffusivity.scale",
+                                       "cathode.rate_constant.arrhenius.activation_energy")}
+    step = constant_current_step(heo_half, "discharge", 2e-4, 273.15)
+    plain = CellRunner(heo_half, "SPM", initial_soc=1.0).run(step, None).frame
+    fitted = CellRunner(heo_half, "SPM", initial_soc=1.0, input_parameters=inputs
+                        ).run(step, None).frame
+    assert fitted.capacity_mAh_per_g.iloc[-1] == pytest.approx(
+        plain.capacity_mAh_per_g.iloc[-1], rel=1e-6)
+
+
+# ----------------------------------------------------------------------------- bad input
+
+def _write(tmp_path: Path, fit: str, csv: str = "capacity,voltage\n0,4.1\n50,3.6\n100,3.2\n"):
+    (tmp_path / "protocol.yaml").write_text(PROTOCOL.replace("heo_half.yaml", str(CELL)))
+    (tmp_path / "curve.csv").write_text(csv)
+    (tmp_path / "fit.yaml").write_text(fit)
+    return tmp_path / "fit.yaml"
+
+
+def _fit(parameter: str = "{path: cathode.diffusivity, initial: 1.0e-14, "
+                          "bounds: [1.0e-16, 1.0e-12], scale: log}",
+         curve: str = "{step: rate 3 C, file: curve.csv, x_column: capacity, x_unit: mAh/g, "
+                      "voltage_column: voltage}") -> str:
+    return (f"kind: fit\nname: bad\ncell: {CELL}\nmodel: SPM\nparameters:\n  - {parameter}\n"
+            f"data:\n  - protocol: protocol.yaml\n    curves:\n      - {curve}\n")
+
+
+@pytest.mark.parametrize("fit, csv, expected", [
+    (_fit(parameter="{path: cathode.difusivity, initial: 1, bounds: [0, 2]}"), None,
+     ["parameters[0].path", "cathode.difusivity", "cathode.diffusivity"]),
+    (_fit(parameter="{path: cathode.diffusivity, initial: 1.0e-14, bounds: [1.0e-12, 1.0e-16]}"),
+     None, ["parameters[0].bounds", "inverted"]),
+    (_fit(parameter="{path: cathode.diffusivity, initial: 1.0, bounds: [0.5, 2], unit: mV}"),
+     None, ["parameters[0].unit", "mV"]),
+    (_fit(), "capacity,volts\n0,4.1\n50,3.6\n100,3.2\n",
+     ["data[0].curves[0].file", "curve.csv", "'voltage'", "volts"]),
+    (_fit(), "capacity,voltage\n0,4.1\n50,abc\n100,3.2\n",
+     ["data[0].curves[0].file", "row 3", "non-numeric", "'abc'"]),
+    (_fit(), "capacity,voltage\n0,4.1\n50,3600\n100,3.2\n",
+     ["data[0].curves[0].file", "3600 V", "outside the cell's window", "2-4.2 V"]),
+    (_fit(curve="{step: rate 7 C, file: curve.csv, x_column: capacity, x_unit: mAh/g, "
+                "voltage_column: voltage}"), None,
+     ["data[0].curves[0].step", "rate 7 C", "rate 3 C"]),
+])
+def test_bad_fit_files_are_rejected(tmp_path, fit, csv, expected):
+    from nasim.fit import load_fit
+    from nasim.params.loading import ParameterFileError
+
+    path = _write(tmp_path, fit, *(() if csv is None else (csv,)))
+    with pytest.raises(ParameterFileError) as info:
+        load_fit(path)
+    text = str(info.value)
+    assert str(path) in text
+    for piece in expected:
+        assert piece in text, (piece, text)
+
+
+def test_cli_fit_bad_input_exit_2(tmp_path, capsys):
+    from nasim.cli import main
+
+    path = _write(tmp_path, _fit(parameter="{path: nope, initial: 1, bounds: [0, 2]}"))
+    assert main(["fit", str(path), "--out", str(tmp_path / "o"), "--quiet"]) == 2
+    assert "unknown parameter path 'nope'" in capsys.readouterr().err
+
+
+# ----------------------------------------------------------------------------- bundled fits
+
+def test_bundled_fit_outputs_meet_targets():
+    """The committed fit reports hold the accuracy the fits were run for."""
+    fits = ROOT / "fits"
+    rate = json.loads((fits / "heo_rate_25C" / "out" / "fit_report.json").read_text())
+    for name, err in rate["relative_errors"].items():
+        limit = 0.015 if "first_discharge" in name else (0.020 / 3.205 if "median" in name
+                                                         else 0.03)
+        assert abs(err) <= limit, (name, err)
+    # NVPF diffusivity and rate constant alone cannot bring the published model to the measured
+    # curves (0.29 V at PyBaMM's values, 0.21 V fitted; README): the fit moves the diffusivity
+    # from its x3 start back towards the published value
+    chay = json.loads((fits / "chayambuka_curves" / "out" / "fit_report.json").read_text())
+    assert chay["rmse_V"] < 0.25
+    assert 0.5 < chay["parameters"]["cathode.diffusivity.scale"]["value"] < 2.0
+    cold = json.loads((fits / "heo_temperature" / "out" / "fit_report.json").read_text())
+    four_c = [e for n, e in cold["relative_errors"].items() if "4 C" in n]
+    assert four_c and abs(four_c[0]) <= 0.05
+
+
+def test_replay_with_committed_set_25C_and_minus20C():
+    """nasim replay with the bundled (fitted) parameter set: every 25 °C rate within 3 % (DFN)
+    and the -20 °C 4C capacity within 5 % of 85.90 mAh/g."""
+    import nasim
+
+    run = nasim.replay(ROOT / "experiments" / "heo_half_rate_25C.yaml", model="DFN")
+    errors = run.summary.relative_error.dropna()
+    assert len(errors) == 6 and (errors.abs() <= 0.03).all(), errors.tolist()
+    cold = nasim.replay(ROOT / "experiments" / "heo_half_rate_minus20C.yaml")
+    four = cold.summary[(cold.summary.c_rate.round(3) == 4) & (cold.summary.temperature_C < 0)]
+    assert abs(four.capacity_mAh_per_g.iloc[0] / 85.90 - 1) <= 0.05
