@@ -114,10 +114,12 @@ def _stored(path) -> dict[str, float]:
 
 
 def test_resume_after_kill_stores_each_point_once(tmp_path):
+    # 210 points: four tasks on two workers, so stores are apart by at least a task's time
+    # (two tasks alone can finish within one poll of the store)
     study = _study(tmp_path, FULL + """model: SPM
 axes:
   - {parameter: cathode.loading, unit: mg/cm2, values: [5, 7, 9, 11, 13, 15, 17, 19, 21, 23]}
-  - {parameter: current, unit: mA/g, values: [20, 200, 1000]}
+  - {parameter: current, unit: mA/g, range: {min: 20, max: 1000, num: 21, spacing: log}}
 """)
     out = tmp_path / "out"
     db = out / STORE_NAME
@@ -132,11 +134,11 @@ axes:
         os.killpg(proc.pid, signal.SIGKILL)  # the sweep and its worker processes
         proc.wait()
     before = _stored(db)
-    assert 0 < len(before) < 30, f"{len(before)} points stored when killed"
-    print(f"killed with {len(before)} of 30 points stored")
+    assert 0 < len(before) < 210, f"{len(before)} points stored when killed"
+    print(f"killed with {len(before)} of 210 points stored")
     frame = nasim.sweep(study, out, workers=2, figures=False)
     after = _stored(db)
-    assert len(after) == 30 and len(frame) == 30 and frame.point_id.is_unique
+    assert len(after) == 210 and len(frame) == 210 and frame.point_id.is_unique
     assert all(after[k] == v for k, v in before.items())  # stored points were not recomputed
     assert set(frame.status) == {"ok"}
     _assert_same_results(frame, nasim.sweep(study, tmp_path / "fresh", workers=1,
@@ -192,3 +194,53 @@ def test_bundled_studies_are_valid():
     for name in ("heo_hc_loading_crate.yaml", "heo_half_temperature_crate.yaml"):
         study = load_study(ROOT / "studies" / name)
         assert len(study.points()) >= 49
+
+
+def test_protocol_study_replays_the_protocol_on_each_point(tmp_path):
+    """``protocol:`` studies: each point's cell (loading axis) and temperature (axis) replace
+    the protocol's own; the metrics are those of its last discharge, with retention."""
+    protocol = tmp_path / "cycle.yaml"
+    protocol.write_text(f"""kind: protocol
+name: two cycles at 2C
+source: "test protocol"
+cell: {CELLS / 'heo_half.yaml'}
+model: SPM
+temperature: 25 degC
+initial_state: discharged
+steps:
+  - repeat:
+      count: 2
+      steps:
+        - charge: {{current: 2 C, until_voltage: 4.2 V}}
+        - discharge: {{current: 2 C, until_voltage: 2.0 V}}
+""")
+    study = _study(tmp_path, f"""protocol: {protocol.name}
+axes:
+  - {{parameter: cathode.loading, unit: mg/cm2, values: [2, 8]}}
+  - {{parameter: temperature, unit: degC, values: [-10, 25]}}
+""")
+    loaded = load_study(study)
+    assert loaded.model == "SPM" and loaded.cell_path == CELLS / "heo_half.yaml"
+    frame = nasim.sweep(study, workers=1)
+    assert set(frame.status) == {"ok"} and len(frame) == 4
+    assert np.allclose(frame.temperature_C, frame["temperature_degC"])
+    assert np.allclose(frame.cathode_loading_mg_per_cm2, frame["cathode.loading_mg_per_cm2"])
+    assert (frame.retention > 0.95).all() and (frame.coulombic_efficiency > 0.95).all()
+    assert np.allclose(frame.c_rate, 2.0)
+    cold = frame[frame.temperature_C < 0].set_index("cathode.loading_mg_per_cm2")
+    warm = frame[frame.temperature_C > 0].set_index("cathode.loading_mg_per_cm2")
+    assert (cold.capacity_mAh_per_g < warm.capacity_mAh_per_g).all()
+    assert (warm.specific_energy_Wh_per_kg_stack.loc[8] >
+            warm.specific_energy_Wh_per_kg_stack.loc[2])  # less inactive mass per Wh
+    # a protocol study takes its currents from the protocol; a bad protocol is bad input
+    bad = tmp_path / "bad_protocol.yaml"
+    bad.write_text(protocol.read_text().replace("source: ", "sauce: "))
+    with pytest.raises(ParameterFileError, match="bad_protocol.yaml"):
+        load_study(_study(tmp_path, "protocol: bad_protocol.yaml\n" + """axes:
+  - {parameter: temperature, unit: degC, values: [25]}
+""", "bad_protocol_study.yaml"))
+    with pytest.raises(ParameterFileError, match="currents from the protocol"):
+        load_study(_study(tmp_path, f"""protocol: {protocol.name}
+axes:
+  - {{parameter: current, unit: C, values: [1, 2]}}
+""", "bad.yaml"))

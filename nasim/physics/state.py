@@ -8,7 +8,11 @@ itself and checks U(x) afterwards.
 
 Full cell: PyBaMM's electrode state-of-health solver (``ParameterValues.set_initial_state``),
 which keeps the cyclable sodium inventory of the initial concentrations and places both
-electrodes at the cut-off voltage; nasim checks U_p - U_n afterwards.
+electrodes at the cut-off voltage; nasim checks U_p - U_n afterwards. Its equations involve
+the electrode capacities Q_n, Q_p and the inventory Q_Li only through their ratios (they are
+homogeneous of degree one in them), so cells that differ only in the scale of both electrodes
+(the loading at a fixed N/P, the area) have the same stoichiometries: given a ``memo`` shared
+by cells with the same materials, :func:`set_initial_state` solves each such problem once.
 """
 
 from __future__ import annotations
@@ -21,6 +25,16 @@ from nasim.params.loading import LoadedCell
 from nasim.params.pybamm_values import evaluate_state
 
 VOLTAGE_TOLERANCE_V = 5e-3
+#: PyBaMM values the electrode-SOH problem reads only through Q_n, Q_p and Q_Li (or not at
+#: all): they are left out of :func:`soh_problem_key`, which keeps the capacity ratios instead
+_CAPACITY_SCALE_KEYS = frozenset({
+    "Negative electrode thickness [m]", "Positive electrode thickness [m]",
+    "Electrode height [m]", "Electrode width [m]", "Nominal cell capacity [A.h]",
+    "Negative electrode active material volume fraction",
+    "Positive electrode active material volume fraction",
+    "Initial concentration in negative electrode [mol.m-3]",
+    "Initial concentration in positive electrode [mol.m-3]",
+})
 
 
 class StateError(ValueError):
@@ -57,10 +71,27 @@ def cathode_stoichiometry_at(loaded: LoadedCell, voltage_V: float) -> float:
     return brentq(f, grid[i], grid[i + 1], xtol=1e-12)
 
 
-def set_initial_state(loaded: LoadedCell, values: pybamm.ParameterValues, soc: float) -> dict:
+def soh_problem_key(values: pybamm.ParameterValues, soc: float) -> tuple:
+    """The electrode-SOH problem of a full cell's ``values`` up to a common scale of the
+    electrode capacities: Q_n/Q_p and Q_Li/Q_p (PyBaMM's own expressions) and every other
+    number in ``values`` (functions are not compared: the caller shares a memo only between
+    cells with the same material files). Equal keys give the same stoichiometries."""
+    param = pybamm.LithiumIonParameters()
+    q_p = float(values.evaluate(param.p.Q_init))
+    ratios = (float(values.evaluate(param.n.Q_init)) / q_p,
+              float(values.evaluate(param.Q_Li_particles_init)) / q_p)
+    numbers = tuple(sorted((k, float(v)) for k, v in values.items()
+                           if isinstance(v, int | float) and k not in _CAPACITY_SCALE_KEYS))
+    return (soc, *(float(f"{r:.12g}") for r in ratios), numbers)
+
+
+def set_initial_state(loaded: LoadedCell, values: pybamm.ParameterValues, soc: float,
+                      memo: dict | None = None) -> dict:
     """Move ``values`` to the state of charge ``soc`` (1: at the upper cut-off, 0: at the lower).
 
-    Returns the cathode (and anode) stoichiometries that were set.
+    Returns the cathode (and anode) stoichiometries that were set. ``memo``: a dict shared by
+    cells with the same material files; a full cell whose :func:`soh_problem_key` is in it
+    takes the stoichiometries found before instead of solving again.
     """
     window = loaded.cell.voltage_window
     target = window.upper.si if soc >= 0.5 else window.lower.si
@@ -75,10 +106,18 @@ def set_initial_state(loaded: LoadedCell, values: pybamm.ParameterValues, soc: f
     if soc == 1.0 and init is not None:
         # the published charged state fixes the inventory: start exactly there
         return {"cathode": init.cathode.si, "anode": init.anode.si}
-    values.set_initial_state(soc)
     c_max_n = loaded.design.anode.maximum_concentration_mol_per_m3
-    x = values["Initial concentration in positive electrode [mol.m-3]"] / c_max_p
-    y = values["Initial concentration in negative electrode [mol.m-3]"] / c_max_n
+    key = soh_problem_key(values, soc) if memo is not None else None
+    if key is not None and key in memo:
+        x, y = memo[key]
+        values.update({"Initial concentration in positive electrode [mol.m-3]": x * c_max_p,
+                       "Initial concentration in negative electrode [mol.m-3]": y * c_max_n})
+    else:
+        values.set_initial_state(soc)
+        x = values["Initial concentration in positive electrode [mol.m-3]"] / c_max_p
+        y = values["Initial concentration in negative electrode [mol.m-3]"] / c_max_n
+        if key is not None:
+            memo[key] = (x, y)
     u = (evaluate_state(loaded.cathode.open_circuit_potential, "stoichiometry", [x])[0]
          - evaluate_state(loaded.anode.open_circuit_potential, "stoichiometry", [y])[0])
     if abs(u - target) > VOLTAGE_TOLERANCE_V:

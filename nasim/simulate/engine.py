@@ -206,6 +206,9 @@ class CellRunner:
     separator thicknesses and particle radii among them give those domains PyBaMM's symbolic
     uniform mesh (the length is an input), so :meth:`set_value_inputs` can switch to a cell of
     another geometry (loading, porosity, radius ...) without rebuilding (sweeps).
+    ``state_memo``: a dict shared by runners of cells with the same material files, so that a
+    full cell that differs from one before only in the scale of its electrodes takes its
+    start stoichiometries from it (see :func:`nasim.physics.state.set_initial_state`).
     """
 
     def __init__(self, cell: LoadedCell, model: str = "DFN", *, initial_soc: float = 0.0,
@@ -214,7 +217,7 @@ class CellRunner:
                  input_parameters: Mapping[str, float] | None = None,
                  sensitivities: bool = False, solver_time_steps: bool = False,
                  value_inputs: Mapping[str, float] | None = None,
-                 aging: Collection[str] = ()):
+                 aging: Collection[str] = (), state_memo: dict | None = None):
         if model not in MODEL_NAMES:
             raise ValueError(f"model {model!r}: expected one of {', '.join(MODEL_NAMES)}")
         self.aging = check_mechanisms(aging, cell.configuration)
@@ -230,7 +233,8 @@ class CellRunner:
         if self.aging:
             self.values.update(aging_parameter_values(cell, self.aging, self.input_parameters),
                                check_already_exists=False)
-        self.initial_stoichiometry = set_initial_state(cell, self.values, initial_soc)
+        self.initial_stoichiometry = set_initial_state(cell, self.values, initial_soc,
+                                                       state_memo)
         self.var_pts = (None if mesh_points is None else
                         {k: mesh_points for k in ("x_n", "x_s", "x_p", "r_n", "r_p")})
         self.num_threads = num_threads
@@ -322,7 +326,9 @@ class CellRunner:
     def voltage_of(self, state: pybamm.Solution | None) -> float:
         """The terminal voltage at ``state`` (the initial state when None)."""
         if state is not None:
-            return float(state["Voltage [V]"].entries[-1])
+            from nasim.simulate.outputs import observe
+
+            return float(observe(state, ["Voltage [V]"])["Voltage [V]"][-1])
         from nasim.params.pybamm_values import evaluate_state
 
         x = self.initial_stoichiometry["cathode"]
@@ -421,11 +427,13 @@ class CellRunner:
 
     def _finish(self, step: PlannedStep, solution: pybamm.Solution, elapsed: float
                 ) -> StepSolution:
-        from nasim.simulate.outputs import timeseries
+        from nasim.simulate.outputs import add_voltage, timeseries
 
-        frame = timeseries(solution, self.cell, full=False)
+        # the end check first: a step that failed needs no voltage (the costliest column)
+        frame = timeseries(solution, self.cell, full=False, voltage=False)
         end = classify_end(str(solution.termination), frame, self.cell, step.kind,
                            step.time_limited)
+        add_voltage(frame, solution)
         end_state = solution.last_state
         # the next step starts here whatever event ended this one (PyBaMM's solver.step only
         # continues from a solution that ended at its final time)

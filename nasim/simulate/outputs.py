@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import weakref
+from collections.abc import Sequence
+
+import casadi
 import numpy as np
 import pandas as pd
 import pybamm
@@ -29,28 +33,120 @@ _ANODE_OUTPUTS = {
 
 _CORE = ("time_s", "current_A", "voltage_V", "electrolyte_concentration_min_mol_per_m3")
 
+#: built model -> {(variable names, input layout): (CasADi function, rows per variable)}
+_FUNCTIONS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+#: expression nodes numpy evaluates column-wise on a (states x times) array: sums, products
+#: and constant matrices of states and inputs (the currents, concentrations, averages)
+_ARRAY_NODES = (pybamm.StateVector, pybamm.Scalar, pybamm.Vector, pybamm.Matrix,
+                pybamm.InputParameter, pybamm.Addition, pybamm.Subtraction,
+                pybamm.Multiplication, pybamm.Division, pybamm.MatrixMultiplication,
+                pybamm.Negate)
 
-def timeseries(solution: pybamm.Solution, cell: LoadedCell, full: bool = True) -> pd.DataFrame:
+
+def _array_value(var: pybamm.Symbol, ys: np.ndarray, inputs: dict) -> np.ndarray | None:
+    """``var`` evaluated on all columns of ``ys`` at once by numpy, or None if it has other
+    nodes (functions, interpolants, time) or the result does not come out (rows x times)."""
+    if not all(isinstance(node, _ARRAY_NODES) for node in var.pre_order()):
+        return None
+    value = np.asarray(var.evaluate(y=ys, inputs=inputs), dtype=float)
+    n_t = ys.shape[1]
+    if value.ndim == 2 and value.shape[1] == n_t and value.shape[0] == max(var.size, 1):
+        return value
+    if value.size == 1:  # no state in it: the same at every time
+        return np.full((1, n_t), float(value.ravel()[0]))
+    return None
+
+
+def _outputs_function(model: pybamm.BaseModel, names: tuple[str, ...],
+                      layout: tuple[tuple[str, int], ...], n_states: int):
+    """One CasADi function f(t, y, p) of ``model``'s variables ``names`` stacked (built once
+    per model, variable list and input layout)."""
+    cache = _FUNCTIONS.setdefault(model, {})
+    key = (names, layout, n_states)
+    if key not in cache:
+        t = casadi.MX.sym("t")
+        y = casadi.MX.sym("y", n_states)
+        p = casadi.MX.sym("p", sum(n for _, n in layout))
+        inputs, offset = {}, 0
+        for name, n in layout:
+            inputs[name] = p[offset:offset + n]
+            offset += n
+        outs = []
+        for name in names:
+            var = model.get_processed_variable_or_event(name)
+            if pybamm.ProcessedVariableTimeIntegral.from_pybamm_var(var, n_states) is not None:
+                raise ValueError(f"{name!r} is a time integral: read it through PyBaMM")
+            outs.append(casadi.reshape(var.to_casadi(t, y, inputs=inputs), -1, 1))
+        cache[key] = (casadi.Function("nasim_outputs", [t, y, p], [casadi.vertcat(*outs)]),
+                      [int(o.shape[0]) for o in outs])
+    return cache[key]
+
+
+def observe(solution: pybamm.Solution, names: Sequence[str]) -> dict[str, np.ndarray]:
+    """The variables ``names`` of the solution's model at its times: shape (n_t,) for a
+    scalar, (n, n_t) for a field over x (in PyBaMM's node order).
+
+    The expressions are turned into one CasADi function per built model and evaluated on the
+    solution's state arrays at once: PyBaMM's processed variables prepare their evaluation
+    anew for every solution, which for the many short solves of a sweep or a long cycling
+    run costs more than the solve."""
+    names = tuple(names)
+    parts: dict[str, list[np.ndarray]] = {name: [] for name in names}
+    for model, ts, ys, inputs in zip(solution.all_models, solution.all_ts, solution.all_ys,
+                                     solution.all_inputs, strict=True):
+        ys = np.asarray(ys, dtype=float)
+        rest = []
+        for name in names:
+            value = _array_value(model.get_processed_variable_or_event(name), ys, inputs)
+            if value is None:
+                rest.append(name)
+            else:
+                parts[name].append(value)
+        if not rest:
+            continue
+        keys = sorted(inputs)
+        values = [np.atleast_1d(np.asarray(inputs[k], dtype=float)).ravel() for k in keys]
+        fn, sizes = _outputs_function(model, tuple(rest), tuple(
+            (k, v.size) for k, v in zip(keys, values, strict=True)), ys.shape[0])
+        p = np.concatenate(values) if values else np.zeros(0)
+        stacked = np.asarray(fn(np.asarray(ts, dtype=float)[None, :], ys, p))
+        row = 0
+        for name, size in zip(rest, sizes, strict=True):
+            parts[name].append(stacked[row:row + size])
+            row += size
+    out = {}
+    for name, blocks in parts.items():
+        value = np.concatenate(blocks, axis=1)
+        out[name] = value[0] if value.shape[0] == 1 else value
+    return out
+
+
+def timeseries(solution: pybamm.Solution, cell: LoadedCell, full: bool = True,
+               voltage: bool = True) -> pd.DataFrame:
     """The solution as a DataFrame in SI and lab units (time and capacity counted from the
     start of the solve). ``full=False`` keeps time, current, voltage, capacity and the minimum
     electrolyte concentration only (what the step metrics and end checks need; for the many
     steps of a long cycling run whose curves are not stored); ``full=True`` adds the OCV,
-    stoichiometries, sodium inventory, temperature and the cathode phase columns."""
-    names = {k: v for k, v in _OUTPUTS.items() if full or k in _CORE}
+    stoichiometries, sodium inventory, temperature and the cathode phase columns.
+    ``voltage=False`` leaves the voltage out (the end check does not read it; the step engine
+    adds it with :func:`add_voltage` to the steps that ended properly)."""
+    names = {k: v for k, v in _OUTPUTS.items()
+             if (full or k in _CORE) and (voltage or k != "voltage_V")}
     if full and cell.configuration == "full":
         names.update(_ANODE_OUTPUTS)
     data = {}
+    values = observe(solution, [v for k, v in names.items() if k != "time_s"])
     for column, var in names.items():
         if column == "time_s":
             entries = np.asarray(solution.t, dtype=float)
             entries = entries - entries[0]  # step time (solver.step continues the clock)
         else:
-            entries = np.asarray(solution[var].entries)
+            entries = values[var]
         if entries.ndim > 1:  # a field over x: keep its minimum
             entries = entries.min(axis=0)
         data[column] = entries
-        if column == "voltage_V":  # capacity columns after time, current and voltage
-            charge_C = cumulative_charge_C(data["time_s"], data["current_A"])
+        if column == ("voltage_V" if voltage else "current_A"):  # capacity after time,
+            charge_C = cumulative_charge_C(data["time_s"], data["current_A"])  # current, V
             data["capacity_mAh"] = charge_C / 3.6
             data["capacity_mAh_per_g"] = data["capacity_mAh"] / (
                 cell.design.cathode_active_mass_kg * 1e3)
@@ -68,6 +164,14 @@ def timeseries(solution: pybamm.Solution, cell: LoadedCell, full: bool = True) -
     return frame
 
 
+def add_voltage(frame: pd.DataFrame, solution: pybamm.Solution) -> pd.DataFrame:
+    """``frame`` (from :func:`timeseries` with ``voltage=False``) with its voltage column."""
+    name = _OUTPUTS["voltage_V"]
+    frame.insert(list(frame.columns).index("current_A") + 1, "voltage_V",
+                 observe(solution, [name])[name])
+    return frame
+
+
 _ACTIVE_FRACTION = "X-averaged positive electrode active material volume fraction"
 _SEI_LOSS = "Loss of capacity to negative SEI [A.h]"
 
@@ -75,9 +179,11 @@ _SEI_LOSS = "Loss of capacity to negative SEI [A.h]"
 def aging_state(state: pybamm.Solution, cell: LoadedCell, mechanisms) -> dict:
     """The aging state at the end of ``state``: cathode active material left (fraction of the
     design's) and, with SEI growth, the capacity lost to the anode's SEI [mAh/g of cathode]."""
-    out = {"active_material_fraction": float(state[_ACTIVE_FRACTION].entries[-1])
+    names = [_ACTIVE_FRACTION, _SEI_LOSS] if "sei" in mechanisms else [_ACTIVE_FRACTION]
+    values = observe(state, names)
+    out = {"active_material_fraction": float(values[_ACTIVE_FRACTION][-1])
            / cell.design.cathode.active_volume_fraction}
     if "sei" in mechanisms:
-        out["sodium_lost_to_sei_mAh_per_g"] = (float(state[_SEI_LOSS].entries[-1]) * 1e3
+        out["sodium_lost_to_sei_mAh_per_g"] = (float(values[_SEI_LOSS][-1]) * 1e3
                                                / (cell.design.cathode_active_mass_kg * 1e3))
     return out

@@ -40,17 +40,12 @@ from pathlib import Path
 from typing import Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from nasim.params import overrides
-from nasim.params.loading import (
-    LoadedCell,
-    ParameterFileError,
-    format_validation_error,
-    load_cell,
-    read_yaml,
-)
+from nasim.params.loading import LoadedCell, ParameterFileError, load_cell, load_document
 from nasim.params.units import DIMENSIONS, to_si
+from nasim.protocols import LoadedProtocol, load_protocol
 from nasim.protocols.schema import CURRENT_UNITS, Current, Temperature
 
 CURRENT, TEMPERATURE = "current", "temperature"
@@ -274,6 +269,7 @@ class LoadedStudy:
     cell_path: Path
     protocol_path: Path | None
     base_cell: LoadedCell
+    protocol: LoadedProtocol | None = None  # the validated protocol file (protocol studies)
 
     @property
     def name(self) -> str:
@@ -281,8 +277,8 @@ class LoadedStudy:
 
     @property
     def model(self) -> str:
-        return self.study.model or ("DFN" if self.protocol_path is None else
-                                    _protocol_model(self.protocol_path))
+        return self.study.model or ("DFN" if self.protocol is None else
+                                    self.protocol.protocol.model)
 
     def axis(self, key: str) -> Axis:
         """An axis by its parameter or its column name."""
@@ -378,10 +374,6 @@ class LoadedStudy:
         return cell.cell.ambient_temperature.si
 
 
-def _protocol_model(path: Path) -> str:
-    return read_yaml(path).get("model", "DFN")
-
-
 def _check_axes(loaded: LoadedStudy) -> None:
     """Every parameter axis must name a field the cell files accept, in a unit of the
     field's dimension: a few of its values are tried; if none loads, the study is bad input."""
@@ -405,28 +397,21 @@ def _check_axes(loaded: LoadedStudy) -> None:
 
 def load_study(path: str | Path) -> LoadedStudy:
     """Read and validate a study file; errors name the file, the field and the value."""
-    path = Path(path).resolve()
-    data = read_yaml(path)
-    if data.get("kind") != "study":
-        raise ParameterFileError(path, [f"field 'kind': expected 'study', got "
-                                        f"{data.get('kind')!r}"], WHAT)
-    try:
-        study = Study.model_validate(data)
-    except ValidationError as err:
-        raise ParameterFileError(path, format_validation_error(err), WHAT) from None
-    protocol_path = None
+    path, study = load_document(path, "study", Study, WHAT)
+    protocol_path, protocol = None, None
     if study.protocol is not None:
         protocol_path = (path.parent / study.protocol).resolve()
         if not protocol_path.is_file():
             raise ParameterFileError(path, [f"field 'protocol': {study.protocol!r} not found "
                                             f"(looked for {protocol_path})"], WHAT)
+        protocol = load_protocol(protocol_path)  # a bad protocol is bad input of the study
     if study.cell is not None:
         cell_path = (path.parent / study.cell).resolve()
     else:
-        cell_path = (protocol_path.parent / read_yaml(protocol_path)["cell"]).resolve()
+        cell_path = protocol.cell.path
     if not cell_path.is_file():
         raise ParameterFileError(path, [f"field 'cell': {cell_path} not found"], WHAT)
-    loaded = LoadedStudy(path, study, cell_path, protocol_path, load_cell(cell_path))
+    loaded = LoadedStudy(path, study, cell_path, protocol_path, load_cell(cell_path), protocol)
     _check_axes(loaded)
     return loaded
 

@@ -120,11 +120,13 @@ def discharge_metrics(frame, cell: LoadedCell, budget: MassBudget) -> dict[str, 
             "duration_s": m["duration_s"], **level_metrics(energy_Wh, power_W, budget)}
 
 
-def _runner(study: LoadedStudy, cell: LoadedCell, value_inputs: dict | None = None):
+def _runner(study: LoadedStudy, cell: LoadedCell, value_inputs: dict | None = None,
+            state_memo: dict | None = None):
     from nasim.simulate.engine import CellRunner
 
     return CellRunner(cell, study.model, initial_soc=1.0, mesh_points=study.study.mesh_points,
-                      thermal=study.study.thermal, value_inputs=value_inputs)
+                      thermal=study.study.thermal, value_inputs=value_inputs,
+                      state_memo=state_memo)
 
 
 def _numeric_changes(base, other) -> set[str]:
@@ -165,7 +167,9 @@ def _value_keys(study: LoadedStudy, base: Point, base_values) -> set[str]:
 def _group_runner(study: LoadedStudy, task: Task, point: Point, cell: LoadedCell):
     """The built model of the task's group (cached per worker), built from the group's
     ``base`` point (or from ``point`` with cell ``cell`` if the base's cell cannot be
-    loaded), with the value-input axes' PyBaMM values as inputs."""
+    loaded), with the value-input axes' PyBaMM values as inputs, and the group's memo of
+    charged states (its cells share their material files; see
+    :func:`nasim.physics.state.set_initial_state`)."""
     key = (task.study_path, study.fingerprint, task.group)
     if key in _GROUPS:
         _GROUPS.move_to_end(key)
@@ -175,24 +179,26 @@ def _group_runner(study: LoadedStudy, task: Task, point: Point, cell: LoadedCell
         point = task.base
     except ParameterFileError:
         pass
-    plain = _runner(study, cell)
+    memo: dict = {}
+    plain = _runner(study, cell, state_memo=memo)
     keys = _value_keys(study, point, plain.values) if any(
         a.is_value_input for a in study.study.axes) else set()
-    runner = _runner(study, cell, {k: plain.values[k] for k in sorted(keys)}) if keys else plain
-    _GROUPS[key] = runner
+    runner = (_runner(study, cell, {k: plain.values[k] for k in sorted(keys)}, memo) if keys
+              else plain)
+    _GROUPS[key] = (runner, memo)
     while len(_GROUPS) > RUNNER_CACHE_SIZE:
         _GROUPS.popitem(last=False)
-    return runner
+    return runner, memo
 
 
 def _geometry(study: LoadedStudy, task: Task, point: Point) -> _Geometry:
     """Load the point's cell and point the group's runner at it (its own runner, built anew,
     if it changes more than the group runner's inputs)."""
     cell = load_cell(study.cell_path, study.changes(point))
-    group = _group_runner(study, task, point, cell)
+    group, memo = _group_runner(study, task, point, cell)
     runner = group
     if group.value_inputs:
-        own = _runner(study, cell)  # its values and start state; built only if used
+        own = _runner(study, cell, state_memo=memo)  # values, start state; built if used
         changed = _numeric_changes(group.values, own.values)
         if changed <= set(group.value_inputs):
             group.set_value_inputs({k: own.values[k] for k in group.value_inputs}, cell)
@@ -274,13 +280,13 @@ def run_task(task: Task) -> list[dict]:
 
 def _protocol_point(study: LoadedStudy, point: Point) -> dict:
     """Replay the study's protocol on the point's cell and temperature."""
-    from nasim.protocols import LoadedProtocol, load_protocol
+    from nasim.protocols import LoadedProtocol
     from nasim.simulate.replay import replay
 
     tic = time.perf_counter()
     try:
         cell = load_cell(study.cell_path, study.changes(point))
-        base = load_protocol(study.protocol_path)
+        base = study.protocol
         protocol = base.protocol
         if any(a.parameter == "temperature" for a in study.study.axes):
             from nasim.protocols.schema import LabValue
