@@ -17,7 +17,13 @@ x 1000 is the serial estimate and / 2 the estimate for two ideal parallel proces
 on what else runs. The two
 capacities of each subsample point are compared as a check that both solve the same problem.
 
-    python benchmarks/sweep_1000.py [--loadings 10] [--currents 100] [--subsample 20]
+``--compiled`` also runs the sweep with ``--compiled`` (IDAKLU's compile option, gcc -O3 of the
+model's CasADi functions) twice on a fresh, empty compile cache (``PYBAMM_CASADI_AOT_CACHE`` in a
+temporary directory): cold (the gcc build included) and warm (the cached library loaded), and
+prints the largest relative difference of every numeric results column from the uncompiled run.
+``--subsample 0`` skips the naive loop.
+
+    python benchmarks/sweep_1000.py [--loadings 10] [--currents 100] [--subsample 20] [--compiled]
 """
 
 from __future__ import annotations
@@ -62,6 +68,35 @@ def _children_cpu_s() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
+def run_sweep(study: Path, out: Path, workers: int, compiled: bool = False,
+              env: dict | None = None) -> tuple[float, float, float, pd.DataFrame]:
+    """``nasim sweep`` as a command: wall [s], CPU of all its processes [s], the 1-minute load
+    average before it, and its results."""
+    load = os.getloadavg()[0]
+    cpu0 = _children_cpu_s()
+    tic = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "nasim.cli", "sweep", str(study), "--out", str(out),
+                    "--workers", str(workers), "--quiet", *(["--compiled"] if compiled else [])],
+                   check=True, stderr=subprocess.DEVNULL, env=env)
+    wall = time.perf_counter() - tic
+    return wall, _children_cpu_s() - cpu0, load, pd.read_csv(out / "results.csv")
+
+
+def max_relative_difference(frame: pd.DataFrame, reference: pd.DataFrame) -> float:
+    """Largest |a - b| / |b| over the numeric result columns of points solved in both (the
+    solve times aside); raises if a point's status differs."""
+    a = frame.set_index("point_id")
+    b = reference.set_index("point_id").loc[a.index]
+    if not (a.status == b.status).all():
+        raise AssertionError("a point's status differs between compiled and uncompiled")
+    columns = [c for c in a.columns if a[c].dtype.kind == "f" and c != "solve_time_s"]
+    diff = (a[columns] - b[columns]).abs().to_numpy()
+    scale = b[columns].abs().to_numpy()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rel = np.where(diff == 0, 0.0, diff / scale)
+    return float(np.nanmax(rel))
+
+
 def naive_point(loading_mg_per_cm2: float, current_mA_per_g: float) -> float:
     """One point the plain-PyBaMM way; returns the capacity [mAh/g of cathode]."""
     cell = nasim.load_cell(CELL, {"cathode.loading": {"value": loading_mg_per_cm2,
@@ -84,22 +119,33 @@ def main() -> None:
     parser.add_argument("--currents", type=int, default=100)
     parser.add_argument("--subsample", type=int, default=20)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--compiled", action="store_true",
+                        help="also run the sweep compiled, cold and warm (empty cache first)")
     args = parser.parse_args()
     n_points = args.loadings * args.currents
 
+    compiled_runs = {}
     with tempfile.TemporaryDirectory(prefix="nasim-bench-") as tmp:
         study = Path(tmp) / "study.yaml"
         study.write_text(STUDY.format(cell=CELL, nl=args.loadings, nc=args.currents))
-        out = Path(tmp) / "out"
-        cpu0 = _children_cpu_s()
-        tic = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "nasim.cli", "sweep", str(study), "--out",
-                        str(out), "--workers", str(args.workers), "--quiet"], check=True,
-                       stderr=subprocess.DEVNULL)
-        sweep_s = time.perf_counter() - tic
-        sweep_cpu = _children_cpu_s() - cpu0
-        frame = pd.read_csv(out / "results.csv")
+        sweep_s, sweep_cpu, sweep_load, frame = run_sweep(study, Path(tmp) / "out",
+                                                          args.workers)
+        if args.compiled:
+            env = {**os.environ, "PYBAMM_CASADI_AOT_CACHE": str(Path(tmp) / "aot_cache")}
+            for name in ("cold", "warm"):
+                run = run_sweep(study, Path(tmp) / f"out_{name}", args.workers, True, env)
+                compiled_runs[name] = (*run[:3], max_relative_difference(run[3], frame))
     n_ok = int((frame.status == "ok").sum())
+    print(f"{n_points}-point SPMe study ({args.loadings} loadings x {args.currents} currents), "
+          f"heo_hc_full.yaml, {args.workers} workers, {os.cpu_count()} cores")
+    print(f"  nasim sweep (end to end, CLI):     {sweep_s:8.1f} s  ({n_ok} ok, "
+          f"{n_points - n_ok} failed; {sweep_cpu:.1f} s CPU in all its processes; load "
+          f"{sweep_load:.2f})")
+    for name, (wall, cpu, load, rel) in compiled_runs.items():
+        print(f"  nasim sweep --compiled, {name} cache: {wall:7.1f} s  ({cpu:.1f} s CPU; load "
+              f"{load:.2f}; results vs uncompiled: max relative difference {rel:.2g})")
+    if args.subsample <= 0:
+        return
 
     rng = np.random.default_rng(0)
     sample = frame.iloc[np.sort(rng.choice(len(frame), args.subsample, replace=False))]
@@ -120,10 +166,6 @@ def main() -> None:
     naive_serial = per_point * n_points
     naive_parallel = naive_serial / args.workers
 
-    print(f"{n_points}-point SPMe study ({args.loadings} loadings x {args.currents} currents), "
-          f"heo_hc_full.yaml, {args.workers} workers, {os.cpu_count()} cores")
-    print(f"  nasim sweep (end to end, CLI):     {sweep_s:8.1f} s  ({n_ok} ok, "
-          f"{n_points - n_ok} failed; {sweep_cpu:.1f} s CPU in all its processes)")
     print(f"  naive PyBaMM loop, {args.subsample} points:      {sum(times):8.1f} s CPU "
           f"({per_point * 1e3:.0f} ms/point, {naive_failed} failed)")
     print(f"  naive, extrapolated to {n_points}:     {naive_serial:8.1f} s serial, "

@@ -244,3 +244,65 @@ axes:
 axes:
   - {{parameter: current, unit: C, values: [1, 2]}}
 """, "bad.yaml"))
+
+
+COMPILED_AXES = """model: SPM
+axes:
+  - {parameter: cathode.loading, unit: mg/cm2, values: [2, 8]}
+  - {parameter: current, unit: C, values: [0.5, 2, 8]}
+"""
+
+
+def test_compiled_option_reaches_the_solver_without_compiling(tmp_path):
+    """``options: {compiled: true}`` / ``--compiled``: the tasks and IDAKLU get the compile
+    option (gcc runs only at a first solve, so nothing here compiles); the point hashes do not
+    depend on it; a protocol study (a model per point) refuses it."""
+    from nasim.simulate.engine import CellRunner
+    from nasim.sweep.run import plan_tasks
+
+    plain = load_study(_study(tmp_path, HALF + COMPILED_AXES))
+    compiled = load_study(_study(tmp_path, HALF + "options: {compiled: true}\n" + COMPILED_AXES,
+                                 "compiled.yaml"))
+    assert compiled.study.options.compiled and not plain.study.options.compiled
+    assert [p.id for p in compiled.points()] == [p.id for p in plain.points()]
+    assert all(t.compiled for t in plan_tasks(plain, plain.points(), 2, compiled=True))
+    assert not any(t.compiled for t in plan_tasks(plain, plain.points(), 2))
+    for flag in (True, False):
+        _, solver, _ = CellRunner(plain.base_cell, "SPM", compiled=flag)._build()
+        assert solver._options["compile"] is flag
+    protocol = tmp_path / "cc.yaml"
+    protocol.write_text(f"""kind: protocol
+name: one discharge
+source: "test protocol"
+cell: {CELLS / 'heo_half.yaml'}
+model: SPM
+initial_state: charged
+steps:
+  - discharge: {{current: 1 C, until_voltage: 2.0 V}}
+""")
+    axes = "axes:\n  - {parameter: temperature, unit: degC, values: [25]}\n"
+    with pytest.raises(ParameterFileError, match="compiled"):
+        load_study(_study(tmp_path, "protocol: cc.yaml\noptions: {compiled: true}\n" + axes,
+                          "p1.yaml"))
+    run = subprocess.run([sys.executable, "-m", "nasim.cli", "sweep",
+                          str(_study(tmp_path, "protocol: cc.yaml\n" + axes, "p2.yaml")),
+                          "--out", str(tmp_path / "p2"), "--compiled", "--quiet"],
+                         capture_output=True, text=True)
+    assert run.returncode == 2 and "compiled" in run.stderr
+
+
+@pytest.mark.slow
+def test_compiled_sweep_equals_uncompiled(tmp_path):
+    """A compiled sweep (gcc -O3 of the model: a few seconds for this SPM half cell, ~1 min
+    for a full-cell SPMe; PyBaMM's on-disk cache afterwards) gives the uncompiled results to
+    1e-6 relative."""
+    study = _study(tmp_path, HALF + COMPILED_AXES)
+    plain = nasim.sweep(study, tmp_path / "plain", workers=1, figures=False)
+    compiled = nasim.sweep(study, tmp_path / "compiled", workers=1, figures=False,
+                           compiled=True)
+    assert set(plain.status) == {"ok"}
+    a, b = plain.drop(columns=["solve_time_s"]), compiled.drop(columns=["solve_time_s"])
+    assert list(a.point_id) == list(b.point_id)
+    for column in a.columns:
+        if a[column].dtype.kind == "f":
+            np.testing.assert_allclose(b[column], a[column], rtol=1e-6, err_msg=column)

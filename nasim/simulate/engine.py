@@ -20,8 +20,11 @@ a partial solution), and share one built model across steps, rates and runs.
 
 from __future__ import annotations
 
+import os
+import tempfile
 import time
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
@@ -81,6 +84,46 @@ def _control(variables: dict) -> pybamm.Symbol:
     target_V = pybamm.InputParameter(V_START) + pybamm.InputParameter(V_RATE) * elapsed
     return (s * (variables["Current [A]"] - pybamm.InputParameter(CURRENT))
             + (1 - s) * (variables["Voltage [V]"] - target_V))
+
+
+@contextmanager
+def _compile_lock() -> Iterator[None]:
+    """One gcc build at a time on this machine (an exclusive lock file in PyBaMM's compile
+    cache): worker processes that set up the same model at once would each compile it; with
+    the lock the first compiles and the others then load its library from the cache. Without
+    ``fcntl`` (Windows) nothing is locked."""
+    try:
+        import fcntl
+    except ImportError:
+        yield
+        return
+    cache = (os.environ.get("PYBAMM_CASADI_AOT_CACHE")
+             or os.path.join(tempfile.gettempdir(), "pybamm_casadi_aot"))
+    os.makedirs(cache, exist_ok=True)
+    with open(os.path.join(cache, "nasim-compile.lock"), "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _lock_compiles() -> None:
+    """Make IDAKLU's ahead-of-time compile (``pybamm.codegen.compilation.aot_compile`` as the
+    IDAKLU solver module calls it) hold :func:`_compile_lock`; a cached library is loaded
+    under the lock too (milliseconds)."""
+    from pybamm.solvers import idaklu_solver
+
+    compile_ = idaklu_solver.aot_compile
+    if getattr(compile_, "nasim_locked", False):
+        return
+
+    def locked(fn_or_fns, **kwargs):
+        with _compile_lock():
+            return compile_(fn_or_fns, **kwargs)
+
+    locked.nasim_locked = True
+    idaklu_solver.aot_compile = locked
 
 
 class SimulationError(RuntimeError):
@@ -209,6 +252,13 @@ class CellRunner:
     ``state_memo``: a dict shared by runners of cells with the same material files, so that a
     full cell that differs from one before only in the scale of its electrodes takes its
     start stoichiometries from it (see :func:`nasim.physics.state.set_initial_state`).
+    ``compiled``: IDAKLU's ``compile`` option: the model's CasADi functions are compiled by gcc
+    (-O3) into a shared library at the first solve (PyBaMM's ``pybamm.codegen.compilation``,
+    cached on disk under ``$PYBAMM_CASADI_AOT_CACHE``, default ``$TMPDIR/pybamm_casadi_aot``,
+    keyed by a hash of the functions: any change of the equations, mesh or non-input
+    parameter values compiles anew). The first compile of an SPMe takes about a minute of gcc
+    (processes of this machine compile one at a time, so that workers building the same
+    model compile it once: :func:`_compile_lock`); off by default.
     """
 
     def __init__(self, cell: LoadedCell, model: str = "DFN", *, initial_soc: float = 0.0,
@@ -217,7 +267,8 @@ class CellRunner:
                  input_parameters: Mapping[str, float] | None = None,
                  sensitivities: bool = False, solver_time_steps: bool = False,
                  value_inputs: Mapping[str, float] | None = None,
-                 aging: Collection[str] = (), state_memo: dict | None = None):
+                 aging: Collection[str] = (), state_memo: dict | None = None,
+                 compiled: bool = False):
         if model not in MODEL_NAMES:
             raise ValueError(f"model {model!r}: expected one of {', '.join(MODEL_NAMES)}")
         self.aging = check_mechanisms(aging, cell.configuration)
@@ -239,6 +290,7 @@ class CellRunner:
                         {k: mesh_points for k in ("x_n", "x_s", "x_p", "r_n", "r_p")})
         self.num_threads = num_threads
         self.value_inputs = {k: float(v) for k, v in (value_inputs or {}).items()}
+        self.compiled = compiled
         self._built: tuple | None = None
 
     def set_input_parameters(self, values: Mapping[str, float]) -> None:
@@ -284,6 +336,9 @@ class CellRunner:
                 submeshes.update({d: pybamm.SymbolicUniform1DSubMesh for d in domains
                                   if d in submeshes})
         options = {"num_threads": self.num_threads} if self.num_threads > 1 else {}
+        if self.compiled:
+            options["compile"] = True
+            _lock_compiles()
         # the lumped temperature rise is a small difference of large heat terms: at PyBaMM's
         # default tolerances (rtol 1e-4, atol 1e-6) SPM/SPMe overstate a 1C rise 5-20 fold;
         # rtol 1e-6, atol 1e-10 agree with the DFN (0.004 K at 1C, HEO half cell)

@@ -63,9 +63,10 @@ def _even_chunks(items: list, n: int) -> list[list]:
 
 
 def plan_tasks(study: LoadedStudy, points: list[Point], workers: int,
-               missing: set[str] | None = None) -> list[Task]:
+               missing: set[str] | None = None, compiled: bool = False) -> list[Task]:
     """Tasks for the batches of ``points`` (the whole study) that hold a ``missing`` point id
-    (None: all), in group order (see the module doc and :class:`Task`)."""
+    (None: all), in group order (see the module doc and :class:`Task`); ``compiled``: their
+    solves use IDAKLU's compiled mode."""
     groups: OrderedDict[tuple, OrderedDict[tuple, list[Point]]] = OrderedDict()
     for p in points:
         geometries = groups.setdefault(p.group_key(study), OrderedDict())
@@ -94,10 +95,10 @@ def plan_tasks(study: LoadedStudy, points: list[Point], workers: int,
             part.append(batch)
             done += len(batch)
             if done >= n_points * k / n:
-                tasks.append(Task(str(study.path), key, base, tuple(part)))
+                tasks.append(Task(str(study.path), key, base, tuple(part), compiled))
                 part, k = [], k + 1
         if part:
-            tasks.append(Task(str(study.path), key, base, tuple(part)))
+            tasks.append(Task(str(study.path), key, base, tuple(part), compiled))
     return tasks
 
 
@@ -231,9 +232,15 @@ def _hold_other_axes(study: LoadedStudy, frame: pd.DataFrame, keep: set[str]
 
 def run_study(study: LoadedStudy | str | Path, out: str | Path, *, workers: int | None = None,
               scheduler: str | None = None, progress: bool = False,
-              retry_failed: bool = False) -> tuple[pd.DataFrame, SweepRun]:
+              retry_failed: bool = False, compiled: bool | None = None
+              ) -> tuple[pd.DataFrame, SweepRun]:
     """Compute the study's missing points into ``out`` (see :func:`nasim.sweep.sweep`)."""
     loaded = study if isinstance(study, LoadedStudy) else load_study(study)
+    if compiled is None:
+        compiled = loaded.study.options.compiled
+    if compiled and loaded.protocol_path is not None:
+        raise ValueError("compiled: discharge studies only (a protocol study builds a model "
+                         "per point, each would be compiled)")
     workers = workers or os.cpu_count() or 1
     if workers < 1:
         raise ValueError(f"workers must be >= 1 (got {workers})")
@@ -244,7 +251,7 @@ def run_study(study: LoadedStudy | str | Path, out: str | Path, *, workers: int 
         done = {pid for pid, s in statuses.items() if s == "ok" or not retry_failed}
         missing = {p.id for p in points if p.id not in done}
         run = SweepRun(len(points), len(points) - len(missing))
-        tasks = plan_tasks(loaded, points, workers, missing)
+        tasks = plan_tasks(loaded, points, workers, missing, compiled)
         run.n_tasks = len(tasks)
         if tasks:
             results = (_dask(tasks, scheduler, workers) if scheduler
@@ -271,7 +278,8 @@ def run_study(study: LoadedStudy | str | Path, out: str | Path, *, workers: int 
 
 def sweep(study: LoadedStudy | str | Path, out: str | Path | None = None, *,
           workers: int | None = None, scheduler: str | None = None, progress: bool = False,
-          retry_failed: bool = False, figures: bool = True) -> pd.DataFrame:
+          retry_failed: bool = False, figures: bool = True, compiled: bool | None = None
+          ) -> pd.DataFrame:
     """Run a study file (:mod:`nasim.sweep.study`) and return its results, one row per point.
 
     ``out``: directory of the resumable store (``sweep.sqlite``), ``results.csv`` and the
@@ -284,14 +292,18 @@ def sweep(study: LoadedStudy | str | Path, out: str | Path | None = None, *,
     derived ``c_rate``, ``current_mA_per_g``, ``temperature_C``, loading and thickness, the
     metrics (capacity, median and mean voltage, and per level ``specific_energy_Wh_per_kg_*``,
     ``energy_density_Wh_per_L_*``, ``specific_power_W_per_kg_*``), ``status`` ("ok" or
-    "failed"), ``error`` (the reason), ``solve_time_s``, ``worker``.
+    "failed"), ``error`` (the reason), ``solve_time_s``, ``worker``. ``compiled`` (None: the
+    study's ``options.compiled``) solves with IDAKLU's compiled mode: ~1 min of gcc per model
+    the first time (cached on disk), then faster solves; results equal to ~1e-12.
     """
     if out is None:
         with tempfile.TemporaryDirectory(prefix="nasim-sweep-") as tmp:
             return run_study(study, tmp, workers=workers, scheduler=scheduler,
-                             progress=progress, retry_failed=retry_failed)[0]
+                             progress=progress, retry_failed=retry_failed,
+                             compiled=compiled)[0]
     frame, _ = write_outputs(study, out, workers=workers, scheduler=scheduler,
-                             progress=progress, retry_failed=retry_failed, figures=figures)
+                             progress=progress, retry_failed=retry_failed, figures=figures,
+                             compiled=compiled)
     return frame
 
 

@@ -170,6 +170,18 @@ class Sampling(_Strict):
         return self
 
 
+class Options(_Strict):
+    """How the study is run (not what it computes: not part of the points' hashes).
+
+    ``compiled``: IDAKLU's ``compile`` option for the discharge solves (see
+    :class:`nasim.simulate.engine.CellRunner`): gcc compiles each built model once (about a
+    minute for an SPMe, cached on disk; every model group of the study compiles its own),
+    then a solve takes ~0.4 of the time. For repeated large studies; discharge studies only
+    (a protocol study builds a model per point)."""
+
+    compiled: bool = False
+
+
 class HeatmapFigure(_Strict):
     """A metric over two axes (other axes at their first value)."""
 
@@ -206,11 +218,15 @@ class Study(_Strict):
     axes: list[Axis] = Field(min_length=1)
     sampling: Sampling = Sampling()
     figures: list[HeatmapFigure | RagoneFigure] | None = None
+    options: Options = Options()
 
     @model_validator(mode="after")
     def _consistent(self) -> Study:
         if self.cell is None and self.protocol is None:
             raise ValueError("give 'cell' (with the discharge measure) or 'protocol'")
+        if self.protocol is not None and self.options.compiled:
+            raise ValueError("options.compiled: discharge studies only (a protocol study "
+                             "builds a model per point, each would be compiled)")
         names = [a.parameter for a in self.axes]
         dup = sorted({n for n in names if names.count(n) > 1})
         if dup:
@@ -416,4 +432,5 @@ def load_study(path: str | Path) -> LoadedStudy:
     return loaded
 
 
-__all__ = ["Axis", "LoadedStudy", "Point", "Range", "Sampling", "Study", "load_study"]
+__all__ = ["Axis", "LoadedStudy", "Options", "Point", "Range", "Sampling", "Study",
+           "load_study"]

@@ -53,6 +53,7 @@ class Task:
     group: tuple[tuple[str, float], ...]
     base: Point
     batches: tuple[tuple[Point, ...], ...]
+    compiled: bool = False  # IDAKLU's compile option (``Study.options.compiled``)
 
     @property
     def points(self) -> tuple[Point, ...]:
@@ -121,12 +122,12 @@ def discharge_metrics(frame, cell: LoadedCell, budget: MassBudget) -> dict[str, 
 
 
 def _runner(study: LoadedStudy, cell: LoadedCell, value_inputs: dict | None = None,
-            state_memo: dict | None = None):
+            state_memo: dict | None = None, compiled: bool = False):
     from nasim.simulate.engine import CellRunner
 
     return CellRunner(cell, study.model, initial_soc=1.0, mesh_points=study.study.mesh_points,
                       thermal=study.study.thermal, value_inputs=value_inputs,
-                      state_memo=state_memo)
+                      state_memo=state_memo, compiled=compiled)
 
 
 def _numeric_changes(base, other) -> set[str]:
@@ -170,7 +171,7 @@ def _group_runner(study: LoadedStudy, task: Task, point: Point, cell: LoadedCell
     loaded), with the value-input axes' PyBaMM values as inputs, and the group's memo of
     charged states (its cells share their material files; see
     :func:`nasim.physics.state.set_initial_state`)."""
-    key = (task.study_path, study.fingerprint, task.group)
+    key = (task.study_path, study.fingerprint, task.group, task.compiled)
     if key in _GROUPS:
         _GROUPS.move_to_end(key)
         return _GROUPS[key]
@@ -180,11 +181,11 @@ def _group_runner(study: LoadedStudy, task: Task, point: Point, cell: LoadedCell
     except ParameterFileError:
         pass
     memo: dict = {}
-    plain = _runner(study, cell, state_memo=memo)
+    plain = _runner(study, cell, state_memo=memo, compiled=task.compiled)
     keys = _value_keys(study, point, plain.values) if any(
         a.is_value_input for a in study.study.axes) else set()
-    runner = (_runner(study, cell, {k: plain.values[k] for k in sorted(keys)}, memo) if keys
-              else plain)
+    runner = (_runner(study, cell, {k: plain.values[k] for k in sorted(keys)}, memo,
+                      task.compiled) if keys else plain)
     _GROUPS[key] = (runner, memo)
     while len(_GROUPS) > RUNNER_CACHE_SIZE:
         _GROUPS.popitem(last=False)
@@ -198,7 +199,8 @@ def _geometry(study: LoadedStudy, task: Task, point: Point) -> _Geometry:
     group, memo = _group_runner(study, task, point, cell)
     runner = group
     if group.value_inputs:
-        own = _runner(study, cell, state_memo=memo)  # values, start state; built if used
+        own = _runner(study, cell, state_memo=memo,  # values, start state; built if used
+                      compiled=task.compiled)
         changed = _numeric_changes(group.values, own.values)
         if changed <= set(group.value_inputs):
             group.set_value_inputs({k: own.values[k] for k in group.value_inputs}, cell)
