@@ -299,6 +299,11 @@ def load_fit(path: str | Path) -> LoadedFit:
         soc = 1.0 if protocol.protocol.initial_state == "charged" else 0.0
         datasets.append(ResolvedDataset(ds.name or protocol_path.stem, protocol, plan, soc,
                                         ds.weight, curves, targets))
+    for i, pred in enumerate(definition.predictions):
+        for key, ref in (("protocol", pred.protocol), ("cell", pred.cell)):
+            if ref is not None and not (path.parent / ref).is_file():
+                raise _error(path, f"field 'predictions[{i}].{key}': file {ref!r} not found "
+                                   f"(looked for {(path.parent / ref).resolve()})")
     return LoadedFit(path, definition, cell, parameters, datasets)
 
 

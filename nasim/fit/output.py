@@ -22,7 +22,7 @@ from nasim.fit.loading import LoadedFit, ResolvedParameter
 from nasim.fit.optimize import Optimum
 from nasim.fit.schema import X_UNITS
 from nasim.params.loading import load_cell, read_yaml
-from nasim.params.units import to_si
+from nasim.params.units import DIMENSIONS, to_si
 
 
 class _Dumper(yaml.SafeDumper):
@@ -109,8 +109,7 @@ def _apply(raw: dict, p: ResolvedParameter, si: float, source: dict, out_dir: Pa
         target = node
         for key in rest[:-1]:
             target = target[key]
-        dimension = "molar_energy" if rest[-1] == "activation_energy" else "dimensionless"
-        _set_quantity(target[rest[-1]], si, dimension, source)
+        _set_quantity(target[rest[-1]], si, p.dimension, source)
     return []
 
 
@@ -319,6 +318,20 @@ def write_markdown(report: dict, figures: list[Path], out_dir: Path) -> Path:
                   f"{1e3 * report['rmse_V']:.1f} mV.", "", "| curve | RMSE (mV) |", "|---|---|"]
         for k, v in report["rmse_V_by_curve"].items():
             lines.append(f"| {k} | {1e3 * v:.1f} |")
+    if report.get("predictions"):
+        lines += ["", "## Predictions (not fitted)", "",
+                  "Protocols replayed with the fitted values, compared with measurements that "
+                  "took no part in the fit.", "",
+                  "| protocol | cell | quantity | measured | predicted | error |",
+                  "|---|---|---|---|---|---|"]
+        for r in report["predictions"]:
+            if r["quantity"] == "note":
+                lines.append(f"| {r['protocol']} | {r['cell']} | {r['note']} | | | |")
+                continue
+            err, meas = r["relative_error"], r["measured"]
+            lines.append(f"| {r['protocol']} | {r['cell']} | {r['quantity']} | "
+                         + ("" if meas != meas else f"{meas:.5g}") + f" | {r['predicted']:.5g} | "
+                         + ("" if err != err else f"{100 * err:+.2f} %") + " |")
     lines += ["", "## Figures", ""]
     for f in figures:
         lines += [f"![{f.stem}]({f.name})", ""]
@@ -335,11 +348,66 @@ def write_markdown(report: dict, figures: list[Path], out_dir: Path) -> Path:
     return path
 
 
+def _override_path(path: str) -> str:
+    """A fit path (``cathode.<field>`` = the cathode material file) as a
+    :mod:`nasim.params.overrides` path (``cathode.material.<field>``)."""
+    role, _, rest = path.partition(".")
+    if role in ("cathode", "anode", "counter_electrode") and not rest.startswith("material."):
+        return f"{role}.material.{rest}"
+    return path
+
+
+def predictions(fit: LoadedFit, optimum: Optimum) -> list[dict]:
+    """Replay each prediction protocol with the fitted values (on its own cell file, or the
+    one the prediction names) and compare with its measured values: errors of quantities that
+    were not fitted."""
+    from nasim.params.loading import load_cell
+    from nasim.protocols import load_protocol
+    from nasim.simulate.replay import replay
+
+    rows = []
+    for pred in fit.definition.predictions:
+        protocol = load_protocol(fit.path.parent / pred.protocol)
+        cell_path = (fit.path.parent / pred.cell).resolve() if pred.cell else protocol.cell.path
+        changes = {}
+        for p, v in zip(fit.parameters, optimum.values_si, strict=True):
+            if p.path.endswith(".scale") or p.path == "contact_resistance":
+                raise ValueError(f"prediction {pred.protocol}: fitted value {p.path!r} cannot be "
+                                 "carried to another file by path (a scale or cell value)")
+            changes[_override_path(p.path)] = {"value": float(v),
+                                               "unit": DIMENSIONS[p.dimension].si_unit}
+        try:
+            result = replay(protocol, cell=load_cell(cell_path, changes))
+        except Exception as exc:  # a prediction that cannot run is reported, not fatal
+            rows.append({"protocol": protocol.path.name, "cell": cell_path.name,
+                         "quantity": "note", "note": f"could not be replayed: {exc}"})
+            continue
+        for r in result.comparisons.itertuples():
+            rows.append({"protocol": protocol.path.name, "cell": cell_path.name,
+                         "quantity": r.quantity, "cycle": r.cycle, "measured": r.measured,
+                         "predicted": r.simulated, "relative_error": r.relative_error,
+                         "source": r.source})
+        rows.extend({"protocol": protocol.path.name, "cell": cell_path.name,
+                     "quantity": "note", "note": n} for n in result.notes
+                    if "end of life" in n or "cycling ended" in n)
+        dis = result.summary[(result.summary.direction == "discharge")
+                             & (result.summary.status == "ok")]
+        if dis.cycle.nunique() > 1:  # cycling: the simulated retention, measured or not
+            for cycle in sorted({int(c) for c in dis.cycle if c % 50 == 0} | {dis.cycle.max()}):
+                ret = float(dis[dis.cycle == cycle].retention.iloc[-1])
+                rows.append({"protocol": protocol.path.name, "cell": cell_path.name,
+                             "quantity": f"simulated retention at cycle {cycle}",
+                             "cycle": cycle, "measured": float("nan"), "predicted": ret,
+                             "relative_error": float("nan"), "source": ""})
+    return rows
+
+
 def write_all(fit: LoadedFit, optimum: Optimum, out_dir: Path) -> dict:
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     files = write_parameter_set(fit, optimum, out_dir / "fitted")
     report = report_dict(fit, optimum, files, out_dir)
+    report["predictions"] = predictions(fit, optimum)
     figures = write_figures(fit, optimum, out_dir)
     (out_dir / "fit_report.json").write_text(json.dumps(report, indent=2, default=float),
                                              encoding="utf-8")

@@ -79,18 +79,21 @@ class FitProblem:
         self.sensitivities = (opts.jacobian == "sensitivities" if sensitivities is None
                               else sensitivities)
         self.names = [p.path for p in fit.parameters]
-        self._runners: dict[tuple[float, bool], CellRunner] = {}
+        self._runners: dict[tuple[float, bool, tuple[str, ...]], CellRunner] = {}
         self.n_evaluations = 0
         self.n_fallbacks = 0  # datasets whose Jacobian fell back to finite differences
 
-    def runner(self, soc: float, values: dict[str, float], sens: bool) -> CellRunner:
-        """The built model for initial state ``soc``, with or without sensitivities."""
-        if (soc, sens) not in self._runners:
-            self._runners[(soc, sens)] = CellRunner(
+    def runner(self, soc: float, values: dict[str, float], sens: bool,
+               aging: tuple[str, ...] = ()) -> CellRunner:
+        """The built model for initial state ``soc`` and the protocol's aging mechanisms, with
+        or without sensitivities."""
+        key = (soc, sens, aging)
+        if key not in self._runners:
+            self._runners[key] = CellRunner(
                 self.fit.cell, self.fit.definition.model, initial_soc=soc,
                 mesh_points=self.fit.definition.options.mesh_points, input_parameters=values,
-                sensitivities=sens, solver_time_steps=True)
-        runner = self._runners[(soc, sens)]
+                sensitivities=sens, solver_time_steps=True, aging=aging)
+        runner = self._runners[key]
         runner.set_input_parameters(values)
         return runner
 
@@ -141,7 +144,7 @@ class FitProblem:
     def _simulate(self, ds: ResolvedDataset, values: dict[str, float], needed: set[str],
                   sens: bool) -> dict[str, StepResult | SimulationError]:
         """Solve the steps of ``ds`` up to the last one in ``needed`` (labels)."""
-        runner = self.runner(ds.initial_soc, values, sens)
+        runner = self.runner(ds.initial_soc, values, sens, tuple(ds.plan.protocol.aging))
         out: dict[str, StepResult | SimulationError] = {}
         state = None
         curve_times: dict[str, list] = {}

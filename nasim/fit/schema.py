@@ -148,6 +148,15 @@ class FitOptions(_Strict):
     mesh_points: int | None = Field(default=None, ge=3)
 
 
+class Prediction(_Strict):
+    """A protocol replayed after the fit with the fitted values and compared with its measured
+    values without being fitted (a blind check). ``cell`` replays it on another cell file (e.g.
+    the other material of the same law) with the fitted values applied by path."""
+
+    protocol: str
+    cell: str | None = None
+
+
 class FitDefinition(_Strict):
     """A fit file."""
 
@@ -159,6 +168,7 @@ class FitDefinition(_Strict):
     parameters: list[FitParameter] = Field(min_length=1)
     data: list[Dataset] = Field(min_length=1)
     options: FitOptions = FitOptions()
+    predictions: list[Prediction] = Field(default_factory=list)
     notes: list[str] = Field(default_factory=list)
 
     @model_validator(mode="after")

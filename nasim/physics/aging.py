@@ -78,7 +78,7 @@ def aging_options(mechanisms: Collection[str], configuration: str) -> dict:
     if "phase_strain" in mechanisms:
         options["particle mechanics"] = pos("swelling only")
         # stress does not feed back on transport: the diffusivity stays the fitted one
-        options["stress-induced diffusion"] = pos("false")
+        options["stress-induced diffusion"] = "false"
     if "sei" in mechanisms:
         options["SEI"] = "reaction limited"
     return options

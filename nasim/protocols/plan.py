@@ -298,7 +298,8 @@ class _Compiler:
                         if isinstance(s, RateTest | Repeat | GittStep):
                             raise ValueError("a repeat may hold charge, discharge, hold, rest "
                                              "and sweep steps only")
-                        out.extend(replace(p, group=group)
+                        out.extend(replace(p, group=group, label=None if p.label is None
+                                           else f"{p.label} cycle {k + 1}")
                                    for p in self.simple(s, T, self.count.cycle, keep))
                 self.repeats[group] = RepeatRule(first, self.count.cycle,
                                                  step.stop_below_retention)
