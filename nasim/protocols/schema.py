@@ -133,6 +133,14 @@ class MeasuredCurve(_Strict):
     source: str
 
 
+def _retention_needs_reference(self):
+    """A measured retention names its reference step, and only a retention does."""
+    if (self.capacity_retention is None) != (self.relative_to is None):
+        raise ValueError("capacity_retention needs relative_to (the label of the reference "
+                         "step) and relative_to needs capacity_retention")
+    return self
+
+
 class Measured(_Strict):
     """Measured values of one step (what the report compares against)."""
 
@@ -147,12 +155,7 @@ class Measured(_Strict):
     source: str
     note: str = ""
 
-    @model_validator(mode="after")
-    def _retention_reference(self) -> Measured:
-        if (self.capacity_retention is None) != (self.relative_to is None):
-            raise ValueError("capacity_retention needs relative_to (the label of the "
-                             "reference step) and relative_to needs capacity_retention")
-        return self
+    _retention_reference = model_validator(mode="after")(_retention_needs_reference)
 
 
 class CycleMeasured(_Strict):
@@ -176,12 +179,7 @@ class RateMeasured(_Strict):
     source: str
     note: str = ""
 
-    @model_validator(mode="after")
-    def _retention_reference(self) -> RateMeasured:
-        if (self.capacity_retention is None) != (self.relative_to is None):
-            raise ValueError("capacity_retention needs relative_to (the label of the "
-                             "reference step) and relative_to needs capacity_retention")
-        return self
+    _retention_reference = model_validator(mode="after")(_retention_needs_reference)
 
     def for_rate(self, i: int) -> Measured | None:
         cap = self.capacity_mAh_per_g[i] if self.capacity_mAh_per_g else None
