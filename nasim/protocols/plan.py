@@ -168,9 +168,6 @@ class _Compiler:
             return current.si * self.area_m2
         return current.si
 
-    def horizon_s(self, current_A: float) -> float:
-        return horizon_s(self.cell, current_A)
-
     def temperature(self, step, inherited: float) -> float:
         t = getattr(step, "temperature", None)
         return inherited if t is None else t.si
@@ -191,7 +188,7 @@ class _Compiler:
         if until_capacity is not None:
             limits.append(until_capacity.si * self.mass_kg / amps)
         time_limited = bool(limits)
-        t_end = min(limits) if limits else self.horizon_s(amps)
+        t_end = min(limits) if limits else horizon_s(self.cell, amps)
         if duration is not None:
             cut += f" or {duration}"
         if until_capacity is not None:

@@ -17,7 +17,6 @@ import pandas as pd
 
 from nasim.analysis.metrics import step_metrics
 from nasim.params.loading import LoadedCell, load_cell
-from nasim.physics.models import MODEL_NAMES, THERMAL_MODES
 from nasim.physics.phases import phase_sequence
 from nasim.simulate.engine import CellRunner, SimulationError, constant_current_step
 
@@ -102,22 +101,18 @@ def simulate(
     Give exactly one of ``c_rate`` (1C as defined by the cell file, e.g. 150 mA/g for the HEO
     paper), ``current_mA_per_g`` (per cathode active mass) or ``current_A``. The run starts from
     the matching end state (charged for a discharge, discharged for a charge) unless
-    ``initial_soc`` says otherwise. ``temperature_C`` overrides the cell's ambient temperature
-    (the ambient temperature). ``mesh_points`` sets the points per domain and in each particle
-    (default PyBaMM's). ``thermal``: ``"isothermal"`` (default; the cell stays at the ambient
-    temperature) or ``"lumped"`` (one cell temperature from a heat balance with the cell
-    file's ``thermal`` section; the Arrhenius laws follow it). The timeseries column
-    ``temperature_C`` is the volume-averaged cell temperature.
+    ``initial_soc`` says otherwise. ``temperature_C`` overrides the cell's ambient temperature.
+    ``mesh_points`` sets the points per domain and in each particle (default PyBaMM's).
+    ``thermal``: ``"isothermal"`` (default; the cell stays at the ambient temperature) or
+    ``"lumped"`` (one cell temperature from a heat balance with the cell file's ``thermal``
+    section; the Arrhenius laws follow it). The timeseries column ``temperature_C`` is the
+    volume-averaged cell temperature.
     """
     from nasim.params.design import one_c_current_A
 
     loaded = cell if isinstance(cell, LoadedCell) else load_cell(cell)
-    if model not in MODEL_NAMES:
-        raise ValueError(f"model {model!r}: expected one of {', '.join(MODEL_NAMES)}")
     if direction not in ("discharge", "charge"):
         raise ValueError(f"direction {direction!r}: expected 'discharge' or 'charge'")
-    if thermal not in THERMAL_MODES:
-        raise ValueError(f"thermal {thermal!r}: expected one of {', '.join(THERMAL_MODES)}")
     given = [v for v in (c_rate, current_mA_per_g, current_A) if v is not None]
     if len(given) != 1:
         raise ValueError("give exactly one of c_rate, current_mA_per_g or current_A")
@@ -136,6 +131,7 @@ def simulate(
     if temperature_K <= 0:
         raise ValueError(f"temperature {temperature_C} degC is below absolute zero")
     soc = (1.0 if direction == "discharge" else 0.0) if initial_soc is None else initial_soc
+    # CellRunner checks the model name and thermal mode before any conversion
     runner = CellRunner(loaded, model, initial_soc=soc, mesh_points=mesh_points,
                         thermal=thermal)
     step = constant_current_step(loaded, direction, current, temperature_K)

@@ -25,7 +25,7 @@ import tempfile
 import time
 from collections.abc import Collection, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -35,7 +35,7 @@ from nasim.params.loading import LoadedCell
 from nasim.params.pybamm_values import thermal_values, to_parameter_values
 from nasim.physics import set_initial_state
 from nasim.physics.aging import aging_parameter_values, build_aging_model, check_mechanisms
-from nasim.physics.models import MODEL_CLASSES, MODEL_NAMES, model_options
+from nasim.physics.models import MODEL_CLASSES, MODEL_NAMES, THERMAL_MODES, model_options
 from nasim.protocols.plan import (
     VOLTAGE_OFF_HIGH_V,
     VOLTAGE_OFF_LOW_V,
@@ -271,6 +271,8 @@ class CellRunner:
                  compiled: bool = False):
         if model not in MODEL_NAMES:
             raise ValueError(f"model {model!r}: expected one of {', '.join(MODEL_NAMES)}")
+        if thermal not in THERMAL_MODES:
+            raise ValueError(f"thermal {thermal!r}: expected one of {', '.join(THERMAL_MODES)}")
         self.aging = check_mechanisms(aging, cell.configuration)
         self.cell = cell
         self.model_name = model
@@ -402,8 +404,6 @@ class CellRunner:
             return step, step.voltage_start_V
         start = self.voltage_of(state)
         delta = step.voltage_target_V - start
-        from dataclasses import replace
-
         rate = abs(step.voltage_rate_V_per_s) * (1 if delta >= 0 else -1)
         lo, hi = sorted((start, step.voltage_target_V))
         return replace(step, voltage_rate_V_per_s=rate, duration_s=max(abs(delta) / abs(rate),
