@@ -212,6 +212,18 @@ def _measured_targets(steps: dict[str, PlannedStep]) -> list[tuple]:
     return out
 
 
+def _labelled_step(path: Path, field: str, label: str, steps: dict[str, PlannedStep]
+                   ) -> PlannedStep:
+    """The protocol step labelled ``label``, or an error naming the field and some labels
+    (steps inside a repeat are labelled '<label> cycle <n>')."""
+    if label not in steps:
+        shown = list(steps)[:12]
+        more = f", ... ({len(steps)} in all)" if len(steps) > len(shown) else ""
+        raise _error(path, f"field '{field}': {label!r} is not a step label of the protocol "
+                           f"(labels: {', '.join(shown)}{more})")
+    return steps[label]
+
+
 def _resolve_targets(path: Path, i: int, ds, steps: dict[str, PlannedStep],
                      cell: LoadedCell) -> list[ResolvedTarget]:
     if ds.targets == "measured":
@@ -223,10 +235,7 @@ def _resolve_targets(path: Path, i: int, ds, steps: dict[str, PlannedStep],
         raw = []
         for j, t in enumerate(ds.targets):
             where = f"data[{i}].targets[{j}]"
-            if t.step not in steps:
-                raise _error(path, f"field '{where}.step': {t.step!r} is not a step label of "
-                                   f"the protocol (labels: {', '.join(steps)})")
-            m = steps[t.step].measured
+            m = _labelled_step(path, f"{where}.step", t.step, steps).measured
             value, ref = t.value, t.relative_to
             if value is None and m is not None:
                 value = getattr(m, t.quantity)
@@ -286,10 +295,8 @@ def load_fit(path: str | Path) -> LoadedFit:
         curves = []
         for j, c in enumerate(ds.curves):
             where = f"data[{i}].curves[{j}]"
-            if c.step not in steps:
-                raise _error(path, f"field '{where}.step': {c.step!r} is not a step label of "
-                                   f"{protocol_path.name} (labels: {', '.join(steps)})")
-            curves.append(_read_curve(path, where, c, path.parent, cell, steps[c.step]))
+            step = _labelled_step(path, f"{where}.step", c.step, steps)
+            curves.append(_read_curve(path, where, c, path.parent, cell, step))
         targets = _resolve_targets(path, i, ds, steps, cell) if ds.targets else []
         both = {c.step for c in curves} & {t.step for t in targets}
         if both:
