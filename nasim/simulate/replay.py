@@ -180,10 +180,7 @@ def _execute(plan: Plan, runner: CellRunner, rec: _Recorder, sequential: bool) -
                         rec.failed(step, res)
                     else:
                         rec.ok(res)
-                        state_after = res.end_state
-                good = [r for r in results if not isinstance(r, SimulationError)]
-                if good:
-                    state = state_after
+                        state = res.end_state  # the rates are solved: the last good one's end
                 notes.append(
                     f"Rate test{f' {item.label!r}' if item.label else ''}: the steps before "
                     f"each rate were simulated once and every rate started from their end state "
