@@ -222,3 +222,103 @@ def test_replay_with_committed_set_25C_and_minus20C():
     cold = nasim.replay(ROOT / "experiments" / "heo_half_rate_minus20C.yaml")
     four = cold.summary[(cold.summary.c_rate.round(3) == 4) & (cold.summary.temperature_C < 0)]
     assert abs(four.capacity_mAh_per_g.iloc[0] / 85.90 - 1) <= 0.05
+
+
+# ----------------------------------------------------------------------------- cell values
+
+CHAY = ROOT / "parameter_sets" / "cells" / "chayambuka2022_full.yaml"
+
+
+def test_window_placing_inputs_of_a_published_full_cell():
+    """A full cell at a published charged state offers its start stoichiometries and electrode
+    loadings as input parameters: at the file values the discharge is unchanged, and moving the
+    anode's start (the anode-limited end) changes the capacity by its share of the anode."""
+    from nasim.params.loading import load_cell
+    from nasim.params.pybamm_values import input_paths
+    from nasim.params.quantities import FARADAY
+    from nasim.simulate.engine import CellRunner, constant_current_step
+
+    cell = load_cell(CHAY)
+    paths = input_paths(cell)
+    assert paths["initial_stoichiometry.anode"][1] == pytest.approx(13520 / 14540)
+    assert paths["cathode.loading"][1] == pytest.approx(11.9119e-2)  # kg/m2
+    keys = ("initial_stoichiometry.cathode", "initial_stoichiometry.anode", "cathode.loading",
+            "anode.loading")
+    files = {k: paths[k][1] for k in keys}
+    step = constant_current_step(cell, "discharge", 0.1e-3, 298.15)
+    plain = CellRunner(cell, "SPM", initial_soc=1.0).run(step, None).frame
+    runner = CellRunner(cell, "SPM", initial_soc=1.0, input_parameters=files)
+    same = runner.run(step, None).frame
+    assert same.capacity_mAh.iloc[-1] == pytest.approx(plain.capacity_mAh.iloc[-1], rel=1e-6)
+    assert same.voltage_V.iloc[0] == pytest.approx(plain.voltage_V.iloc[0], abs=1e-6)
+    an = cell.design.anode
+    anode_mAh = (an.maximum_concentration_mol_per_m3 * an.active_volume_fraction
+                 * an.thickness_m * cell.design.area_m2 * FARADAY / 3.6)
+    runner.set_input_parameters({"initial_stoichiometry.anode": files[keys[1]] - 0.02})
+    lower = runner.run(step, None).frame
+    drop = plain.capacity_mAh.iloc[-1] - lower.capacity_mAh.iloc[-1]
+    assert drop == pytest.approx(0.02 * anode_mAh, rel=0.05)
+    # and no other state: these values place the windows at the published charged state
+    with pytest.raises(ValueError, match="initial_state: charged"):
+        CellRunner(cell, "SPM", initial_soc=0.0, input_parameters={keys[0]: files[keys[0]]})
+    assert "cathode.loading" not in input_paths(load_cell(CELL))  # a half cell: no such value
+
+
+def test_fitted_cell_values_are_written_to_the_cell_file(tmp_path):
+    from nasim.fit.loading import ResolvedParameter
+    from nasim.fit.output import _apply
+    from nasim.params.loading import read_yaml
+
+    raw = read_yaml(CHAY)
+    source = {"kind": "fitted", "data": "d", "method": "m", "cost": 1.0, "date": "2026-11-27",
+              "note": "n"}
+    for path, dim, unit, factor, si in (("cathode.loading", "areal_mass", "mg/cm2", 1e-2, 0.125),
+                                        ("initial_stoichiometry.anode", "dimensionless", "1", 1.0,
+                                         0.95)):
+        p = ResolvedParameter(path, dim, unit, factor, si, (0.0, 1.0), "linear", si)
+        assert _apply(raw, p, si, source, tmp_path, "cell.yaml") == []
+    assert raw["cathode"]["loading"]["value"] == pytest.approx(12.5)
+    assert raw["cathode"]["loading"]["source"]["kind"] == "fitted"
+    assert raw["initial_stoichiometry"]["anode"]["value"] == pytest.approx(0.95)
+
+
+@pytest.mark.parametrize("parameter, x_unit, expected", [
+    ("{path: anode.loading, initial: 6, bounds: [5, 6.1], unit: mg/cm2}", "mAh/g",
+     ["data[0]", "anode.loading", "per gram", "mAh"]),
+    ("{path: initial_stoichiometry.cathode, initial: 0.22, bounds: [0.21, 0.3]}", "mAh",
+     ["data[0].protocol", "initial_state: charged"]),
+    ("{path: anode.loading, initial: 6, bounds: [5, 7], unit: mg/cm2}", "mAh",
+     ["parameters[0].bounds", "7 mg/cm2", "porosity 0.51", "at most 6.115 mg/cm2"]),
+])
+def test_window_placing_fit_files_are_checked(tmp_path, parameter, x_unit, expected):
+    from nasim.fit import load_fit
+    from nasim.params.loading import ParameterFileError
+
+    protocol = (ROOT / "experiments" / "chayambuka2022_rate.yaml").read_text()
+    if "stoichiometry" in parameter:  # the same protocol from the discharged state
+        protocol = protocol.replace("initial_state: charged", "initial_state: discharged")
+    protocol = protocol.replace("../parameter_sets/", f"{ROOT}/parameter_sets/").replace(
+        "../data/", f"{ROOT}/data/")
+    (tmp_path / "protocol.yaml").write_text(protocol)
+    fit = (f"kind: fit\nname: bad\ncell: {CHAY}\nmodel: SPM\nparameters:\n  - {parameter}\n"
+           "data:\n  - protocol: protocol.yaml\n    curves:\n      - {step: chayambuka 0.1 C, "
+           f"file: {ROOT}/data/chayambuka2022/discharge_01C.csv, x_column: capacity_mAh, "
+           f"x_unit: {x_unit}, voltage_column: voltage_V}}\n")
+    (tmp_path / "fit.yaml").write_text(fit)
+    with pytest.raises(ParameterFileError) as info:
+        load_fit(tmp_path / "fit.yaml")
+    for piece in expected:
+        assert piece in str(info.value), (piece, str(info.value))
+
+
+def test_published_ocps_bound_the_chayambuka_curves():
+    """The published NVPF and HC OCP tables, at the best placement of both windows with a free
+    constant + linear overpotential, stay > 20 mV from the measured C/20 and C/10 curves: the
+    reason the curve fits cannot reach 20 mV by transport (fits/chayambuka_curves_window)."""
+    import runpy
+
+    script = ROOT / "fits" / "chayambuka_curves_window" / "ocv_alignment.py"
+    table = runpy.run_path(str(script))["main"]().set_index("curve")
+    assert (table.rmse_best_placement_mV < table.rmse_published_placement_mV).all()
+    assert table.loc["C/20", "rmse_best_placement_mV"] > 20.0
+    assert table.loc["C/10", "rmse_best_placement_mV"] > 20.0

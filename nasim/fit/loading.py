@@ -15,7 +15,7 @@ import numpy as np
 
 from nasim.fit.schema import QUANTITIES, X_UNITS, FitDefinition
 from nasim.params.loading import LoadedCell, ParameterFileError, load_cell, load_document
-from nasim.params.pybamm_values import input_paths
+from nasim.params.pybamm_values import CELL_INPUT_PATHS, input_paths
 from nasim.params.quantities import read_table_columns
 from nasim.params.units import DIMENSIONS, UnitError, to_si
 from nasim.protocols import LoadedProtocol, load_protocol
@@ -144,6 +144,15 @@ def _resolve_parameters(path: Path, definition: FitDefinition, cell: LoadedCell
         except UnitError as exc:
             raise _error(path, f"field 'parameters[{i}].unit': {exc}") from None
         lo, hi = (b * factor for b in p.bounds)
+        if name.endswith(".loading"):  # the active solid must fit beside the pores
+            geom = getattr(cell.design, name.split(".")[0])
+            most = geom.loading_kg_per_m2 * (1.0 - geom.porosity) / geom.active_volume_fraction
+            if hi > most * (1.0 + 1e-9):
+                raise _error(path, f"field 'parameters[{i}].bounds': upper bound {p.bounds[1]:g} "
+                                   f"{unit} is more active mass than fits in the "
+                                   f"{geom.thickness_m * 1e6:.4g} um electrode at porosity "
+                                   f"{geom.porosity:g}; expected at most "
+                                   f"{most / factor:.4g} {unit}")
         out.append(ResolvedParameter(name, dimension, unit, factor, p.initial * factor,
                                      (lo, hi), p.scale, file_value))
     return out
@@ -271,6 +280,26 @@ def _resolve_targets(path: Path, i: int, ds, steps: dict[str, PlannedStep],
     return out
 
 
+def _check_placing(path: Path, i: int, parameters: list[ResolvedParameter], soc: float,
+                   curves: list[ResolvedCurve], targets: list[ResolvedTarget]) -> None:
+    """Start stoichiometries and loadings (cell values) fit only runs from the published
+    charged state, and a fitted loading cannot be compared per gram of the file's mass."""
+    placing = [p.path for p in parameters if p.path in CELL_INPUT_PATHS[1:]]
+    if not placing:
+        return
+    if soc != 1.0:
+        raise _error(path, f"field 'data[{i}].protocol': fitting {placing} needs a protocol "
+                           "that starts from the cell's published charged state "
+                           "(initial_state: charged)")
+    loadings = [p for p in placing if p.endswith(".loading")]
+    per_gram = ([c.step for c in curves if c.x_unit == "mAh/g"]
+                + [t.step for t in targets if t.quantity == "capacity_mAh_per_g"])
+    if loadings and per_gram:
+        raise _error(path, f"field 'data[{i}]': {loadings} is fitted, so capacities per gram "
+                           f"of the file's active mass (steps {sorted(set(per_gram))}) are not "
+                           "defined; give curves in mAh or Ah")
+
+
 def load_fit(path: str | Path) -> LoadedFit:
     """Read and check a fit file with its cell, protocols and curves."""
     path, definition = load_document(path, "fit", FitDefinition, WHAT)
@@ -304,6 +333,7 @@ def load_fit(path: str | Path) -> LoadedFit:
                                "curve, which already holds their capacity and voltages; "
                                "give a step either a curve or scalar targets")
         soc = 1.0 if protocol.protocol.initial_state == "charged" else 0.0
+        _check_placing(path, i, parameters, soc, curves, targets)
         datasets.append(ResolvedDataset(ds.name or protocol_path.stem, protocol, plan, soc,
                                         ds.weight, curves, targets))
     for i, pred in enumerate(definition.predictions):

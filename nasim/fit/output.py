@@ -22,6 +22,7 @@ from nasim.fit.loading import LoadedFit, ResolvedParameter
 from nasim.fit.optimize import Optimum
 from nasim.fit.schema import X_UNITS
 from nasim.params.loading import load_cell, read_yaml
+from nasim.params.pybamm_values import CELL_INPUT_PATHS
 from nasim.params.units import DIMENSIONS, to_si
 
 
@@ -60,7 +61,7 @@ def data_text(fit: LoadedFit) -> str:
 # ----------------------------------------------------------------------------- parameter set
 
 def _role(path: str) -> str:
-    return "cell" if path == "contact_resistance" else path.split(".")[0]
+    return "cell" if path in CELL_INPUT_PATHS else path.split(".")[0]
 
 
 def _source(fit: LoadedFit, optimum: Optimum, p: ResolvedParameter, j: int) -> dict:
@@ -84,6 +85,10 @@ def _apply(raw: dict, p: ResolvedParameter, si: float, source: dict, out_dir: Pa
     if p.path == "contact_resistance":
         raw["contact_resistance"] = {"value": float(si * 1e4), "unit": "Ohm.cm2",
                                      "source": source}
+        return []
+    if p.path in CELL_INPUT_PATHS:  # a value the cell file gives (e.g. cathode.loading)
+        first, field = p.path.split(".")
+        _set_quantity(raw[first][field], si, p.dimension, source)
         return []
     _, field, *rest = p.path.split(".")
     node = raw[field]
@@ -371,7 +376,7 @@ def predictions(fit: LoadedFit, optimum: Optimum) -> list[dict]:
         cell_path = (fit.path.parent / pred.cell).resolve() if pred.cell else protocol.cell.path
         changes = {}
         for p, v in zip(fit.parameters, optimum.values_si, strict=True):
-            if p.path.endswith(".scale") or p.path == "contact_resistance":
+            if p.path.endswith(".scale") or p.path in CELL_INPUT_PATHS:
                 raise ValueError(f"prediction {pred.protocol}: fitted value {p.path!r} cannot be "
                                  "carried to another file by path (a scale or cell value)")
             changes[_override_path(p.path)] = {"value": float(v),

@@ -21,7 +21,13 @@ model is solved for many values. ``<function>`` is the SI value of a constant fu
 ``<function>.arrhenius.activation_energy`` the activation energy in J/mol,
 ``<function>.stoichiometry_factor.log10_slope`` the slope of a log-linear stoichiometry
 dependence (decades per unit stoichiometry) and
-``contact_resistance`` the cell's areal series resistance in Ohm m2.
+``contact_resistance`` the cell's areal series resistance in Ohm m2. A full cell that starts
+from a published charged state (its file gives ``initial_stoichiometry``) also offers the
+values that place the two electrodes' windows against each other (:data:`CELL_INPUT_PATHS`):
+``initial_stoichiometry.cathode`` / ``.anode`` (the start stoichiometries) and, for an
+electrode whose thickness the file gives, ``cathode.loading`` / ``anode.loading`` (the areal
+active mass in kg/m2: the active volume fraction, and with it the electrode's capacity and
+surface area, scale with it; the geometry stays).
 """
 
 from __future__ import annotations
@@ -78,6 +84,11 @@ def state_symbol(fn: StateFunction, variables: dict[str, pybamm.Symbol], tempera
     return base
 
 
+#: input-parameter paths whose value lives in the cell file (not in a material file)
+CELL_INPUT_PATHS = ("contact_resistance", "initial_stoichiometry.cathode",
+                    "initial_stoichiometry.anode", "cathode.loading", "anode.loading")
+
+
 def input_paths(loaded: LoadedCell) -> dict[str, tuple[str, float]]:
     """Every value of ``loaded`` that can be an input parameter: path -> (dimension, the file's
     SI value), dimensions as in :mod:`nasim.params.units`. Constant functions give their value,
@@ -107,6 +118,14 @@ def input_paths(loaded: LoadedCell) -> dict[str, tuple[str, float]]:
     resistance = loaded.cell.contact_resistance
     out["contact_resistance"] = ("areal_resistance",
                                  resistance.si if resistance is not None else 0.0)
+    init = loaded.cell.initial_stoichiometry
+    if init is not None:  # a full cell at a published charged state (no state to solve for)
+        out["initial_stoichiometry.cathode"] = ("dimensionless", init.cathode.si)
+        out["initial_stoichiometry.anode"] = ("dimensionless", init.anode.si)
+        for role in ("cathode", "anode"):
+            geom = getattr(loaded.design, role)
+            if getattr(loaded.cell, role).loading is not None and not geom.thickness_derived:
+                out[f"{role}.loading"] = ("areal_mass", geom.loading_kg_per_m2)
     degradation = loaded.cathode.degradation
     if degradation is not None:  # aging rate constants (used when aging is switched on)
         for name in AGING_RATE_FIELDS:
@@ -149,10 +168,13 @@ def _electrode_values(loaded: LoadedCell, role: str, inputs: Collection[str] = (
                 * (c_s_max - c_s_surf) ** 0.5)
 
     window = material.stoichiometry_window
+    eps_active = geom.active_volume_fraction
+    if f"{role}.loading" in inputs:  # at a fixed thickness the active fraction follows it
+        eps_active = eps_active * pybamm.InputParameter(f"{role}.loading") / geom.loading_kg_per_m2
     return {
         f"{side} electrode thickness [m]": geom.thickness_m,
         f"{side} electrode porosity": geom.porosity,
-        f"{side} electrode active material volume fraction": geom.active_volume_fraction,
+        f"{side} electrode active material volume fraction": eps_active,
         f"{side} particle radius [m]": geom.particle_radius_m,
         f"{side} electrode conductivity [S.m-1]": design.electronic_conductivity.si,
         f"Maximum concentration in {side.lower()} electrode [mol.m-3]": c_max,
@@ -282,11 +304,12 @@ def to_parameter_values(loaded: LoadedCell, inputs: Collection[str] = ()
         # the Na inventory after the first cycle (published initial state, or the discharged
         # ends less the anode's first-cycle loss): see nasim.params.inventory
         inventory = sodium_inventory(loaded)
-        values["Initial concentration in positive electrode [mol.m-3]"] = (
-            inventory.cathode_stoichiometry
-            * loaded.design.cathode.maximum_concentration_mol_per_m3)
-        values["Initial concentration in negative electrode [mol.m-3]"] = (
-            inventory.anode_stoichiometry * loaded.design.anode.maximum_concentration_mol_per_m3)
+        for role, x in (("cathode", inventory.cathode_stoichiometry),
+                        ("anode", inventory.anode_stoichiometry)):
+            path = f"initial_stoichiometry.{role}"
+            start = pybamm.InputParameter(path) if path in inputs else x
+            values[f"Initial concentration in {SIDE[role].lower()} electrode [mol.m-3]"] = (
+                start * getattr(loaded.design, role).maximum_concentration_mol_per_m3)
     else:
         values.update(_counter_electrode_values(loaded, inputs))
     return pybamm.ParameterValues(values)

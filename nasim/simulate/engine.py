@@ -32,7 +32,7 @@ import pandas as pd
 import pybamm
 
 from nasim.params.loading import LoadedCell
-from nasim.params.pybamm_values import thermal_values, to_parameter_values
+from nasim.params.pybamm_values import CELL_INPUT_PATHS, thermal_values, to_parameter_values
 from nasim.physics import set_initial_state
 from nasim.physics.aging import aging_parameter_values, build_aging_model, check_mechanisms
 from nasim.physics.models import MODEL_CLASSES, MODEL_NAMES, THERMAL_MODES, model_options
@@ -286,6 +286,11 @@ class CellRunner:
         if self.aging:
             self.values.update(aging_parameter_values(cell, self.aging, self.input_parameters),
                                check_already_exists=False)
+        placing = sorted(set(self.input_parameters) & set(CELL_INPUT_PATHS[1:]))
+        if placing and initial_soc != 1.0:
+            raise ValueError(f"input parameters {placing} place the electrodes' windows at the "
+                             "published charged state: the run must start there "
+                             "(initial_state: charged), not at a solved state")
         self.initial_stoichiometry = set_initial_state(cell, self.values, initial_soc,
                                                        state_memo)
         self.var_pts = (None if mesh_points is None else
@@ -388,12 +393,13 @@ class CellRunner:
             return float(observe(state, ["Voltage [V]"])["Voltage [V]"][-1])
         from nasim.params.pybamm_values import evaluate_state
 
-        x = self.initial_stoichiometry["cathode"]
+        start = {role: self.input_parameters.get(f"initial_stoichiometry.{role}", x)
+                 for role, x in self.initial_stoichiometry.items()}
         u = float(evaluate_state(self.cell.cathode.open_circuit_potential, "stoichiometry",
-                                 [x])[0])
-        if "anode" in self.initial_stoichiometry:
+                                 [start["cathode"]])[0])
+        if "anode" in start:
             u -= float(evaluate_state(self.cell.anode.open_circuit_potential, "stoichiometry",
-                                      [self.initial_stoichiometry["anode"]])[0])
+                                      [start["anode"]])[0])
         return u
 
     def _resolve(self, step: PlannedStep, state) -> tuple[PlannedStep, float | None]:
