@@ -8,8 +8,13 @@ every residual is assembled from them:
 
 - a voltage at a fixed step time t (curve points): dV/dp(t) where the solver outputs it (the
   measured times are its output times); a step with a curve runs ``CURVE_EXTENSION_V`` past its
-  cut-off, and points still beyond the simulated end take the end voltage, whose total
-  derivative along the cut-off event is zero;
+  cut-off. A measured point still beyond the simulated end t* (the model ends early) has the
+  residual V(t*) - V_meas(t*), the end voltage against the measured curve at the model's end
+  time: bounded, zero once the model reaches the point, and with the derivative
+  -V_meas'(t*) dt*/dp (dt*/dp from the curve just before its end, see
+  :func:`_beyond_end_row`), so that the optimiser sees the capacity shortfall (a flat
+  residual would give it no gradient there). The report compares the end voltage with the
+  measured point;
 - the end time t* of a step ended by a voltage cut-off: V(t*, p) = V_cut gives
   dt*/dp = -(dV/dp)/(dV/dt) at t*, with dV/dt from PyBaMM's Hermite interpolation of the states
   between the solver's time steps;
@@ -68,6 +73,29 @@ class Evaluation:
     jacobian: np.ndarray | None
     rows: list[dict] = field(default_factory=list)  # one per residual: dataset, kind, ...
     steps: dict[tuple[int, str], StepResult | SimulationError] = field(default_factory=dict)
+
+
+def _beyond_end_row(s: StepResult, curve, t_end: float) -> np.ndarray:
+    """d/dp of V(t*) - V_meas(t*) for a curve step that ended at t* before measured points.
+
+    Ended at its voltage cut-off: V(t*) is the cut-off and t* moves with the curve, whose last
+    output interval (where the voltage plunges) is too coarse for dV/dt: t* is taken to move
+    as the time at which the curve passes the third-last output's voltage does,
+    -(dV/dp)/(dV/dt) there (dV/dt a central difference over its neighbours), so the row is
+    -V_meas'(t*) dt*/dp. Ended by time (or too few outputs): t* is fixed and V(t*) moves."""
+    t, v = s.time_s, s.voltage_V
+    dv_end = s.dV_dp[-1]
+    if s.step.mode != "current" or len(t) < 4 or not np.all(np.diff(t[-4:]) > 0):
+        return dv_end
+    falling = v[-1] < v[-2] if s.step.current_A > 0 else v[-1] > v[-2]
+    slope = (v[-2] - v[-4]) / (t[-2] - t[-4])
+    if not falling or slope == 0 or np.sign(slope) != np.sign(v[-1] - v[-2]):
+        return dv_end
+    dt_end_dp = -s.dV_dp[-3] / slope
+    k = int(np.clip(np.searchsorted(curve.time_s, t_end), 1, len(curve.time_s) - 1))
+    dt = curve.time_s[k] - curve.time_s[k - 1]
+    measured_slope = (curve.voltage_V[k] - curve.voltage_V[k - 1]) / dt if dt > 0 else 0.0
+    return -measured_slope * dt_end_dp
 
 
 class FitProblem:
@@ -241,14 +269,18 @@ class FitProblem:
                 jac.extend([zero] * len(c.time_s))
                 model_v = np.full(len(c.time_s), np.nan)
             else:
-                tq = np.minimum(c.time_s, s.time_s[-1])  # outputs at these times
+                t_end = s.time_s[-1]
+                tq = np.minimum(c.time_s, t_end)  # outputs at these times
                 model_v = np.interp(tq, s.time_s, s.voltage_V)
-                res.extend(w * (model_v - c.voltage_V))
+                beyond = c.time_s > t_end
+                measured_at_end = float(np.interp(t_end, c.time_s, c.voltage_V))
+                res.extend(w * (model_v - np.where(beyond, measured_at_end, c.voltage_V)))
                 if s.dV_dp is not None:
-                    inside = c.time_s < s.time_s[-1]
+                    end_row = _beyond_end_row(s, c, t_end) if beyond.any() else zero
                     for i in range(len(tq)):
-                        g = (np.array([np.interp(tq[i], s.time_s, s.dV_dp[:, j])
-                                       for j in range(p)]) if inside[i] else zero)
+                        g = (end_row if beyond[i] else
+                             np.array([np.interp(tq[i], s.time_s, s.dV_dp[:, j])
+                                       for j in range(p)]))
                         jac.append(w * g)
             for i in range(len(c.time_s)):
                 rows.append({"dataset": k, "kind": "curve", "step": c.step,

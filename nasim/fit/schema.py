@@ -22,7 +22,10 @@ data:
 Parameter paths name a value in the parameter files as their YAML nests it, starting at the
 role the cell gives the file: ``cathode.<field>`` (the cathode material file, e.g.
 ``cathode.diffusivity``), ``anode.<field>``, ``electrolyte.<field>``,
-``counter_electrode.<field>`` (the Na-metal file) and ``contact_resistance`` (the cell file).
+``counter_electrode.<field>`` (the Na-metal file) and ``contact_resistance`` (the cell file);
+a full cell at a published charged state also has ``initial_stoichiometry.cathode`` /
+``.anode`` and ``cathode.loading`` / ``anode.loading`` (cell-file values, see
+:data:`nasim.params.pybamm_values.CELL_INPUT_PATHS`).
 A constant function is fitted by its path (its value), any function by ``<path>.scale`` (a
 multiplier of the function as the file gives it, e.g. a table), an Arrhenius factor by
 ``<path>.arrhenius.activation_energy`` and a log-linear stoichiometry dependence by
