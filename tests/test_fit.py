@@ -265,9 +265,7 @@ def test_window_placing_inputs_of_a_published_full_cell():
     same = runner.run(step, None).frame
     assert same.capacity_mAh.iloc[-1] == pytest.approx(plain.capacity_mAh.iloc[-1], rel=1e-6)
     assert same.voltage_V.iloc[0] == pytest.approx(plain.voltage_V.iloc[0], abs=1e-6)
-    an = cell.design.anode
-    anode_mAh = (an.maximum_concentration_mol_per_m3 * an.active_volume_fraction
-                 * an.thickness_m * cell.design.area_m2 * FARADAY / 3.6)
+    anode_mAh = cell.design.anode.sites_mol_per_m2 * cell.design.area_m2 * FARADAY / 3.6
     runner.set_input_parameters({"initial_stoichiometry.anode": files[keys[1]] - 0.02})
     lower = runner.run(step, None).frame
     drop = plain.capacity_mAh.iloc[-1] - lower.capacity_mAh.iloc[-1]

@@ -36,9 +36,7 @@ CURVES = {"C/20": "discharge_005C.csv", "C/10": "discharge_01C.csv",
 
 
 def electrode_capacity_mAh(cell, role: str) -> float:
-    geom = getattr(cell.design, role)
-    return (geom.maximum_concentration_mol_per_m3 * geom.active_volume_fraction
-            * geom.thickness_m * cell.design.area_m2 * FARADAY / 3.6)
+    return getattr(cell.design, role).sites_mol_per_m2 * cell.design.area_m2 * FARADAY / 3.6
 
 
 def main() -> pd.DataFrame:

@@ -122,8 +122,7 @@ class EnergyResult:
             "current is zero (equilibrium: OCV = upper cut-off); the discharge starts there")}
         d = self.discharge
         cat = self.cell.design.cathode
-        c_c = (cat.maximum_concentration_mol_per_m3 * cat.active_volume_fraction
-               * cat.thickness_m * self.cell.design.area_m2)
+        c_c = cat.sites_mol_per_m2 * self.cell.design.area_m2
         x_charged = d.initial_stoichiometry["cathode"]
         if self.charge is not None:
             x_discharged = self.charge.initial_stoichiometry["cathode"]

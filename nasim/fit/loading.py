@@ -15,7 +15,7 @@ import numpy as np
 
 from nasim.fit.schema import QUANTITIES, X_UNITS, FitDefinition
 from nasim.params.loading import LoadedCell, ParameterFileError, load_cell, load_document
-from nasim.params.pybamm_values import CELL_INPUT_PATHS, input_paths
+from nasim.params.pybamm_values import WINDOW_PLACING_PATHS, input_paths
 from nasim.params.quantities import read_table_columns
 from nasim.params.units import DIMENSIONS, UnitError, to_si
 from nasim.protocols import LoadedProtocol, load_protocol
@@ -146,7 +146,7 @@ def _resolve_parameters(path: Path, definition: FitDefinition, cell: LoadedCell
         lo, hi = (b * factor for b in p.bounds)
         if name.endswith(".loading"):  # the active solid must fit beside the pores
             geom = getattr(cell.design, name.split(".")[0])
-            most = geom.loading_kg_per_m2 * (1.0 - geom.porosity) / geom.active_volume_fraction
+            most = geom.max_loading_kg_per_m2
             if hi > most * (1.0 + 1e-9):
                 raise _error(path, f"field 'parameters[{i}].bounds': upper bound {p.bounds[1]:g} "
                                    f"{unit} is more active mass than fits in the "
@@ -284,7 +284,7 @@ def _check_placing(path: Path, i: int, parameters: list[ResolvedParameter], soc:
                    curves: list[ResolvedCurve], targets: list[ResolvedTarget]) -> None:
     """Start stoichiometries and loadings (cell values) fit only runs from the published
     charged state, and a fitted loading cannot be compared per gram of the file's mass."""
-    placing = [p.path for p in parameters if p.path in CELL_INPUT_PATHS[1:]]
+    placing = [p.path for p in parameters if p.path in WINDOW_PLACING_PATHS]
     if not placing:
         return
     if soc != 1.0:

@@ -22,7 +22,7 @@ from nasim.fit.loading import LoadedFit, ResolvedParameter
 from nasim.fit.optimize import Optimum
 from nasim.fit.schema import X_UNITS
 from nasim.params.loading import load_cell, read_yaml
-from nasim.params.pybamm_values import CELL_INPUT_PATHS
+from nasim.params.pybamm_values import CELL_INPUT_PATHS, WINDOW_PLACING_PATHS
 from nasim.params.units import DIMENSIONS, to_si
 
 
@@ -86,7 +86,7 @@ def _apply(raw: dict, p: ResolvedParameter, si: float, source: dict, out_dir: Pa
         raw["contact_resistance"] = {"value": float(si * 1e4), "unit": "Ohm.cm2",
                                      "source": source}
         return []
-    if p.path in CELL_INPUT_PATHS:  # a value the cell file gives (e.g. cathode.loading)
+    if p.path in WINDOW_PLACING_PATHS:  # a cell-file value, e.g. cathode.loading
         first, field = p.path.split(".")
         _set_quantity(raw[first][field], si, p.dimension, source)
         return []

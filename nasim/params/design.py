@@ -33,6 +33,19 @@ class ElectrodeGeometry:
     window_capacity_C_per_m2: float
     thickness_derived: bool
 
+    @property
+    def sites_mol_per_m2(self) -> float:
+        """Na sites of the active material per electrode area (stoichiometry 0 to 1) [mol/m2]:
+        c_max eps_a L."""
+        return self.maximum_concentration_mol_per_m3 * self.active_volume_fraction \
+            * self.thickness_m
+
+    @property
+    def max_loading_kg_per_m2(self) -> float:
+        """The most active mass that fits in this thickness at this porosity (no room left for
+        binder and carbon): eps_a = 1 - eps [kg/m2]."""
+        return self.loading_kg_per_m2 * (1.0 - self.porosity) / self.active_volume_fraction
+
 
 def electrode_geometry(
     name: str, design: ElectrodeDesign, material: ActiveMaterial, loading_kg_per_m2: float

@@ -53,10 +53,8 @@ def sodium_inventory(loaded: LoadedCell) -> SodiumInventory | None:
         return None
     design = loaded.design
     cat, an = design.cathode, design.anode
-    c_c = cat.maximum_concentration_mol_per_m3 * cat.active_volume_fraction * cat.thickness_m \
-        * design.area_m2
-    c_a = an.maximum_concentration_mol_per_m3 * an.active_volume_fraction * an.thickness_m \
-        * design.area_m2
+    c_c = cat.sites_mol_per_m2 * design.area_m2
+    c_a = an.sites_mol_per_m2 * design.area_m2
     init = loaded.cell.initial_stoichiometry
     if init is not None:
         x0, y0 = init.cathode.si, init.anode.si

@@ -23,7 +23,7 @@ model is solved for many values. ``<function>`` is the SI value of a constant fu
 dependence (decades per unit stoichiometry) and
 ``contact_resistance`` the cell's areal series resistance in Ohm m2. A full cell that starts
 from a published charged state (its file gives ``initial_stoichiometry``) also offers the
-values that place the two electrodes' windows against each other (:data:`CELL_INPUT_PATHS`):
+values that place the two electrodes' windows against each other (:data:`WINDOW_PLACING_PATHS`):
 ``initial_stoichiometry.cathode`` / ``.anode`` (the start stoichiometries) and, for an
 electrode whose thickness the file gives, ``cathode.loading`` / ``anode.loading`` (the areal
 active mass in kg/m2: the active volume fraction, and with it the electrode's capacity and
@@ -84,9 +84,12 @@ def state_symbol(fn: StateFunction, variables: dict[str, pybamm.Symbol], tempera
     return base
 
 
+#: input-parameter paths that place the two electrodes' windows against each other (a full
+#: cell at its published charged state only)
+WINDOW_PLACING_PATHS = ("initial_stoichiometry.cathode", "initial_stoichiometry.anode",
+                        "cathode.loading", "anode.loading")
 #: input-parameter paths whose value lives in the cell file (not in a material file)
-CELL_INPUT_PATHS = ("contact_resistance", "initial_stoichiometry.cathode",
-                    "initial_stoichiometry.anode", "cathode.loading", "anode.loading")
+CELL_INPUT_PATHS = ("contact_resistance", *WINDOW_PLACING_PATHS)
 
 
 def input_paths(loaded: LoadedCell) -> dict[str, tuple[str, float]]:

@@ -32,7 +32,7 @@ import pandas as pd
 import pybamm
 
 from nasim.params.loading import LoadedCell
-from nasim.params.pybamm_values import CELL_INPUT_PATHS, thermal_values, to_parameter_values
+from nasim.params.pybamm_values import WINDOW_PLACING_PATHS, thermal_values, to_parameter_values
 from nasim.physics import set_initial_state
 from nasim.physics.aging import aging_parameter_values, build_aging_model, check_mechanisms
 from nasim.physics.models import MODEL_CLASSES, MODEL_NAMES, THERMAL_MODES, model_options
@@ -286,7 +286,7 @@ class CellRunner:
         if self.aging:
             self.values.update(aging_parameter_values(cell, self.aging, self.input_parameters),
                                check_already_exists=False)
-        placing = sorted(set(self.input_parameters) & set(CELL_INPUT_PATHS[1:]))
+        placing = sorted(set(self.input_parameters) & set(WINDOW_PLACING_PATHS))
         if placing and initial_soc != 1.0:
             raise ValueError(f"input parameters {placing} place the electrodes' windows at the "
                              "published charged state: the run must start there "
