@@ -11,6 +11,8 @@ import json
 import sys
 from pathlib import Path
 
+from nasim.params.names import MODEL_NAMES, THERMAL_MODES
+
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 
 
@@ -259,14 +261,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     sim = sub.add_parser("simulate", help="one constant-current charge or discharge")
     sim.add_argument("cell")
-    sim.add_argument("--model", choices=["SPM", "SPMe", "DFN"], default="DFN")
+    sim.add_argument("--model", choices=MODEL_NAMES, default="DFN")
     rate = sim.add_mutually_exclusive_group(required=True)
     rate.add_argument("--c-rate", type=float, help="C-rate (1C as defined by the cell file)")
     rate.add_argument("--current-mA-per-g", type=float, help="mA per g of cathode active mass")
     sim.add_argument("--charge", action="store_true", help="charge instead of discharge")
     sim.add_argument("--temperature-C", type=float, help="ambient temperature")
     sim.add_argument("--mesh-points", type=int, help="points per domain and per particle")
-    sim.add_argument("--thermal", choices=["isothermal", "lumped"], default="isothermal",
+    sim.add_argument("--thermal", choices=THERMAL_MODES, default="isothermal",
                      help="isothermal at the ambient temperature (default), or one lumped cell "
                           "temperature (needs the cell file's 'thermal' section)")
     sim.add_argument("--out", help="directory for timeseries.csv, summary.json and the figure")
@@ -279,7 +281,7 @@ def build_parser() -> argparse.ArgumentParser:
     erate.add_argument("--current-mA-per-g", type=float, help="mA per g of cathode active mass")
     erate.add_argument("--c-rate", type=float, help="C-rate (1C as defined by the cell file)")
     en.add_argument("--temperature-C", type=float, help="ambient temperature (isothermal)")
-    en.add_argument("--model", choices=["SPM", "SPMe", "DFN"], default="DFN")
+    en.add_argument("--model", choices=MODEL_NAMES, default="DFN")
     en.add_argument("--ragone", action="store_true",
                     help="also discharge over a range of currents: ragone.csv and ragone.png")
     en.add_argument("--ragone-currents", help="comma-separated mA/g for --ragone "
@@ -291,7 +293,7 @@ def build_parser() -> argparse.ArgumentParser:
     rp = sub.add_parser("replay", help="run protocol files (experiments/*.yaml) and compare "
                         "with their measured values")
     rp.add_argument("protocol", nargs="+", help="protocol file(s) or a directory of them")
-    rp.add_argument("--model", choices=["SPM", "SPMe", "DFN"],
+    rp.add_argument("--model", choices=MODEL_NAMES,
                     help="override the protocol's model")
     rp.add_argument("--out", required=True, help="output directory (one subdirectory per "
                     "protocol when several are given)")

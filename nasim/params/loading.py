@@ -15,7 +15,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from nasim.params import overrides
-from nasim.params.design import CellDesign, DesignError, cell_design
+from nasim.params.design import CellDesign, DesignError, cell_design, one_c_current_A
 from nasim.params.schema import (
     FILE_KINDS,
     ActiveMaterial,
@@ -23,6 +23,7 @@ from nasim.params.schema import (
     Electrolyte,
     MetalElectrode,
 )
+from nasim.params.units import current_basis
 
 # libyaml's safe loader when PyYAML was built with it (same safe subset, ~8x faster)
 _SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -78,6 +79,19 @@ def format_validation_error(err: ValidationError) -> list[str]:
             text += f"; got {_format_input(e.get('input'))}"
         problems.append(text)
     return problems
+
+
+def resolve_reference(referencing: Path, ref: str | Path, field: str,
+                      what: str = "parameter file") -> Path:
+    """The file ``ref`` names, relative to the directory of the ``referencing`` file, resolved.
+
+    Raises a :class:`ParameterFileError` on ``referencing`` (a ``what``) naming ``field``, the
+    reference and where it was looked for when there is no such file."""
+    target = (Path(referencing).parent / ref).resolve()
+    if not target.is_file():
+        raise ParameterFileError(referencing, [f"field '{field}': file {str(ref)!r} not found "
+                                               f"(looked for {target})"], what)
+    return target
 
 
 def read_yaml(path: Path) -> dict:
@@ -156,6 +170,40 @@ class LoadedCell:
     def name(self) -> str:
         return self.cell.name
 
+    @property
+    def one_c_current_A(self) -> float:
+        """1C [A]: the file's specific current (e.g. the paper's 150 mA/g) times the cathode
+        active mass; else the nominal capacity over one hour; else the window capacity over
+        one hour."""
+        return one_c_current_A(self.cell, self.design)
+
+    def current_A(self, value: float | None = None, unit: str | None = None, *,
+                  c_rate: float | None = None, mA_per_g: float | None = None,
+                  mA_per_cm2: float | None = None, A: float | None = None) -> float:
+        """A lab current on this cell in amperes: the one rule.
+
+        Either ``value`` in ``unit`` (any of :data:`nasim.params.units.CURRENT_UNITS`: ``C``,
+        ``mA/g``, ``A/g``, ``mA/cm2``, ``A``, ``mA``) or exactly one keyword: ``c_rate``
+        (multiples of :attr:`one_c_current_A`), ``mA_per_g`` (per cathode active mass),
+        ``mA_per_cm2`` (per electrode area) or ``A``."""
+        forms = {"C": c_rate, "mA/g": mA_per_g, "mA/cm2": mA_per_cm2, "A": A}
+        given = [(v, u) for u, v in forms.items() if v is not None]
+        if value is not None or unit is not None:
+            given.append((value, unit))
+        if len(given) != 1 or given[0][1] is None or given[0][0] is None:
+            raise ValueError("give one current: value and unit, or one of c_rate, mA_per_g, "
+                             "mA_per_cm2 or A")
+        value, unit = given[0]
+        basis, factor = current_basis(unit)
+        si = value * factor
+        if basis == "c_rate":
+            return si * self.one_c_current_A
+        if basis == "specific":
+            return si * self.design.cathode_active_mass_kg  # A/kg
+        if basis == "areal":
+            return si * self.design.area_m2  # A/m2
+        return si
+
     def files(self) -> dict[str, Path]:
         base = self.path.parent
         out = {"cell": self.path, "cathode": (base / self.cell.cathode.material).resolve(),
@@ -168,11 +216,7 @@ class LoadedCell:
 
 
 def _referenced(cell_path: Path, field: str, ref: str, expected, edits: list | None = None):
-    target = (cell_path.parent / ref).resolve()
-    if not target.is_file():
-        raise ParameterFileError(
-            cell_path, [f"field '{field}': referenced file {ref!r} not found (looked for {target})"]
-        )
+    target = resolve_reference(cell_path, ref, field)
     kind = read_yaml(target).get("kind")
     if FILE_KINDS.get(kind) is not expected:
         wanted = next(k for k, v in FILE_KINDS.items() if v is expected)

@@ -39,6 +39,7 @@ import pybamm
 
 from nasim.params.inventory import sodium_inventory
 from nasim.params.loading import LoadedCell
+from nasim.params.names import AGING_MECHANISMS
 from nasim.params.quantities import FARADAY, GAS_CONSTANT, StateFunction
 from nasim.params.thermal import cell_thermal, current_collectors, heat_capacity
 
@@ -326,7 +327,6 @@ DISSOLUTION_U_REF = "nasim positive electrode dissolution reference potential [V
 DISSOLUTION_U_SCALE = "nasim positive electrode dissolution potential scale [V]"
 DISSOLUTION_EA = "nasim positive electrode dissolution activation energy [J.mol-1]"
 DISSOLUTION_T_REF = "nasim positive electrode dissolution reference temperature [K]"
-AGING_MECHANISMS = ("phase_strain", "dissolution", "sei")
 AGING_RATE_FIELDS = ("strain_loss_rate", "dissolution_rate")  # may be input parameters
 
 

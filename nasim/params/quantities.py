@@ -15,9 +15,7 @@ from typing import Annotated, Literal
 import numpy as np
 from pydantic import (
     AfterValidator,
-    BaseModel,
     BeforeValidator,
-    ConfigDict,
     Field,
     PrivateAttr,
     ValidationInfo,
@@ -25,14 +23,14 @@ from pydantic import (
 )
 
 from nasim.params.sources import Source
+from nasim.params.strict import Strict
 from nasim.params.units import DIMENSIONS, to_si
 
 GAS_CONSTANT = 8.314462618  # J/(mol K), CODATA 2018 exact
 FARADAY = 96485.33212  # C/mol, CODATA 2018 exact
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+_Strict = Strict  # the old name (nasim.params.strict.Strict is the one base)
 
 
 def _range_text(gt, ge, lt, le, si_unit: str) -> str:
@@ -60,7 +58,7 @@ def _no_bool(value):
 Number = Annotated[float, BeforeValidator(_no_bool)]
 
 
-class Quantity(_Strict):
+class Quantity(Strict):
     """A scalar: ``value`` in ``unit``, with its ``source``."""
 
     value: Number
@@ -109,7 +107,7 @@ _VARIABLE_DIMENSION = {
 }
 
 
-class Table(_Strict):
+class Table(Strict):
     """A CSV table ``y(x)`` next to the parameter file.
 
     ``x`` names the state variable; ``x_unit`` its unit. ``monotonic`` states a requirement on y
@@ -196,7 +194,7 @@ def read_table_columns(path: Path, x_column: str, y_column: str) -> tuple[np.nda
 # ----------------------------------------------------------------------------- closed forms
 
 
-class Arrhenius(_Strict):
+class Arrhenius(Strict):
     """Arrhenius factor exp(Ea/R (1/T_ref - 1/T)) multiplying a reference function."""
 
     activation_energy: Q("molar_energy", ge=0.0)
@@ -213,7 +211,7 @@ class Arrhenius(_Strict):
         return pybamm.exp(arg)
 
 
-class MSMRReaction(_Strict):
+class MSMRReaction(Strict):
     """One reaction of a multi-site multi-reaction (MSMR) isotherm (Verbrugge et al. 2017).
 
     x_j(U) = X_j / (1 + exp(F (U - U0_j) / (omega_j R T_ref))). ``name`` ties the reaction to a
@@ -226,7 +224,7 @@ class MSMRReaction(_Strict):
     ideality_factor: Q("dimensionless", gt=0.0)
 
 
-class MSMROCP(_Strict):
+class MSMROCP(Strict):
     """An OCP given by MSMR reactions; nasim tabulates its inverse x(U) → U(x) densely.
 
     The Na content (stoichiometry) is x(U) = x_offset + sum_j x_j(U): x_offset is the content
@@ -273,7 +271,7 @@ class MSMROCP(_Strict):
         return grid, np.interp(grid, x, u)
 
 
-class StoichiometryFactor(_Strict):
+class StoichiometryFactor(Strict):
     """Factor 10^(s (x - x_ref)) multiplying a particle function of the stoichiometry x: a
     log-linear dependence, ``log10_slope`` s in decades per unit stoichiometry. Solid
     diffusivities of layered oxides measured by GITT fall by one to three decades towards the
@@ -288,7 +286,7 @@ class StoichiometryFactor(_Strict):
         return 10.0 ** (self.log10_slope.si * (stoichiometry - self.reference_stoichiometry.si))
 
 
-class StateFunction(_Strict):
+class StateFunction(Strict):
     """A function of state: exactly one of ``value`` (constant), ``table`` or ``closed_form``,
     in ``unit``, times an optional ``stoichiometry_factor`` (particle functions) and an
     optional ``arrhenius`` factor."""

@@ -16,7 +16,8 @@ from typing import Literal
 from pydantic import Field, model_validator
 
 from nasim.params.formula import parse_formula
-from nasim.params.quantities import FARADAY, Arrhenius, Q, StateFn, StateFunction, _Strict
+from nasim.params.quantities import FARADAY, Arrhenius, Q, StateFn, StateFunction
+from nasim.params.strict import Strict
 
 AVOGADRO = 6.02214076e23
 
@@ -29,7 +30,7 @@ _PARTICLE_X = ("stoichiometry", "particle_concentration")
 _ELECTROLYTE_X = ("electrolyte_concentration",)
 
 
-class Lattice(_Strict):
+class Lattice(Strict):
     """Hexagonal lattice parameters (R-3m setting) of the pristine material."""
 
     a: PositiveLength
@@ -43,14 +44,14 @@ class Lattice(_Strict):
         return self.cell_volume_m3() / self.formula_units_per_cell
 
 
-class StoichiometryWindow(_Strict):
+class StoichiometryWindow(Strict):
     """The practical Na window: stoichiometry (c/c_max) at the charged and discharged ends."""
 
     charged: Fraction01
     discharged: Fraction01
 
 
-class Phase(_Strict):
+class Phase(Strict):
     """One entry of a phase map over the Na content x of Na_xTMO2.
 
     ``solid_solution``: a single phase over ``x_range``, with its unit-cell volume per formula
@@ -78,7 +79,7 @@ class Phase(_Strict):
         return self
 
 
-class PhaseMap(_Strict):
+class PhaseMap(Strict):
     """Ordered phases from high to low Na content; entries must tile x without gaps."""
 
     phases: list[Phase] = Field(min_length=1)
@@ -103,7 +104,7 @@ class PhaseMap(_Strict):
         return [p for p in self.phases if p.kind == "solid_solution"]
 
 
-class Mechanics(_Strict):
+class Mechanics(Strict):
     """Elastic constants of the active particles, for the diffusion-induced stress of PyBaMM's
     "particle mechanics" ("swelling only"). The partial molar volume of Na is not given here:
     it is derived from the phase map's unit-cell volumes (see nasim.physics.aging)."""
@@ -113,7 +114,7 @@ class Mechanics(_Strict):
     critical_stress: Q("pressure", gt=0.0)
 
 
-class CathodeDegradation(_Strict):
+class CathodeDegradation(Strict):
     """Rate laws of the cathode's loss of active material (LAM), eps_s = active volume fraction:
 
     - lattice strain of the phase path (PyBaMM's stress-driven LAM):
@@ -130,7 +131,7 @@ class CathodeDegradation(_Strict):
     dissolution_arrhenius: Arrhenius
 
 
-class SEIGrowth(_Strict):
+class SEIGrowth(Strict):
     """Reaction-limited growth of the anode's solid-electrolyte interphase (PyBaMM's
     "SEI": "reaction limited"): it consumes cyclable Na in a full cell."""
 
@@ -143,7 +144,7 @@ class SEIGrowth(_Strict):
     arrhenius: Arrhenius
 
 
-class ActiveMaterial(_Strict):
+class ActiveMaterial(Strict):
     """An intercalation material (cathode or anode)."""
 
     kind: Literal["active_material"]
@@ -251,7 +252,7 @@ class ActiveMaterial(_Strict):
         return rows
 
 
-class MetalElectrode(_Strict):
+class MetalElectrode(Strict):
     """A metal counter/reference electrode (Na metal in half cells)."""
 
     kind: Literal["metal_electrode"]
@@ -266,7 +267,7 @@ class MetalElectrode(_Strict):
     specific_heat_capacity: Q("specific_heat_capacity", gt=0.0) | None = None
 
 
-class Electrolyte(_Strict):
+class Electrolyte(Strict):
     """A liquid electrolyte; ``concentration`` is the initial (and reference) salt concentration."""
 
     kind: Literal["electrolyte"]
@@ -283,7 +284,7 @@ class Electrolyte(_Strict):
     specific_heat_capacity: Q("specific_heat_capacity", gt=0.0) | None = None
 
 
-class ElectrodeDesign(_Strict):
+class ElectrodeDesign(Strict):
     """A porous composite electrode: a material file and how it is made.
 
     ``thickness`` may be omitted: it is then derived from the loading, the mass fractions, the
@@ -317,12 +318,12 @@ class ElectrodeDesign(_Strict):
         return self
 
 
-class CounterElectrodeDesign(_Strict):
+class CounterElectrodeDesign(Strict):
     material: str
     thickness: PositiveLength
 
 
-class Separator(_Strict):
+class Separator(Strict):
     name: str
     thickness: PositiveLength
     porosity: OpenFraction
@@ -331,7 +332,7 @@ class Separator(_Strict):
     density: Q("density", gt=0.0) | None = None
 
 
-class CurrentCollector(_Strict):
+class CurrentCollector(Strict):
     """A metal foil under one electrode (Al for both electrodes of a Na-ion cell): its mass and
     volume in the budget, and (lumped thermal runs) its through-plane Ohmic heat
     i^2 L / sigma."""
@@ -343,7 +344,7 @@ class CurrentCollector(_Strict):
     electronic_conductivity: Q("conductivity", gt=0.0) | None = None
 
 
-class CurrentCollectors(_Strict):
+class CurrentCollectors(Strict):
     """The current collectors of the stack repeat unit.
 
     ``coated_sides: 1`` (a single-layer cell, e.g. a coin cell): each electrode layer has a
@@ -357,13 +358,13 @@ class CurrentCollectors(_Strict):
     anode: CurrentCollector | None = None
 
 
-class ElectrolyteFill(_Strict):
+class ElectrolyteFill(Strict):
     """Electrolyte volume = excess_factor x pore volume of electrodes and separator."""
 
     excess_factor: Q("dimensionless", ge=1.0)
 
 
-class HousingPart(_Strict):
+class HousingPart(Strict):
     """One part of a cell's housing (can, cap, spacer, spring, gasket ...): its mass (budget)
     and its specific heat capacity (lumped thermal runs only)."""
 
@@ -372,7 +373,7 @@ class HousingPart(_Strict):
     specific_heat_capacity: Q("specific_heat_capacity", gt=0.0) | None = None
 
 
-class CellFormat(_Strict):
+class CellFormat(Strict):
     """The cell's format and packaging.
 
     Mass: ``housing_parts`` (the parts of a coin or cylindrical housing, each with its mass;
@@ -398,7 +399,7 @@ class CellFormat(_Strict):
         return self
 
 
-class ThermalCurrentCollector(_Strict):
+class ThermalCurrentCollector(Strict):
     """A current collector that is not a foil of ``current_collectors`` (a half cell's Na foil
     is pressed on the housing's spacer): its through-plane Ohmic heat i^2 L / sigma."""
 
@@ -407,7 +408,7 @@ class ThermalCurrentCollector(_Strict):
     electronic_conductivity: Q("conductivity", gt=0.0)
 
 
-class CellThermal(_Strict):
+class CellThermal(Strict):
     """What only the lumped (0-D) heat balance needs; the hardware is described once, in the
     budget sections.
 
@@ -426,7 +427,7 @@ class CellThermal(_Strict):
     negative_current_collector: ThermalCurrentCollector | None = None
 
 
-class VoltageWindow(_Strict):
+class VoltageWindow(Strict):
     lower: Q("voltage", gt=0.0)
     upper: Q("voltage", gt=0.0)
 
@@ -439,14 +440,14 @@ class VoltageWindow(_Strict):
         return self
 
 
-class InitialStoichiometry(_Strict):
+class InitialStoichiometry(Strict):
     """A published initial (charged) state of a full cell; it fixes the sodium inventory."""
 
     cathode: Fraction01
     anode: Fraction01
 
 
-class Cell(_Strict):
+class Cell(Strict):
     """A cell: cathode design, anode design (full cell) or Na-metal counter electrode (half
     cell), separator, electrolyte, area, voltage window and the definition of 1C."""
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
+
+from nasim.params.strict import Strict
 
 
-class _SourceBase(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+class _SourceBase(Strict):
     note: str | None = None
     to_be_fitted: bool = Field(
         default=False, description="A starting value that a fit is expected to replace."

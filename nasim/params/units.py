@@ -105,3 +105,76 @@ def to_si(value: float, unit: str, dimension_name: str) -> float:
             f"unknown unit {unit!r} for a {dimension_name} (SI {dim.si_unit}); accepted: {accepted}"
         )
     return dim.to_si(float(value), unit)
+
+
+# --------------------------------------------------------------------------- lab currents
+
+#: the units of a lab current: unit -> (basis, factor to the basis's SI unit). The bases are
+#: ``c_rate`` (multiples of the cell file's 1C), ``specific`` (A per kg of cathode active
+#: mass), ``areal`` (A per m2 of electrode area) and ``absolute`` (A);
+#: :meth:`nasim.params.loading.LoadedCell.current_A` turns each into amperes on a cell.
+CURRENT_UNITS: dict[str, tuple[str, float]] = {
+    "C": ("c_rate", 1.0),
+    "mA/g": ("specific", 1.0),  # mA/g = A/kg
+    "A/g": ("specific", 1e3),
+    "mA/cm2": ("areal", 10.0),  # A/m2
+    "A": ("absolute", 1.0),
+    "mA": ("absolute", 1e-3),
+}
+
+
+def current_basis(unit: str) -> tuple[str, float]:
+    """(basis, factor) of a lab current unit; a UnitError names the accepted ones."""
+    try:
+        return CURRENT_UNITS[unit]
+    except KeyError:
+        raise UnitError(f"unit {unit!r} is not a current unit (expected one of "
+                        f"{', '.join(CURRENT_UNITS)})") from None
+
+
+# --------------------------------------------------------------------------- curve x-units
+
+#: x-axis units of a measured or simulated curve of one constant-current step:
+#: unit -> (kind, factor to C, C/g or s). Capacities per gram are per gram of cathode active
+#: mass.
+CURVE_X_UNITS: dict[str, tuple[str, float]] = {
+    "mAh": ("capacity", 3.6),
+    "Ah": ("capacity", 3600.0),
+    "mAh/g": ("specific_capacity", 3.6),
+    "s": ("time", 1.0),
+    "min": ("time", 60.0),
+    "h": ("time", 3600.0),
+}
+_MAH_C = 3.6  # C per mAh
+
+
+def curve_x_to_time_s(x, unit: str, current_A: float, cathode_mass_kg: float):
+    """Time from the step start [s] of curve x-values in ``unit`` at a constant
+    ``current_A`` (its magnitude)."""
+    kind, to_base = CURVE_X_UNITS[unit]
+    if kind == "time":
+        return x * to_base
+    if kind == "capacity":
+        return x * to_base / current_A
+    return x * to_base * cathode_mass_kg * 1e3 / current_A
+
+
+def time_to_curve_x(t_s, unit: str, current_A: float, cathode_mass_kg: float):
+    """The inverse of :func:`curve_x_to_time_s`: curve x-values in ``unit`` at times ``t_s``."""
+    kind, factor = CURVE_X_UNITS[unit]
+    if kind == "time":
+        return t_s / factor
+    if kind == "capacity":
+        return t_s * current_A / factor
+    return t_s * current_A / factor / (cathode_mass_kg * 1e3)
+
+
+def capacity_to_mAh_per_g(q, unit: str, cathode_mass_kg: float):
+    """Capacities in ``unit`` (``mAh/g``, ``mAh`` or ``Ah``) as mAh per g of cathode active
+    mass."""
+    kind, factor = CURVE_X_UNITS[unit]
+    if kind == "specific_capacity":
+        return q
+    if kind != "capacity":
+        raise UnitError(f"unit {unit!r} is not a capacity (expected mAh/g, mAh or Ah)")
+    return q * (factor / _MAH_C) / (cathode_mass_kg * 1e3)

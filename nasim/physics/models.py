@@ -7,13 +7,9 @@ from __future__ import annotations
 
 import pybamm
 
-MODEL_CLASSES = {
-    "SPM": pybamm.lithium_ion.SPM,
-    "SPMe": pybamm.lithium_ion.SPMe,
-    "DFN": pybamm.lithium_ion.DFN,
-}
-MODEL_NAMES = tuple(MODEL_CLASSES)
-THERMAL_MODES = ("isothermal", "lumped")
+from nasim.params.names import MODEL_NAMES, THERMAL_MODES
+
+MODEL_CLASSES = {name: getattr(pybamm.lithium_ion, name) for name in MODEL_NAMES}
 
 
 def model_options(configuration: str, thermal: str = "isothermal") -> dict:

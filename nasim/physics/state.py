@@ -22,6 +22,7 @@ import pybamm
 from scipy.optimize import brentq
 
 from nasim.params.loading import LoadedCell
+from nasim.params.names import INITIAL_STATES, STATE_OF_CHARGE, InitialState, check_name
 from nasim.params.pybamm_values import evaluate_state
 
 VOLTAGE_TOLERANCE_V = 5e-3
@@ -85,14 +86,17 @@ def soh_problem_key(values: pybamm.ParameterValues, soc: float) -> tuple:
     return (soc, *(float(f"{r:.12g}") for r in ratios), numbers)
 
 
-def set_initial_state(loaded: LoadedCell, values: pybamm.ParameterValues, soc: float,
-                      memo: dict | None = None) -> dict:
-    """Move ``values`` to the state of charge ``soc`` (1: at the upper cut-off, 0: at the lower).
+def set_initial_state(loaded: LoadedCell, values: pybamm.ParameterValues,
+                      state: InitialState | float, memo: dict | None = None) -> dict:
+    """Move ``values`` to the start ``state``: ``"charged"`` (at the upper cut-off) or
+    ``"discharged"`` (at the lower); the state of charge 1.0 or 0.0 is accepted for either.
 
     Returns the cathode (and anode) stoichiometries that were set. ``memo``: a dict shared by
     cells with the same material files; a full cell whose :func:`soh_problem_key` is in it
     takes the stoichiometries found before instead of solving again.
     """
+    soc = (STATE_OF_CHARGE[check_name(state, INITIAL_STATES, 'initial state')]
+           if isinstance(state, str) else state)
     window = loaded.cell.voltage_window
     target = window.upper.si if soc >= 0.5 else window.lower.si
     if soc not in (0.0, 1.0):

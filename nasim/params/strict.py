@@ -1,0 +1,27 @@
+"""The one pydantic base of every nasim file schema (parameter files, protocols, fits, studies).
+
+Unknown fields are errors: a misspelt key is reported, never silently ignored. ``Strict`` is
+the base of the parameter-file schemas (mutable, fields also settable by name when aliased);
+``FrozenStrict`` the base of the documents that are read once and never edited (protocol, fit
+and study files).
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict
+
+
+class Strict(BaseModel):
+    """A schema that forbids unknown fields."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True,
+                              arbitrary_types_allowed=True)
+
+
+class FrozenStrict(Strict):
+    """A :class:`Strict` schema whose instances cannot be changed after validation."""
+
+    model_config = ConfigDict(frozen=True)
+
+
+__all__ = ["FrozenStrict", "Strict"]
