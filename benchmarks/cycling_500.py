@@ -24,10 +24,10 @@ import numpy as np  # noqa: E402
 import pybamm  # noqa: E402
 
 import nasim  # noqa: E402
-from nasim.params.pybamm_values import to_parameter_values  # noqa: E402
 from nasim.physics import set_initial_state  # noqa: E402
 from nasim.physics.aging import aging_parameter_values, build_aging_model  # noqa: E402
 from nasim.physics.models import MODEL_CLASSES, model_options  # noqa: E402
+from nasim.physics.values import to_parameter_values  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 PROTOCOL = ROOT / "experiments" / "heo_half_cycling_10C.yaml"

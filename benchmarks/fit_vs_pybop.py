@@ -139,8 +139,8 @@ def run_pybop(d: Path) -> dict:
     import pybop
 
     from nasim.params.loading import load_cell
-    from nasim.params.pybamm_values import to_parameter_values
     from nasim.physics import set_initial_state
+    from nasim.physics.values import to_parameter_values
 
     cell = load_cell(d / SYNTHETIC_CELL)
     meta = json.loads((d / "meta.json").read_text())

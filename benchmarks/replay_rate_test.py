@@ -29,8 +29,8 @@ os.environ.setdefault("PYBAMM_DISABLE_TELEMETRY", "true")
 import pybamm  # noqa: E402
 
 import nasim  # noqa: E402
-from nasim.params.pybamm_values import to_parameter_values  # noqa: E402
 from nasim.physics import build_model, set_initial_state  # noqa: E402
+from nasim.physics.values import to_parameter_values  # noqa: E402
 from nasim.simulate.replay import replay  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -22,8 +22,8 @@ import numpy as np  # noqa: E402
 import pybamm  # noqa: E402
 
 import nasim  # noqa: E402
-from nasim.params.pybamm_values import to_parameter_values  # noqa: E402
 from nasim.physics import build_model, set_initial_state  # noqa: E402
+from nasim.physics.values import to_parameter_values  # noqa: E402
 
 CELL = Path(__file__).resolve().parents[1] / "parameter_sets" / "cells" / "heo_half.yaml"
 

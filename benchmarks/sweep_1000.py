@@ -44,8 +44,8 @@ import pandas as pd  # noqa: E402
 import pybamm  # noqa: E402
 
 import nasim  # noqa: E402
-from nasim.params.pybamm_values import to_parameter_values  # noqa: E402
 from nasim.physics import build_model, set_initial_state  # noqa: E402
+from nasim.physics.values import to_parameter_values  # noqa: E402
 from nasim.protocols.plan import horizon_s  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]

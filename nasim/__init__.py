@@ -11,21 +11,38 @@ Public API::
     run.summary            # a row per charge/discharge step, with measured values beside
     fitted = nasim.fit("fits/heo_rate_25C/fit.yaml", out="out/fit")
     fitted.to_frame()      # fitted values, 95 % intervals, identifiability
+
+``import nasim`` is cheap: each public name is imported from its module on first use (PEP 562),
+so reading and checking parameter files never imports PyBaMM.
 """
 
-import os
+from __future__ import annotations
 
-os.environ.setdefault("PYBAMM_DISABLE_TELEMETRY", "true")
-
-from nasim.analysis.energy import EnergyResult, energy  # noqa: E402
-from nasim.fit import FitResult, fit  # noqa: E402
-from nasim.params import ParameterFileError, load_cell, parameter_table  # noqa: E402
-from nasim.protocols import load_protocol  # noqa: E402
-from nasim.simulate import SimulationError, SimulationResult, simulate  # noqa: E402
-from nasim.simulate.replay import ReplayResult, replay  # noqa: E402
-from nasim.sweep import load_study, sweep  # noqa: E402
+import importlib
+import sys
+import types
+from typing import TYPE_CHECKING
 
 __version__ = "0.1.0"
+
+#: public name -> module that defines it
+_PUBLIC = {
+    "EnergyResult": "nasim.simulate.energy",
+    "FitResult": "nasim.fit",
+    "ParameterFileError": "nasim.params",
+    "ReplayResult": "nasim.simulate.replay",
+    "SimulationError": "nasim.simulate",
+    "SimulationResult": "nasim.simulate",
+    "energy": "nasim.simulate.energy",
+    "fit": "nasim.fit",
+    "load_cell": "nasim.params",
+    "load_protocol": "nasim.protocols",
+    "load_study": "nasim.sweep",
+    "parameter_table": "nasim.params",
+    "replay": "nasim.simulate.replay",
+    "simulate": "nasim.simulate",
+    "sweep": "nasim.sweep",
+}
 
 __all__ = [
     "EnergyResult",
@@ -44,3 +61,40 @@ __all__ = [
     "simulate",
     "sweep",
 ]
+
+if TYPE_CHECKING:  # for type checkers and IDEs only; at run time names load on first use
+    from nasim.fit import FitResult, fit
+    from nasim.params import ParameterFileError, load_cell, parameter_table
+    from nasim.protocols import load_protocol
+    from nasim.simulate import SimulationError, SimulationResult, simulate
+    from nasim.simulate.energy import EnergyResult, energy
+    from nasim.simulate.replay import ReplayResult, replay
+    from nasim.sweep import load_study, sweep
+
+
+def __getattr__(name: str):
+    module = _PUBLIC.get(name)
+    if module is None:
+        raise AttributeError(f"module 'nasim' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value  # later lookups skip __getattr__
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_PUBLIC])
+
+
+class _Package(types.ModuleType):
+    """``nasim.simulate``, ``nasim.fit`` and ``nasim.sweep`` are functions (the public API) and
+    subpackages: the import system binds a subpackage on its parent when it first loads it;
+    that binding is skipped so the name keeps meaning the function (``__getattr__``)."""
+
+    def __setattr__(self, name: str, value) -> None:
+        if (name in _PUBLIC and isinstance(value, types.ModuleType)
+                and value.__name__ == f"{__name__}.{name}"):
+            return
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package

@@ -105,7 +105,7 @@ def _cmd_simulate(args) -> int:
 
 
 def _cmd_energy(args) -> int:
-    from nasim.analysis.energy import DEFAULT_RAGONE_CURRENTS_mA_PER_G, energy, ragone
+    from nasim.simulate.energy import DEFAULT_RAGONE_CURRENTS_mA_PER_G, energy, ragone
 
     result = energy(args.cell, current_mA_per_g=args.current_mA_per_g, c_rate=args.c_rate,
                     temperature_C=args.temperature_C, model=args.model)

@@ -11,12 +11,12 @@ from conftest import CELLS
 from pydantic import ValidationError
 
 import nasim
-from nasim.analysis.energy import energy, ragone
 from nasim.cli import main
 from nasim.params.budget import LEVELS, mass_budget
 from nasim.params.inventory import sodium_inventory
 from nasim.params.quantities import FARADAY
 from nasim.params.schema import CellFormat
+from nasim.simulate.energy import energy, ragone
 
 
 @pytest.fixture(scope="module")

@@ -121,7 +121,7 @@ def test_synthetic_recovery_with_intervals(synthetic):
 
 def test_input_parameters_reproduce_file_values(heo_half):
     """A runner with file values as input parameters gives the same discharge as without."""
-    from nasim.params.pybamm_values import input_paths
+    from nasim.physics.values import input_paths
     from nasim.simulate.engine import CellRunner, constant_current_step
 
     paths = input_paths(heo_half)
@@ -248,8 +248,8 @@ def test_window_placing_inputs_of_a_published_full_cell():
     loadings as input parameters: at the file values the discharge is unchanged, and moving the
     anode's start (the anode-limited end) changes the capacity by its share of the anode."""
     from nasim.params.loading import load_cell
-    from nasim.params.pybamm_values import input_paths
     from nasim.params.quantities import FARADAY
+    from nasim.physics.values import input_paths
     from nasim.simulate.engine import CellRunner, constant_current_step
 
     cell = load_cell(CHAY)

@@ -7,10 +7,10 @@ import pytest
 from conftest import CELLS
 
 import nasim
-from nasim.params.pybamm_values import evaluate_state
 from nasim.params.quantities import GAS_CONSTANT
 from nasim.physics.phases import phase_fractions, volume_change
 from nasim.physics.state import cathode_stoichiometry_at
+from nasim.physics.values import evaluate_state
 
 T_COLD, T_REF = 253.15, 298.15
 
@@ -102,7 +102,7 @@ def test_arrhenius_reaches_the_pybamm_model(heo_half):
     """The factor is in the expressions PyBaMM evaluates, not only in nasim's schema."""
     import pybamm
 
-    from nasim.params.pybamm_values import to_parameter_values
+    from nasim.physics.values import to_parameter_values
 
     values = to_parameter_values(heo_half)
     d_fn = values["Positive particle diffusivity [m2.s-1]"]

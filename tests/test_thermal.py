@@ -7,8 +7,8 @@ from conftest import CELLS
 
 import nasim
 from nasim.params.budget import mass_budget
-from nasim.params.pybamm_values import thermal_values
 from nasim.params.thermal import heat_capacity
+from nasim.physics.values import thermal_values
 
 
 @pytest.fixture(scope="module")

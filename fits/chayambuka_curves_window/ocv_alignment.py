@@ -26,8 +26,8 @@ from scipy.interpolate import CubicSpline
 from scipy.optimize import least_squares
 
 from nasim.params.loading import load_cell
-from nasim.params.pybamm_values import evaluate_state
 from nasim.params.quantities import FARADAY
+from nasim.physics.values import evaluate_state
 
 ROOT = Path(__file__).resolve().parents[2]
 KNOTS = np.linspace(0.0, 1.0, 6)  # HC stoichiometries of the OCP correction's knots

@@ -15,9 +15,9 @@ import numpy as np
 
 from nasim.fit.schema import QUANTITIES, X_UNITS, FitDefinition
 from nasim.params.loading import LoadedCell, ParameterFileError, load_cell, load_document
-from nasim.params.pybamm_values import WINDOW_PLACING_PATHS, input_paths
 from nasim.params.quantities import read_table_columns
 from nasim.params.units import DIMENSIONS, UnitError, to_si
+from nasim.physics.values import WINDOW_PLACING_PATHS, input_paths
 from nasim.protocols import LoadedProtocol, load_protocol
 from nasim.protocols.plan import Plan, PlannedStep, RateBlock, compile_protocol
 

@@ -22,8 +22,8 @@ from nasim.fit.loading import LoadedFit, ResolvedParameter
 from nasim.fit.optimize import Optimum
 from nasim.fit.schema import X_UNITS
 from nasim.params.loading import load_cell, read_yaml
-from nasim.params.pybamm_values import CELL_INPUT_PATHS, WINDOW_PLACING_PATHS
 from nasim.params.units import DIMENSIONS, to_si
+from nasim.physics.values import CELL_INPUT_PATHS, WINDOW_PLACING_PATHS
 
 
 class _Dumper(yaml.SafeDumper):

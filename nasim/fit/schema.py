@@ -25,7 +25,7 @@ role the cell gives the file: ``cathode.<field>`` (the cathode material file, e.
 ``counter_electrode.<field>`` (the Na-metal file) and ``contact_resistance`` (the cell file);
 a full cell at a published charged state also has ``initial_stoichiometry.cathode`` /
 ``.anode`` and ``cathode.loading`` / ``anode.loading`` (cell-file values, see
-:data:`nasim.params.pybamm_values.WINDOW_PLACING_PATHS`).
+:data:`nasim.physics.values.WINDOW_PLACING_PATHS`).
 A constant function is fitted by its path (its value), any function by ``<path>.scale`` (a
 multiplier of the function as the file gives it, e.g. a table), an Arrhenius factor by
 ``<path>.arrhenius.activation_energy`` and a log-linear stoichiometry dependence by

@@ -200,15 +200,15 @@ class Arrhenius(Strict):
     activation_energy: Q("molar_energy", ge=0.0)
     reference_temperature: Q("temperature", gt=0.0)
 
-    def factor(self, temperature_K):
-        """The factor at ``temperature_K`` (float, array or pybamm symbol)."""
+    def exponent(self, temperature_K):
+        """Ea/R (1/T_ref - 1/T) at ``temperature_K`` (float, array, or any expression type
+        with arithmetic, e.g. a PyBaMM symbol: nasim.physics.values takes its exp)."""
         ea, t_ref = self.activation_energy.si, self.reference_temperature.si
-        arg = ea / GAS_CONSTANT * (1.0 / t_ref - 1.0 / temperature_K)
-        if isinstance(temperature_K, (int, float, np.ndarray)):
-            return np.exp(arg)
-        import pybamm
+        return ea / GAS_CONSTANT * (1.0 / t_ref - 1.0 / temperature_K)
 
-        return pybamm.exp(arg)
+    def factor(self, temperature_K):
+        """The factor at ``temperature_K`` (float or array)."""
+        return np.exp(self.exponent(temperature_K))
 
 
 class MSMRReaction(Strict):

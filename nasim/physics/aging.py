@@ -22,35 +22,20 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
-import numpy as np
 import pybamm
 
 from nasim.params.loading import LoadedCell
-from nasim.params.pybamm_values import (
-    AGING_MECHANISMS,
+from nasim.params.names import AGING_MECHANISMS
+from nasim.params.quantities import GAS_CONSTANT
+from nasim.physics.values import (
     DISSOLUTION_EA,
     DISSOLUTION_RATE,
     DISSOLUTION_T_REF,
     DISSOLUTION_U_REF,
     DISSOLUTION_U_SCALE,
     aging_values,
+    strain_tables,
 )
-from nasim.params.quantities import GAS_CONSTANT
-from nasim.physics.phases import volume_change
-
-AVOGADRO = 6.02214076e23
-
-
-def strain_tables(loaded: LoadedCell, n: int = 801) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(x, |Omega(x)| [m3/mol], volume change(x)) of the cathode from its phase map.
-
-    The magnitude of Omega is used: a lattice mismatch in either direction puts the particle
-    surface in tension in one half-cycle, which is what PyBaMM's stress-driven LAM counts."""
-    phase_map = loaded.cathode.phase_map
-    x = np.linspace(0.0, 1.0, n)
-    v0 = phase_map.phases[0].volume_at_x_high.si  # m3 per formula unit, pristine
-    dv = volume_change(phase_map, x)
-    return x, np.abs(np.gradient(dv, x)) * v0 * AVOGADRO, dv
 
 
 def check_mechanisms(mechanisms: Collection[str], configuration: str) -> tuple[str, ...]:
@@ -86,8 +71,8 @@ def aging_options(mechanisms: Collection[str], configuration: str) -> dict:
 
 def aging_parameter_values(loaded: LoadedCell, mechanisms: Collection[str],
                            inputs: Collection[str] = ()) -> dict:
-    tables = strain_tables(loaded) if "phase_strain" in mechanisms else None
-    return aging_values(loaded, mechanisms, tables, inputs)
+    """PyBaMM values of the mechanisms (see :func:`nasim.physics.values.aging_values`)."""
+    return aging_values(loaded, mechanisms, inputs)
 
 
 class CathodeLossOfActiveMaterial(pybamm.active_material.LossActiveMaterial):
@@ -130,3 +115,7 @@ def build_aging_model(cls, options: dict, mechanisms: Collection[str], name: str
 
 def _configuration(options: dict) -> str:
     return "half" if options.get("working electrode") == "positive" else "full"
+
+
+__all__ = ["CathodeLossOfActiveMaterial", "aging_options", "aging_parameter_values",
+           "build_aging_model", "check_mechanisms", "strain_tables"]

@@ -23,7 +23,7 @@ from scipy.optimize import brentq
 
 from nasim.params.loading import LoadedCell
 from nasim.params.names import INITIAL_STATES, STATE_OF_CHARGE, InitialState, check_name
-from nasim.params.pybamm_values import evaluate_state
+from nasim.physics.values import evaluate_state
 
 VOLTAGE_TOLERANCE_V = 5e-3
 #: PyBaMM values the electrode-SOH problem reads only through Q_n, Q_p and Q_Li (or not at

@@ -13,7 +13,7 @@ _LABELS = {"cathode_active": "cathode active", "active_pair": "cathode + anode a
 def ragone_plot(frame: pd.DataFrame, title: str = "", ax=None):
     """Specific energy (Wh/kg) vs specific power (W/kg), log axes, one line per level.
 
-    ``frame``: rows of :func:`nasim.analysis.energy.ragone` (current_mA_per_g, level, status,
+    ``frame``: rows of :func:`nasim.simulate.energy.ragone` (current_mA_per_g, level, status,
     specific_energy_Wh_per_kg, specific_power_W_per_kg, error). Failed rates are listed under
     the axes, not plotted.
     """

@@ -32,10 +32,10 @@ import pandas as pd
 import pybamm
 
 from nasim.params.loading import LoadedCell
-from nasim.params.pybamm_values import WINDOW_PLACING_PATHS, thermal_values, to_parameter_values
 from nasim.physics import set_initial_state
 from nasim.physics.aging import aging_parameter_values, build_aging_model, check_mechanisms
 from nasim.physics.models import MODEL_CLASSES, MODEL_NAMES, THERMAL_MODES, model_options
+from nasim.physics.values import WINDOW_PLACING_PATHS, thermal_values, to_parameter_values
 from nasim.protocols.plan import (
     VOLTAGE_OFF_HIGH_V,
     VOLTAGE_OFF_LOW_V,
@@ -236,7 +236,7 @@ class CellRunner:
 
     ``initial_soc`` 0 starts at the lower cut-off (discharged), 1 at the upper (charged).
     ``input_parameters`` maps parameter-file paths (see
-    :func:`nasim.params.pybamm_values.input_paths`) to values (SI, multipliers for ``.scale``)
+    :func:`nasim.physics.values.input_paths`) to values (SI, multipliers for ``.scale``)
     that become input parameters of the built model: :meth:`set_input_parameters` changes
     them between solves without rebuilding. ``sensitivities``: every solve also returns
     dy/dp for those inputs (IDAKLU forward sensitivities, carried across steps).
@@ -391,7 +391,7 @@ class CellRunner:
             from nasim.simulate.outputs import observe
 
             return float(observe(state, ["Voltage [V]"])["Voltage [V]"][-1])
-        from nasim.params.pybamm_values import evaluate_state
+        from nasim.physics.values import evaluate_state
 
         start = {role: self.input_parameters.get(f"initial_stoichiometry.{role}", x)
                  for role, x in self.initial_stoichiometry.items()}

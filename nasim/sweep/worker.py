@@ -147,7 +147,7 @@ def _value_keys(study: LoadedStudy, base: Point, base_values) -> set[str]:
     """The PyBaMM values the study's value-input axes change: each axis at its smallest and
     largest value (the others as at point ``base``), plus the initial concentrations (the
     start state moves with the geometry of a full cell)."""
-    from nasim.params.pybamm_values import to_parameter_values
+    from nasim.physics.values import to_parameter_values
 
     keys = {k for k in base_values.keys() if k.startswith("Initial concentration in ")
             and k.endswith(" electrode [mol.m-3]")}

@@ -1,8 +1,11 @@
-"""Conversion of a loaded cell to ``pybamm.ParameterValues``.
+"""Conversion of a loaded cell to ``pybamm.ParameterValues``, aging values included.
 
-This is the only module that knows PyBaMM's (lithium-named) parameter keys. nasim's cathode is
+This module writes every PyBaMM (lithium-named) parameter value of a cell. nasim's cathode is
 PyBaMM's positive electrode and its anode (or Na-metal counter electrode, PyBaMM's "lithium
-metal" electrode) the negative one.
+metal" electrode) the negative one. Other modules only read a few keys back:
+:mod:`nasim.physics.state` (initial concentrations, the electrode-SOH problem's scale keys),
+:mod:`nasim.physics.aging` (the submodels' variable names) and the solve side in
+:mod:`nasim.simulate` (output variables, the current function).
 
 Functions of state become PyBaMM expressions: a constant, a CSV table (``pybamm.Interpolant``)
 or a named closed form, each times an optional log-linear factor in the stoichiometry x,
@@ -38,12 +41,16 @@ import numpy as np
 import pybamm
 
 from nasim.params.inventory import sodium_inventory
-from nasim.params.loading import LoadedCell
+from nasim.params.loading import LoadedCell, ParameterFileError
 from nasim.params.names import AGING_MECHANISMS
 from nasim.params.quantities import FARADAY, GAS_CONSTANT, StateFunction
 from nasim.params.thermal import cell_thermal, current_collectors, heat_capacity
+from nasim.physics.phases import volume_change
 
 SIDE = {"cathode": "Positive", "anode": "Negative"}
+#: PyBaMM's cell-wide reference temperature (entropic OCP term, SEI Arrhenius factor)
+REFERENCE_TEMPERATURE_K = 298.15
+AVOGADRO = 6.02214076e23
 
 
 def state_symbol(fn: StateFunction, variables: dict[str, pybamm.Symbol], temperature_K=None,
@@ -81,7 +88,7 @@ def state_symbol(fn: StateFunction, variables: dict[str, pybamm.Symbol], tempera
             base = base * pybamm.exp(pybamm.InputParameter(ea_path) / GAS_CONSTANT
                                      * (1.0 / t_ref - 1.0 / temperature_K))
         else:
-            base = base * fn.arrhenius.factor(temperature_K)
+            base = base * pybamm.exp(fn.arrhenius.exponent(temperature_K))
     return base
 
 
@@ -290,7 +297,7 @@ def to_parameter_values(loaded: LoadedCell, inputs: Collection[str] = ()
         "Separator thickness [m]": cell.separator.thickness.si,
         "Separator porosity": cell.separator.porosity.si,
         "Separator Bruggeman coefficient (electrolyte)": cell.separator.bruggeman_electrolyte.si,
-        "Reference temperature [K]": 298.15,
+        "Reference temperature [K]": REFERENCE_TEMPERATURE_K,
         "Ambient temperature [K]": t_amb,
         "Initial temperature [K]": t_amb,
         "Lower voltage cut-off [V]": cell.voltage_window.lower.si,
@@ -335,23 +342,35 @@ _SECTION_SCHEMA = {"mechanics": "Mechanics", "degradation": "CathodeDegradation"
 
 
 def _missing(loaded: LoadedCell, role: str, section: str, mechanism: str):
-    from nasim.params.loading import ParameterFileError
-
     return ParameterFileError(loaded.files()[role], [
         f"field '{section}': missing; the '{mechanism}' aging mechanism needs it (see "
         f"nasim.params.schema.{_SECTION_SCHEMA[section]})"])
 
 
+def strain_tables(loaded: LoadedCell, n: int = 801) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(x, |Omega(x)| [m3/mol], volume change(x)) of the cathode from its phase map.
+
+    The magnitude of Omega is used: a lattice mismatch in either direction puts the particle
+    surface in tension in one half-cycle, which is what PyBaMM's stress-driven LAM counts."""
+    phase_map = loaded.cathode.phase_map
+    x = np.linspace(0.0, 1.0, n)
+    v0 = phase_map.phases[0].volume_at_x_high.si  # m3 per formula unit, pristine
+    dv = volume_change(phase_map, x)
+    return x, np.abs(np.gradient(dv, x)) * v0 * AVOGADRO, dv
+
+
 def aging_values(loaded: LoadedCell, mechanisms: Collection[str],
-                 strain_tables: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
                  inputs: Collection[str] = ()) -> dict:
     """PyBaMM values of the aging mechanisms (a subset of ``AGING_MECHANISMS``) for
-    ``loaded``: particle mechanics and LAM of the cathode ("phase_strain"), the dissolution law
-    ("dissolution"), SEI growth on the anode of a full cell ("sei").
+    ``loaded``: particle mechanics and LAM of the cathode ("phase_strain", with the strain
+    tables of :func:`strain_tables`), the dissolution law ("dissolution"), SEI growth on the
+    anode of a full cell ("sei"). Rate constants whose path (``cathode.degradation.<field>``)
+    is in ``inputs`` become input parameters.
 
-    ``strain_tables`` = (x, |Omega(x)| [m3/mol], volume change(x)) of the cathode, derived from
-    its phase map by :mod:`nasim.physics.aging` (needed for "phase_strain"). Rate constants
-    whose path (``cathode.degradation.<field>``) is in ``inputs`` become input parameters."""
+    PyBaMM's SEI Arrhenius factor uses the cell-wide reference temperature
+    (:data:`REFERENCE_TEMPERATURE_K`, also that of the entropic OCP term), so the file's SEI
+    exchange current density, given at its own reference temperature, is moved to that one
+    (no change when they are equal) instead of overwriting it."""
     unknown = set(mechanisms) - set(AGING_MECHANISMS)
     if unknown:
         raise ValueError(f"unknown aging mechanism(s) {sorted(unknown)}; expected any of "
@@ -383,9 +402,9 @@ def aging_values(loaded: LoadedCell, mechanisms: Collection[str],
         mech = cathode.mechanics
         if mech is None:
             raise _missing(loaded, "cathode", "mechanics", "phase_strain")
-        if cathode.phase_map is None or strain_tables is None:
+        if cathode.phase_map is None:
             raise _missing(loaded, "cathode", "phase_map", "phase_strain")
-        x, omega, dv = strain_tables
+        x, omega, dv = strain_tables(loaded)
         c_max = loaded.design.cathode.maximum_concentration_mol_per_m3
         values.update({
             "Positive electrode partial molar volume [m3.mol-1]":
@@ -404,14 +423,16 @@ def aging_values(loaded: LoadedCell, mechanisms: Collection[str],
         sei = loaded.anode.sei
         if sei is None:
             raise _missing(loaded, "anode", "sei", "sei")
+        # j0 at the cell-wide reference temperature (exp(0) = 1 when the two agree)
+        j0 = sei.exchange_current_density.si * float(np.exp(
+            sei.arrhenius.exponent(REFERENCE_TEMPERATURE_K)))
         values.update({
-            "SEI reaction exchange current density [A.m-2]": sei.exchange_current_density.si,
+            "SEI reaction exchange current density [A.m-2]": j0,
             "SEI open-circuit potential [V]": sei.open_circuit_potential.si,
             "SEI partial molar volume [m3.mol-1]": sei.partial_molar_volume.si,
             "SEI resistivity [Ohm.m]": sei.resistivity.si,
             "Initial SEI thickness [m]": sei.initial_thickness.si,
             "Ratio of lithium moles to SEI moles": sei.sodium_per_sei_formula_unit.si,
             "SEI growth activation energy [J.mol-1]": sei.arrhenius.activation_energy.si,
-            "Reference temperature [K]": sei.arrhenius.reference_temperature.si,
         })
     return values
