@@ -70,11 +70,6 @@ class MassBudget:
                               "volume_cm3": c.volume_m3 * 1e6, "source": c.source}
                              for c in self.components])
 
-    def levels_frame(self) -> pd.DataFrame:
-        return pd.DataFrame({"level": list(LEVELS),
-                             "mass_g": [self.level_mass_kg[k] * 1e3 for k in LEVELS],
-                             "volume_cm3": [self.level_volume_m3[k] * 1e6 for k in LEVELS]})
-
 
 def _src(**quantities: Quantity) -> str:
     return "; ".join(f"{k}: {q.value:g} {q.unit} ({describe(q.source)})"

@@ -57,12 +57,6 @@ def shell_weights(n: int) -> np.ndarray:
     return np.diff(edges**3)
 
 
-def particle_average(values_by_shell: np.ndarray) -> np.ndarray:
-    """Volume average over the particle of a (shells x times) array."""
-    w = shell_weights(values_by_shell.shape[0])
-    return w @ values_by_shell
-
-
 def phase_sequence(fractions: dict[str, np.ndarray], threshold: float = 0.5) -> list[str]:
     """Phases in the order in which they first exceed ``threshold``."""
     first = {}

@@ -3,8 +3,8 @@
 Half cell: the cathode stoichiometry x with U(x) = V (the upper cut-off for a charged cell, the
 lower for a discharged one), found by bracketing root search on the cathode OCV. PyBaMM's
 half-cell SOC solver can return a wrong stoichiometry on OCVs with flat plateaus near the
-cut-offs (see ../shared/pybamm-26.10-notes.md), so nasim solves this one-dimensional problem
-itself and checks U(x) afterwards.
+cut-offs (seen with PyBaMM 26.10 on the bundled cathode OCVs), so nasim solves this
+one-dimensional problem itself and checks U(x) afterwards.
 
 Full cell: PyBaMM's electrode state-of-health solver (``ParameterValues.set_initial_state``),
 which keeps the cyclable sodium inventory of the initial concentrations and places both

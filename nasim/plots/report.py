@@ -13,6 +13,8 @@ import numpy as np
 import pandas as pd
 
 from nasim.analysis.metrics import differential_capacity
+from nasim.params.loading import LoadedCell
+from nasim.params.provenance import cell_provenance, sources_used
 from nasim.plots import figure_axes, plt
 
 MAX_CURVES = 12
@@ -207,11 +209,11 @@ def _md_table(frame: pd.DataFrame) -> str:
     return head + body
 
 
-def report_markdown(result, figures: dict[str, str]) -> str:
-    from nasim.params import parameter_table
-    from nasim.params.provenance import sources_used
-
+def report_markdown(result, figures: dict[str, str], cell: LoadedCell | None = None) -> str:
+    """The replay's report.md; its parameter sources are those of ``cell``, the loaded cell
+    that ran (default: the protocol's)."""
     proto = result.protocol
+    cell = proto.cell if cell is None else cell
     p = proto.protocol
     lines = [f"# Replay: {p.name}", ""]
     if p.description:
@@ -265,13 +267,14 @@ def report_markdown(result, figures: dict[str, str]) -> str:
     lines += ["## Figures", ""]
     lines += [f"![{name}]({path})" for name, path in figures.items()] + [""]
     lines += ["## Parameter sources", ""]
-    table = parameter_table(proto.cell.path)
+    table = cell_provenance(cell)
     lines += [f"- {src}" for src in sources_used(table)] + [""]
     return "\n".join(lines)
 
 
-def write_replay(result, out_dir: Path) -> list[Path]:
-    """Write the replay's tables, figures and report.md into ``out_dir``."""
+def write_replay(result, out_dir: Path, cell: LoadedCell | None = None) -> list[Path]:
+    """Write the replay's tables, figures and report.md into ``out_dir``; ``cell``: the
+    loaded cell that ran (its parameter sources go into the report)."""
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
     for name, frame in (("summary.csv", result.summary), ("steps.csv", result.steps),
@@ -287,6 +290,6 @@ def write_replay(result, out_dir: Path) -> list[Path]:
         figures[name] = path.name
         written.append(path)
     report = out_dir / "report.md"
-    report.write_text(report_markdown(result, figures), encoding="utf-8")
+    report.write_text(report_markdown(result, figures, cell), encoding="utf-8")
     written.append(report)
     return written

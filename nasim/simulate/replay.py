@@ -85,7 +85,7 @@ class ReplayResult:
     def write(self, out_dir: str | Path) -> list[Path]:
         from nasim.plots.report import write_replay
 
-        return write_replay(self, Path(out_dir))
+        return write_replay(self, Path(out_dir), self.protocol.cell)
 
 
 def curve_rmse_V(frame: pd.DataFrame, capacity_mAh_per_g: np.ndarray,
