@@ -336,21 +336,28 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _simulation_error() -> type[Exception] | tuple:
+    """nasim.SimulationError once a verb has imported the simulation side; before that no
+    simulation can have failed (and the data-only verbs never import PyBaMM)."""
+    module = sys.modules.get("nasim.simulate")
+    return getattr(module, "SimulationError", ()) if module is not None else ()
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     from nasim.params.loading import ParameterFileError
-    from nasim.physics.state import StateError
-    from nasim.simulate import SimulationError
 
     try:
         return args.func(args)
     except ParameterFileError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    except (StateError, ValueError) as exc:
+    except ValueError as exc:  # bad input, nasim.physics.state.StateError included
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    except SimulationError as exc:
+    except Exception as exc:
+        if not isinstance(exc, _simulation_error()):
+            raise
         print(f"simulation failed: {exc.reason}", file=sys.stderr)
         return EXIT_FAILED
 
