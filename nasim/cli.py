@@ -17,10 +17,10 @@ EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 
 
 def _cmd_params_validate(args) -> int:
-    from nasim.params import parameter_table
+    from nasim.params.provenance import parameter_rows
 
-    table = parameter_table(args.file)
-    print(f"OK: {args.file} is valid ({len(table)} values, every one with a unit and a source)")
+    rows = parameter_rows(args.file)
+    print(f"OK: {args.file} is valid ({len(rows)} values, every one with a unit and a source)")
     return EXIT_OK
 
 

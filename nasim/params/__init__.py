@@ -1,22 +1,39 @@
-"""Parameter files: schema, units, provenance, loading and conversion to PyBaMM."""
+"""Parameter files: schema, units, provenance and loading. Data only: nothing here imports
+PyBaMM (the conversion to PyBaMM values is :mod:`nasim.physics.values`).
+
+The names below load on first use (PEP 562), so ``nasim material`` (a formula parse) does not
+pay for pydantic, YAML or pandas.
+"""
 
 from __future__ import annotations
 
-from pathlib import Path
+import importlib
+from typing import TYPE_CHECKING
 
-import pandas as pd
+_PUBLIC = {
+    "LoadedCell": "nasim.params.loading",
+    "ParameterFileError": "nasim.params.loading",
+    "load_cell": "nasim.params.loading",
+    "load_file": "nasim.params.loading",
+    "parameter_table": "nasim.params.provenance",
+}
 
-from nasim.params.loading import LoadedCell, ParameterFileError, load_cell, load_file, read_yaml
-from nasim.params.provenance import cell_provenance, provenance_table
+if TYPE_CHECKING:
+    from nasim.params.loading import LoadedCell, ParameterFileError, load_cell, load_file
+    from nasim.params.provenance import parameter_table
 
 
-def parameter_table(path: str | Path) -> pd.DataFrame:
-    """Every value of a parameter file (a cell includes the files it references) with its unit
-    and source."""
-    path = Path(path)
-    if read_yaml(path.resolve()).get("kind") == "cell":
-        return cell_provenance(load_cell(path))
-    return provenance_table(load_file(path), path.name)
+def __getattr__(name: str):
+    module = _PUBLIC.get(name)
+    if module is None:
+        raise AttributeError(f"module 'nasim.params' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_PUBLIC])
 
 
 __all__ = ["LoadedCell", "ParameterFileError", "load_cell", "load_file", "parameter_table"]

@@ -29,13 +29,15 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from nasim.params.formula import parse_formula
 from nasim.params.loading import LoadedCell
 from nasim.params.quantities import Quantity
 from nasim.params.sources import describe
+
+if TYPE_CHECKING:
+    import pandas
 
 LEVELS = ("cathode_active", "active_pair", "stack", "cell")
 
@@ -64,11 +66,13 @@ class MassBudget:
     missing: list[str] = field(default_factory=list)
     pore_volume_m3: float = math.nan
 
-    def to_frame(self) -> pd.DataFrame:
+    def to_frame(self) -> pandas.DataFrame:
         """component, level, mass_g, volume_cm3, source."""
-        return pd.DataFrame([{"component": c.name, "level": c.level, "mass_g": c.mass_kg * 1e3,
-                              "volume_cm3": c.volume_m3 * 1e6, "source": c.source}
-                             for c in self.components])
+        import pandas  # only for the table: the budget itself is plain numbers
+
+        return pandas.DataFrame([{"component": c.name, "level": c.level,
+                                  "mass_g": c.mass_kg * 1e3, "volume_cm3": c.volume_m3 * 1e6,
+                                  "source": c.source} for c in self.components])
 
 
 def _src(**quantities: Quantity) -> str:

@@ -10,7 +10,7 @@ import math
 import re
 from dataclasses import dataclass
 
-from nasim.params.quantities import FARADAY
+from nasim.params.constants import FARADAY
 
 ATOMIC_WEIGHT_G_PER_MOL = {
     "H": 1.008, "Li": 6.94, "B": 10.81, "C": 12.011, "N": 14.007, "O": 15.999, "F": 18.998,

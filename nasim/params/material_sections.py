@@ -12,8 +12,6 @@ from pydantic import Field, model_validator
 from nasim.params.quantities import Arrhenius, Q
 from nasim.params.strict import Strict
 
-AVOGADRO = 6.02214076e23
-
 Dimensionless = Q("dimensionless")
 Fraction01 = Q("dimensionless", ge=0.0, le=1.0)
 OpenFraction = Q("dimensionless", gt=0.0, lt=1.0)

@@ -3,13 +3,18 @@ unit, SI value and source, as a table; and the list of distinct sources a run re
 
 from __future__ import annotations
 
-import pandas as pd
+from pathlib import Path
+from typing import TYPE_CHECKING
+
 from pydantic import BaseModel
 
-from nasim.params.loading import LoadedCell
+from nasim.params.loading import LoadedCell, ParameterFileError, load_cell, load_file, read_yaml
 from nasim.params.quantities import Quantity, StateFunction
 from nasim.params.schema import ActiveMaterial
 from nasim.params.sources import describe
+
+if TYPE_CHECKING:  # pandas is imported where a table is built: `nasim params validate` only
+    import pandas as pd  # counts rows and starts faster without it
 
 COLUMNS = ["file", "parameter", "value", "unit", "si_value", "si_unit", "source_kind", "source"]
 
@@ -56,22 +61,29 @@ def _derived_rows(material: ActiveMaterial, file: str) -> list[dict]:
             for name, value, unit, how in material.derived_values()]
 
 
-def provenance_table(model: BaseModel, file: str = "") -> pd.DataFrame:
-    """Every value of one validated file, one row each."""
+def provenance_rows(model: BaseModel, file: str = "") -> list[dict]:
+    """Every value of one validated file, one row (dict of :data:`COLUMNS`) each."""
     rows = _rows(model, "", file)
     if isinstance(model, ActiveMaterial):
         rows += _derived_rows(model, file)
-    return pd.DataFrame(rows, columns=COLUMNS)
+    return rows
 
 
-def cell_provenance(loaded: LoadedCell) -> pd.DataFrame:
-    """Every value of a cell and of the files it references, plus the derived design values."""
+def provenance_table(model: BaseModel, file: str = "") -> pd.DataFrame:
+    """Every value of one validated file, one row each."""
+    import pandas as pd
+
+    return pd.DataFrame(provenance_rows(model, file), columns=COLUMNS)
+
+
+def cell_provenance_rows(loaded: LoadedCell) -> list[list[dict]]:
+    """The rows of :func:`cell_provenance`, one list per file and one of derived values."""
     files = loaded.files()
-    parts = [provenance_table(loaded.cell, files["cell"].name)]
+    parts = [provenance_rows(loaded.cell, files["cell"].name)]
     for role in ("cathode", "anode", "counter_electrode", "electrolyte"):
         model = getattr(loaded, role)
         if model is not None:
-            parts.append(provenance_table(model, files[role].name))
+            parts.append(provenance_rows(model, files[role].name))
     design = loaded.design
     derived = []
     for role, geom in (("cathode", design.cathode), ("anode", design.anode)):
@@ -93,14 +105,41 @@ def cell_provenance(loaded: LoadedCell) -> pd.DataFrame:
                                 "source_kind": "derived", "source": f"derived by nasim: {how}"})
     if loaded.cell.thermal is not None:
         derived += _thermal_rows(loaded, files["cell"].name)
-    parts.append(pd.DataFrame(derived, columns=COLUMNS))
+    return [*parts, derived]
+
+
+def cell_provenance(loaded: LoadedCell) -> pd.DataFrame:
+    """Every value of a cell and of the files it references, plus the derived design values."""
+    import pandas as pd
+
+    parts = [pd.DataFrame(rows, columns=COLUMNS) for rows in cell_provenance_rows(loaded)]
     return pd.concat([p for p in parts if not p.empty], ignore_index=True)
+
+
+def _is_cell(path: Path) -> bool:
+    return read_yaml(path.resolve()).get("kind") == "cell"
+
+
+def parameter_rows(path: str | Path) -> list[dict]:
+    """The rows of :func:`parameter_table` (validating the file, and a cell's references)."""
+    path = Path(path)
+    if _is_cell(path):
+        return [row for part in cell_provenance_rows(load_cell(path)) for row in part]
+    return provenance_rows(load_file(path), path.name)
+
+
+def parameter_table(path: str | Path) -> pd.DataFrame:
+    """Every value of a parameter file (a cell includes the files it references) with its unit
+    and source."""
+    path = Path(path)
+    if _is_cell(path):
+        return cell_provenance(load_cell(path))
+    return provenance_table(load_file(path), path.name)
 
 
 def _thermal_rows(loaded: LoadedCell, file: str) -> list[dict]:
     """The cell's total heat capacity (lumped thermal runs), when every part of it is known."""
-    from nasim.params.loading import ParameterFileError
-    from nasim.params.thermal import heat_capacity
+    from nasim.params.thermal import heat_capacity  # thermal -> budget imports pandas
 
     try:
         budget = heat_capacity(loaded)

@@ -22,13 +22,10 @@ from pydantic import (
     model_validator,
 )
 
+from nasim.params.constants import FARADAY, GAS_CONSTANT
 from nasim.params.sources import Source
 from nasim.params.strict import Strict
 from nasim.params.units import DIMENSIONS, to_si
-
-GAS_CONSTANT = 8.314462618  # J/(mol K), CODATA 2018 exact
-FARADAY = 96485.33212  # C/mol, CODATA 2018 exact
-
 
 _Strict = Strict  # the old name (nasim.params.strict.Strict is the one base)
 

@@ -32,9 +32,9 @@ from nasim.params.cell_sections import (
     ThermalCurrentCollector,
     VoltageWindow,
 )
+from nasim.params.constants import AVOGADRO
 from nasim.params.formula import parse_formula
 from nasim.params.material_sections import (
-    AVOGADRO,
     ELECTROLYTE_X,
     PARTICLE_X,
     CathodeDegradation,

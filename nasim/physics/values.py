@@ -40,6 +40,7 @@ from collections.abc import Collection
 import numpy as np
 import pybamm
 
+from nasim.params.constants import AVOGADRO
 from nasim.params.inventory import sodium_inventory
 from nasim.params.loading import LoadedCell, ParameterFileError
 from nasim.params.names import AGING_MECHANISMS
@@ -50,7 +51,6 @@ from nasim.physics.phases import volume_change
 SIDE = {"cathode": "Positive", "anode": "Negative"}
 #: PyBaMM's cell-wide reference temperature (entropic OCP term, SEI Arrhenius factor)
 REFERENCE_TEMPERATURE_K = 298.15
-AVOGADRO = 6.02214076e23
 
 
 def state_symbol(fn: StateFunction, variables: dict[str, pybamm.Symbol], temperature_K=None,
