@@ -27,8 +27,6 @@ from nasim.params.sources import Source
 from nasim.params.strict import Strict
 from nasim.params.units import DIMENSIONS, to_si
 
-_Strict = Strict  # the old name (nasim.params.strict.Strict is the one base)
-
 
 def _range_text(gt, ge, lt, le, si_unit: str) -> str:
     lo = f"({gt}" if gt is not None else (f"[{ge}" if ge is not None else "(-inf")
