@@ -98,7 +98,7 @@ def make_data(d: Path) -> None:
     (d / "protocol.yaml").write_text(PROTOCOL)
     protocol = load_protocol(d / "protocol.yaml")
     runner = CellRunner(protocol.cell, "SPMe", initial_soc=1.0,
-                        input_parameters=dict(zip(NAMES, TRUTH, strict=True)))
+                        inputs=dict(zip(NAMES, TRUTH, strict=True)))
     rng = np.random.default_rng(0)
     meta = []
     for i, step in enumerate(protocol.plan("SPMe").items[0].rate_steps):

@@ -19,7 +19,7 @@ DISSOLUTION = "cathode.degradation.dissolution_rate"
 
 def _cycle(cell, mechanisms, n, c_rate=10.0, temperature_C=25.0, model="SPMe", rates=None):
     """n CC charge/discharge cycles; discharge capacities [mAh/g] and active fractions."""
-    runner = CellRunner(cell, model, aging=mechanisms, input_parameters=rates)
+    runner = CellRunner(cell, model, aging=mechanisms, inputs=rates)
     current = c_rate * 0.150 * cell.design.cathode_active_mass_kg * 1e3
     T = temperature_C + 273.15
     state, caps, active = None, [], []

@@ -79,7 +79,7 @@ def synthetic(tmp_path_factory) -> Path:
     (d / "protocol.yaml").write_text(PROTOCOL)
     (d / "fit.yaml").write_text(FIT)
     protocol = load_protocol(d / "protocol.yaml")
-    runner = CellRunner(protocol.cell, "SPMe", initial_soc=1.0, input_parameters=TRUTH)
+    runner = CellRunner(protocol.cell, "SPMe", initial_soc=1.0, inputs=TRUTH)
     rng = np.random.default_rng(1)
     for step, name in zip(protocol.plan("SPMe").items[0].rate_steps, ("rate_0p5C", "rate_3C"),
                           strict=True):
@@ -129,7 +129,7 @@ def test_input_parameters_reproduce_file_values(heo_half):
                                        "cathode.rate_constant.arrhenius.activation_energy")}
     step = constant_current_step(heo_half, "discharge", 2e-4, 273.15)
     plain = CellRunner(heo_half, "SPM", initial_soc=1.0).run(step, None).frame
-    fitted = CellRunner(heo_half, "SPM", initial_soc=1.0, input_parameters=inputs
+    fitted = CellRunner(heo_half, "SPM", initial_soc=1.0, inputs=inputs
                         ).run(step, None).frame
     assert fitted.capacity_mAh_per_g.iloc[-1] == pytest.approx(
         plain.capacity_mAh_per_g.iloc[-1], rel=1e-6)
@@ -261,18 +261,18 @@ def test_window_placing_inputs_of_a_published_full_cell():
     files = {k: paths[k][1] for k in keys}
     step = constant_current_step(cell, "discharge", 0.1e-3, 298.15)
     plain = CellRunner(cell, "SPM", initial_soc=1.0).run(step, None).frame
-    runner = CellRunner(cell, "SPM", initial_soc=1.0, input_parameters=files)
+    runner = CellRunner(cell, "SPM", initial_soc=1.0, inputs=files)
     same = runner.run(step, None).frame
     assert same.capacity_mAh.iloc[-1] == pytest.approx(plain.capacity_mAh.iloc[-1], rel=1e-6)
     assert same.voltage_V.iloc[0] == pytest.approx(plain.voltage_V.iloc[0], abs=1e-6)
     anode_mAh = cell.design.anode.sites_mol_per_m2 * cell.design.area_m2 * FARADAY / 3.6
-    runner.set_input_parameters({"initial_stoichiometry.anode": files[keys[1]] - 0.02})
+    runner.set_inputs({"initial_stoichiometry.anode": files[keys[1]] - 0.02})
     lower = runner.run(step, None).frame
     drop = plain.capacity_mAh.iloc[-1] - lower.capacity_mAh.iloc[-1]
     assert drop == pytest.approx(0.02 * anode_mAh, rel=0.05)
     # and no other state: these values place the windows at the published charged state
     with pytest.raises(ValueError, match="initial_state: charged"):
-        CellRunner(cell, "SPM", initial_soc=0.0, input_parameters={keys[0]: files[keys[0]]})
+        CellRunner(cell, "SPM", initial_soc=0.0, inputs={keys[0]: files[keys[0]]})
     assert "cathode.loading" not in input_paths(load_cell(CELL))  # a half cell: no such value
 
 

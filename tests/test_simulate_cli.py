@@ -9,7 +9,7 @@ from conftest import CELLS
 import nasim
 from nasim.cli import main
 from nasim.simulate import SimulationError
-from nasim.simulate.engine import classify_end
+from nasim.simulate.ends import classify_end
 
 
 def test_cli_simulate_writes_outputs(tmp_path, capsys):

@@ -268,7 +268,7 @@ def test_compiled_option_reaches_the_solver_without_compiling(tmp_path):
     assert all(t.compiled for t in plan_tasks(plain, plain.points(), 2, compiled=True))
     assert not any(t.compiled for t in plan_tasks(plain, plain.points(), 2))
     for flag in (True, False):
-        _, solver, _ = CellRunner(plain.base_cell, "SPM", compiled=flag)._build()
+        solver = CellRunner(plain.base_cell, "SPM", compiled=flag).build().solver
         assert solver._options["compile"] is flag
     protocol = tmp_path / "cc.yaml"
     protocol.write_text(f"""kind: protocol

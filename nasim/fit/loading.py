@@ -13,13 +13,21 @@ from pathlib import Path
 
 import numpy as np
 
-from nasim.fit.schema import QUANTITIES, X_UNITS, FitDefinition
-from nasim.params.loading import LoadedCell, ParameterFileError, load_cell, load_document
+from nasim.fit.schema import QUANTITIES, FitDefinition
+from nasim.params.loading import (
+    LoadedCell,
+    ParameterFileError,
+    load_cell,
+    load_document,
+    resolve_reference,
+)
+from nasim.params.names import STATE_OF_CHARGE
 from nasim.params.quantities import read_table_columns
-from nasim.params.units import DIMENSIONS, UnitError, to_si
+from nasim.params.units import DIMENSIONS, UnitError, curve_x_to_time_s, to_si
 from nasim.physics.values import WINDOW_PLACING_PATHS, input_paths
 from nasim.protocols import LoadedProtocol, load_protocol
-from nasim.protocols.plan import Plan, PlannedStep, RateBlock, compile_protocol
+from nasim.protocols.plan import Plan, PlannedStep, compile_protocol
+from nasim.simulate.execute import plan_steps
 
 WHAT = "fit file"
 #: measured voltages may lie this far outside the cell's window (digitising noise) [V]
@@ -104,13 +112,12 @@ class LoadedFit:
 
 
 def step_labels(plan: Plan) -> dict[str, PlannedStep]:
+    """The plan's labelled steps by label, in the order the walk meets them (the first of
+    equal labels)."""
     out: dict[str, PlannedStep] = {}
-    for item in plan.items:
-        steps = (item.rate_steps + [s for b in item.before for s in b]
-                 if isinstance(item, RateBlock) else [item])
-        for s in steps:
-            if s.label is not None:
-                out.setdefault(s.label, s)
+    for s in plan_steps(plan):
+        if s.label is not None:
+            out.setdefault(s.label, s)
     return out
 
 
@@ -160,9 +167,7 @@ def _resolve_parameters(path: Path, definition: FitDefinition, cell: LoadedCell
 
 def _read_curve(path: Path, where: str, curve, base: Path, cell: LoadedCell,
                 step: PlannedStep) -> ResolvedCurve:
-    file = (base / curve.file).resolve()
-    if not file.is_file():
-        raise _error(path, f"field '{where}.file': {curve.file!r} not found (looked for {file})")
+    file = resolve_reference(path, curve.file, f"{where}.file", WHAT)
     try:
         x, v = read_table_columns(file, curve.x_column, curve.voltage_column)
     except ValueError as exc:
@@ -194,14 +199,8 @@ def _read_curve(path: Path, where: str, curve, base: Path, cell: LoadedCell,
     if step.mode != "current" or step.kind not in ("charge", "discharge"):
         raise _error(path, f"field '{where}.step': {step.label!r} is a {step.kind} step; a "
                            "curve needs a constant-current charge or discharge")
-    kind, to_base = X_UNITS[curve.x_unit]
-    current = abs(step.current_A)
-    if kind == "time":
-        t = x * to_base
-    elif kind == "capacity":
-        t = x * to_base / current
-    else:
-        t = x * to_base * cell.design.cathode_active_mass_kg * 1e3 / current
+    t = curve_x_to_time_s(x, curve.x_unit, abs(step.current_A),
+                          cell.design.cathode_active_mass_kg)
     return ResolvedCurve(curve.step, file, x, curve.x_unit, t, v, curve.sigma_V, curve.weight)
 
 
@@ -303,18 +302,11 @@ def _check_placing(path: Path, i: int, parameters: list[ResolvedParameter], soc:
 def load_fit(path: str | Path) -> LoadedFit:
     """Read and check a fit file with its cell, protocols and curves."""
     path, definition = load_document(path, "fit", FitDefinition, WHAT)
-    cell_path = (path.parent / definition.cell).resolve()
-    if not cell_path.is_file():
-        raise _error(path, f"field 'cell': file {definition.cell!r} not found "
-                           f"(looked for {cell_path})")
-    cell = load_cell(cell_path)
+    cell = load_cell(resolve_reference(path, definition.cell, "cell", WHAT))
     parameters = _resolve_parameters(path, definition, cell)
     datasets = []
     for i, ds in enumerate(definition.data):
-        protocol_path = (path.parent / ds.protocol).resolve()
-        if not protocol_path.is_file():
-            raise _error(path, f"field 'data[{i}].protocol': file {ds.protocol!r} not found "
-                               f"(looked for {protocol_path})")
+        protocol_path = resolve_reference(path, ds.protocol, f"data[{i}].protocol", WHAT)
         protocol = load_protocol(protocol_path)
         try:
             plan = compile_protocol(protocol.protocol, cell, definition.model)
@@ -332,15 +324,14 @@ def load_fit(path: str | Path) -> LoadedFit:
             raise _error(path, f"field 'data[{i}].targets': step(s) {sorted(both)} also have a "
                                "curve, which already holds their capacity and voltages; "
                                "give a step either a curve or scalar targets")
-        soc = 1.0 if protocol.protocol.initial_state == "charged" else 0.0
+        soc = STATE_OF_CHARGE[protocol.protocol.initial_state]
         _check_placing(path, i, parameters, soc, curves, targets)
         datasets.append(ResolvedDataset(ds.name or protocol_path.stem, protocol, plan, soc,
                                         ds.weight, curves, targets))
     for i, pred in enumerate(definition.predictions):
         for key, ref in (("protocol", pred.protocol), ("cell", pred.cell)):
-            if ref is not None and not (path.parent / ref).is_file():
-                raise _error(path, f"field 'predictions[{i}].{key}': file {ref!r} not found "
-                                   f"(looked for {(path.parent / ref).resolve()})")
+            if ref is not None:
+                resolve_reference(path, ref, f"predictions[{i}].{key}", WHAT)
     return LoadedFit(path, definition, cell, parameters, datasets)
 
 

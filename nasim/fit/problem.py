@@ -2,7 +2,8 @@
 
 One :class:`~nasim.simulate.engine.CellRunner` per initial state is built once with the fitted
 values as PyBaMM input parameters; an evaluation sets them and replays, on those built models,
-the protocol steps that carry data (and the steps before them). With ``sensitivities`` the
+the protocol steps that carry data (and the steps before them), walking the plan as replay does
+(:mod:`nasim.simulate.execute`, with :class:`FitListener`). With ``sensitivities`` the
 runners return IDAKLU forward sensitivities dy/dp, carried across steps, and the Jacobian of
 every residual is assembled from them:
 
@@ -36,8 +37,10 @@ import numpy as np
 import pybamm
 
 from nasim.fit.loading import LoadedFit, ResolvedDataset
-from nasim.protocols.plan import PlannedStep, RateBlock
-from nasim.simulate.engine import CellRunner, SimulationError, StepSolution
+from nasim.protocols.plan import PlannedStep
+from nasim.simulate.ends import SimulationError
+from nasim.simulate.engine import CellRunner, StepSolution
+from nasim.simulate.execute import execute
 
 FAILED_RESIDUAL = 100.0  # in units of sigma
 #: a step with a measured curve runs this far past its voltage cut-off, so that every measured
@@ -98,6 +101,50 @@ def _beyond_end_row(s: StepResult, curve, t_end: float) -> np.ndarray:
     return -measured_slope * dt_end_dp
 
 
+class FitListener:
+    """The fit's listener of :func:`nasim.simulate.execute.execute`: the solved steps whose
+    labels are ``needed`` (and every labelled step that failed), until it has them all. A step
+    with a measured curve runs ``CURVE_EXTENSION_V`` past its cut-offs, with the curve's times
+    (and 200 more up to its last one) as output times [s]."""
+
+    batch_rates = False
+
+    def __init__(self, ds: ResolvedDataset, needed: set[str]):
+        self.needed = needed
+        self.out: dict[str, StepSolution | SimulationError] = {}
+        self.curve_times: dict[str, list[np.ndarray]] = {}
+        for c in ds.curves:
+            self.curve_times.setdefault(c.step, []).append(c.time_s)
+
+    def prepare(self, step: PlannedStep) -> tuple[PlannedStep, np.ndarray | None]:
+        if step.label not in self.curve_times:
+            return step, None
+        measured = np.concatenate(self.curve_times[step.label])
+        return (replace(step, lower_voltage_V=step.lower_voltage_V - CURVE_EXTENSION_V,
+                        upper_voltage_V=step.upper_voltage_V + CURVE_EXTENSION_V),
+                np.union1d(measured, np.linspace(0.0, measured.max(), 200)))
+
+    def needs(self, step: PlannedStep) -> bool:
+        return step.label in self.needed
+
+    def done(self) -> bool:
+        return self.needed <= set(self.out)
+
+    def solved(self, solved: StepSolution) -> None:
+        if solved.step.label in self.needed:
+            self.out[solved.step.label] = solved
+
+    def failed(self, step: PlannedStep, exc: SimulationError) -> None:
+        if step.label is not None:
+            self.out[step.label] = exc
+
+    def skipped(self, step: PlannedStep, why: str) -> None:
+        """Nothing recorded: a target on a skipped step counts as not simulated."""
+
+    def not_run(self, step: PlannedStep) -> None:
+        """Nothing recorded: a target after the end of life counts as not simulated."""
+
+
 class FitProblem:
     """Residuals of a loaded fit as a function of the fitted values (SI)."""
 
@@ -119,10 +166,10 @@ class FitProblem:
         if key not in self._runners:
             self._runners[key] = CellRunner(
                 self.fit.cell, self.fit.definition.model, initial_soc=soc,
-                mesh_points=self.fit.definition.options.mesh_points, input_parameters=values,
+                mesh_points=self.fit.definition.options.mesh_points, inputs=values,
                 sensitivities=sens, solver_time_steps=True, aging=aging)
         runner = self._runners[key]
-        runner.set_input_parameters(values)
+        runner.set_inputs(values)
         return runner
 
     # ------------------------------------------------------------------ simulation
@@ -173,47 +220,11 @@ class FitProblem:
                   sens: bool) -> dict[str, StepResult | SimulationError]:
         """Solve the steps of ``ds`` up to the last one in ``needed`` (labels)."""
         runner = self.runner(ds.initial_soc, values, sens, tuple(ds.plan.protocol.aging))
-        out: dict[str, StepResult | SimulationError] = {}
-        state = None
-        curve_times: dict[str, list] = {}
-        for c in ds.curves:
-            curve_times.setdefault(c.step, []).append(c.time_s)
-
-        def solve(step: PlannedStep, state):
-            times = None
-            if step.label in curve_times:
-                step = replace(step, lower_voltage_V=step.lower_voltage_V - CURVE_EXTENSION_V,
-                               upper_voltage_V=step.upper_voltage_V + CURVE_EXTENSION_V)
-                measured = np.concatenate(curve_times[step.label])
-                times = np.union1d(measured, np.linspace(0.0, measured.max(), 200))
-            try:
-                solved = runner.run(step, state, times=times)
-            except SimulationError as exc:
-                if step.label is not None:
-                    out[step.label] = exc
-                return state
-            if step.label is not None and step.label in needed:
-                out[step.label] = self._result(solved, times is not None, sens)
-            return solved.end_state
-        for item in ds.plan.items:
-            if needed <= set(out):
-                break
-            if isinstance(item, RateBlock):
-                if item.independent:
-                    for step in item.before[0]:
-                        state = solve(step, state)
-                    start = state
-                    for step in item.rate_steps:
-                        if step.label in needed:
-                            state = solve(step, start)
-                else:
-                    for before, step in zip(item.before, item.rate_steps, strict=True):
-                        for b in before:
-                            state = solve(b, state)
-                        state = solve(step, state)
-            else:
-                state = solve(item, state)
-        return out
+        listener = FitListener(ds, needed)
+        execute(ds.plan, runner, listener)
+        return {label: (self._result(solved, label in listener.curve_times, sens)
+                        if isinstance(solved, StepSolution) else solved)
+                for label, solved in listener.out.items()}
 
     # ------------------------------------------------------------------ residuals
     def evaluate(self, values_si: np.ndarray) -> Evaluation:

@@ -17,8 +17,10 @@ import pandas as pd
 
 from nasim.analysis.metrics import step_metrics
 from nasim.params.loading import LoadedCell, load_cell
+from nasim.params.names import STATE_OF_CHARGE, initial_state_of
 from nasim.physics.phases import phase_sequence
-from nasim.simulate.engine import CellRunner, SimulationError, constant_current_step
+from nasim.simulate.ends import SimulationError
+from nasim.simulate.engine import CellRunner, constant_current_step
 
 Direction = Literal["discharge", "charge"]
 __all__ = ["CellRunner", "SimulationError", "SimulationResult", "simulate"]
@@ -108,21 +110,13 @@ def simulate(
     section; the Arrhenius laws follow it). The timeseries column ``temperature_C`` is the
     volume-averaged cell temperature.
     """
-    from nasim.params.design import one_c_current_A
-
     loaded = cell if isinstance(cell, LoadedCell) else load_cell(cell)
-    if direction not in ("discharge", "charge"):
-        raise ValueError(f"direction {direction!r}: expected 'discharge' or 'charge'")
-    given = [v for v in (c_rate, current_mA_per_g, current_A) if v is not None]
+    start = initial_state_of(direction)
+    given = {k: v for k, v in (("c_rate", c_rate), ("mA_per_g", current_mA_per_g),
+                               ("A", current_A)) if v is not None}
     if len(given) != 1:
         raise ValueError("give exactly one of c_rate, current_mA_per_g or current_A")
-    one_c = one_c_current_A(loaded.cell, loaded.design)
-    if c_rate is not None:
-        current = c_rate * one_c
-    elif current_mA_per_g is not None:
-        current = current_mA_per_g * loaded.design.cathode_active_mass_kg  # mA/g = A/kg
-    else:
-        current = current_A
+    current = loaded.current_A(**given)
     if not np.isfinite(current) or current <= 0:
         raise ValueError(f"current must be a positive finite number (got {current} A)")
 
@@ -130,7 +124,7 @@ def simulate(
                      else temperature_C + 273.15)
     if temperature_K <= 0:
         raise ValueError(f"temperature {temperature_C} degC is below absolute zero")
-    soc = (1.0 if direction == "discharge" else 0.0) if initial_soc is None else initial_soc
+    soc = STATE_OF_CHARGE[start] if initial_soc is None else initial_soc
     # CellRunner checks the model name and thermal mode before any conversion
     runner = CellRunner(loaded, model, initial_soc=soc, mesh_points=mesh_points,
                         thermal=thermal)
@@ -140,7 +134,7 @@ def simulate(
                                    runner.initial_stoichiometry)
     return SimulationResult(
         cell=loaded, model=model, direction=direction, current_A=current,
-        c_rate=current / one_c, temperature_K=temperature_K, termination=termination,
-        timeseries=frame, initial_stoichiometry=initial,
+        c_rate=current / loaded.one_c_current_A, temperature_K=temperature_K,
+        termination=termination, timeseries=frame, initial_stoichiometry=initial,
         solve_time_s=solved.solve_time_s, thermal=thermal,
     )

@@ -20,11 +20,8 @@ a partial solution), and share one built model across steps, rates and runs.
 
 from __future__ import annotations
 
-import os
-import tempfile
 import time
-from collections.abc import Collection, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -32,16 +29,31 @@ import pandas as pd
 import pybamm
 
 from nasim.params.loading import LoadedCell
+from nasim.params.names import MODEL_NAMES, THERMAL_MODES, check_name
 from nasim.physics import set_initial_state
 from nasim.physics.aging import aging_parameter_values, build_aging_model, check_mechanisms
-from nasim.physics.models import MODEL_CLASSES, MODEL_NAMES, THERMAL_MODES, model_options
-from nasim.physics.values import WINDOW_PLACING_PATHS, thermal_values, to_parameter_values
+from nasim.physics.models import MODEL_CLASSES, model_options
+from nasim.physics.values import (
+    WINDOW_PLACING_PATHS,
+    evaluate_state,
+    input_paths,
+    thermal_values,
+    to_parameter_values,
+)
 from nasim.protocols.plan import (
     VOLTAGE_OFF_HIGH_V,
     VOLTAGE_OFF_LOW_V,
     PlannedStep,
     horizon_s,
 )
+from nasim.simulate.compile import lock_compiles
+from nasim.simulate.ends import (
+    CURRENT_CUTOFF_EVENT,
+    SimulationError,
+    classify_end,
+    solver_failure_reason,
+)
+from nasim.simulate.outputs import add_voltage, observe, timeseries
 
 # input parameter names (PyBaMM's own keys where PyBaMM reads them)
 CURRENT = "nasim current [A]"
@@ -56,16 +68,6 @@ I_CUTOFF = "nasim current cut-off [A]"
 T_START = "nasim step start time [s]"  # solver.step continues the clock from the last state
 
 LUMPED_TOLERANCES = {"rtol": 1e-6, "atol": 1e-10}
-DEPLETION_FRACTION = 0.01  # c_e below 1 % of its initial value counts as depleted
-NEGATIVE_CONCENTRATION_TOLERANCE_MOL_PER_M3 = 1.0  # solver noise allowed below zero
-_VOLTAGE_EVENTS = ("Minimum voltage", "Maximum voltage")
-_LIMIT_EVENTS = {
-    "Minimum positive particle surface": "cathode particle surface emptied of Na",
-    "Maximum positive particle surface": "cathode particle surface full of Na",
-    "Minimum negative particle surface": "anode particle surface emptied of Na",
-    "Maximum negative particle surface": "anode particle surface full of Na",
-}
-_CURRENT_CUTOFF_EVENT = "nasim current cut-off"
 _X_DOMAINS = ("negative electrode", "separator", "positive electrode")
 #: value inputs that set a domain length -> the domains that then need a symbolic mesh
 _LENGTH_INPUTS = {
@@ -86,55 +88,6 @@ def _control(variables: dict) -> pybamm.Symbol:
             + (1 - s) * (variables["Voltage [V]"] - target_V))
 
 
-@contextmanager
-def _compile_lock() -> Iterator[None]:
-    """One gcc build at a time on this machine (an exclusive lock file in PyBaMM's compile
-    cache): worker processes that set up the same model at once would each compile it; with
-    the lock the first compiles and the others then load its library from the cache. Without
-    ``fcntl`` (Windows) nothing is locked."""
-    try:
-        import fcntl
-    except ImportError:
-        yield
-        return
-    cache = (os.environ.get("PYBAMM_CASADI_AOT_CACHE")
-             or os.path.join(tempfile.gettempdir(), "pybamm_casadi_aot"))
-    os.makedirs(cache, exist_ok=True)
-    with open(os.path.join(cache, "nasim-compile.lock"), "a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
-
-
-def _lock_compiles() -> None:
-    """Make IDAKLU's ahead-of-time compile (``pybamm.codegen.compilation.aot_compile`` as the
-    IDAKLU solver module calls it) hold :func:`_compile_lock`; a cached library is loaded
-    under the lock too (milliseconds)."""
-    from pybamm.solvers import idaklu_solver
-
-    compile_ = idaklu_solver.aot_compile
-    if getattr(compile_, "nasim_locked", False):
-        return
-
-    def locked(fn_or_fns, **kwargs):
-        with _compile_lock():
-            return compile_(fn_or_fns, **kwargs)
-
-    locked.nasim_locked = True
-    idaklu_solver.aot_compile = locked
-
-
-class SimulationError(RuntimeError):
-    """A simulation step that did not reach its cut-off; ``reason`` says why."""
-
-    def __init__(self, reason: str, partial_capacity_mAh_per_g: float | None = None):
-        self.reason = reason
-        self.partial_capacity_mAh_per_g = partial_capacity_mAh_per_g
-        super().__init__(reason)
-
-
 def output_times(duration_s: float, n_linear: int = 300, n_log: int = 300) -> np.ndarray:
     """Output times: uniform over the step plus log-spaced from 0.1 s, so that a step that
     ends far earlier than ``duration_s`` (a high rate sharing a grid with a low one) is still
@@ -142,53 +95,6 @@ def output_times(duration_s: float, n_linear: int = 300, n_log: int = 300) -> np
     t = np.concatenate([np.linspace(0.0, duration_s, n_linear),
                         np.geomspace(min(0.1, duration_s / 10), duration_s, n_log)])
     return np.unique(t)
-
-
-def solver_failure_reason(exc: Exception) -> str:
-    text = str(exc)
-    if "non-positive at initial conditions" in text:
-        return (f"cut-off reached at once: at this current the voltage starts outside the "
-                f"window ({text})")
-    return (f"solver failure: {text} (the solver could not find a consistent state or take a "
-            f"step; at a high current this usually means the cell cannot carry it)")
-
-
-def classify_end(termination: str, frame: pd.DataFrame, cell: LoadedCell, kind: str,
-                 time_limited: bool) -> str:
-    """How a step ended; raises :class:`SimulationError` unless the end is a proper one.
-
-    Proper ends: a voltage cut-off, the hold's current cut-off, the particle-surface
-    stoichiometry limit (where the OCV diverges: the physical end of the window), or the
-    step's own duration/capacity limit. Reaching the voltage cut-off with the electrolyte
-    locally emptied (c_e < 1 % of its initial value) is the limiting-current end of a high-rate
-    step and is reported as such; a concentration below zero beyond solver noise is an error.
-    """
-    partial = float(frame.capacity_mAh_per_g.iloc[-1]) if len(frame) else float("nan")
-    c_e_min = float(frame.electrolyte_concentration_min_mol_per_m3.min())
-    c_e0 = cell.electrolyte.concentration.si
-    if c_e_min < -NEGATIVE_CONCENTRATION_TOLERANCE_MOL_PER_M3:
-        raise SimulationError(
-            f"electrolyte depleted: concentration fell to {c_e_min:.3g} mol/m3 (< 0) after "
-            f"{partial:.2f} mAh/g; the solution is not physical beyond that point", partial)
-    c_e_end = float(frame.electrolyte_concentration_min_mol_per_m3.iloc[-1])
-    depleted = c_e_end < DEPLETION_FRACTION * c_e0  # at the end: what stopped the step
-    if any(e in termination for e in _VOLTAGE_EVENTS) or _CURRENT_CUTOFF_EVENT in termination:
-        if depleted:
-            return (f"{termination}, reached with the electrolyte depleted (minimum "
-                    f"concentration {c_e_end:.3g} mol/m3): a transport-limited end of {kind}")
-        return termination
-    for key, text in _LIMIT_EVENTS.items():
-        if key in termination:
-            return f"{termination} ({text})"
-    if "final time" in termination:
-        if time_limited:
-            return "time or capacity limit reached"
-        raise SimulationError(
-            f"the {kind} did not reach its cut-off within the time allowed (after "
-            f"{partial:.2f} mAh/g); the cut-off is outside what the cell's OCV can reach",
-            partial)
-    raise SimulationError(f"solver stopped early ({termination}) after {partial:.2f} mAh/g",
-                          partial)
 
 
 def constant_current_step(cell: LoadedCell, direction: str, current_A: float,
@@ -224,31 +130,40 @@ class StepSolution:
     solution: pybamm.Solution | None = None
 
     def full_frame(self) -> pd.DataFrame:
-        from nasim.simulate.outputs import timeseries
-
         if self.solution is None:
             raise ValueError(f"step {self.step.number}: its time series was not kept")
         return timeseries(self.solution, self.cell, full=True)
 
 
+@dataclass
+class BuiltModel:
+    """What :meth:`CellRunner.build` makes once: the discretised PyBaMM model, its IDAKLU
+    solver, and the model's own initial conditions (restored after a batch solve that started
+    from another state)."""
+
+    model: pybamm.BaseModel
+    solver: pybamm.IDAKLUSolver
+    initial_conditions: dict
+    concatenated_initial_conditions: pybamm.Symbol
+
+
 class CellRunner:
-    """The built PyBaMM models of one cell, solved step by step through input parameters.
+    """The built PyBaMM model of one cell, solved step by step through input parameters.
 
     ``initial_soc`` 0 starts at the lower cut-off (discharged), 1 at the upper (charged).
-    ``input_parameters`` maps parameter-file paths (see
-    :func:`nasim.physics.values.input_paths`) to values (SI, multipliers for ``.scale``)
-    that become input parameters of the built model: :meth:`set_input_parameters` changes
-    them between solves without rebuilding. ``sensitivities``: every solve also returns
-    dy/dp for those inputs (IDAKLU forward sensitivities, carried across steps).
+    ``inputs``: the input parameters of the built model, with their values (SI, multipliers
+    for ``.scale``); :meth:`set_inputs` changes them between solves without rebuilding. A key
+    is either a parameter-file path (see :func:`nasim.physics.values.input_paths`, e.g.
+    ``cathode.diffusivity``: fits) or a PyBaMM parameter name of this cell (e.g.
+    ``"Positive electrode thickness [m]"``: sweeps switching between cells of another geometry
+    -- loading, porosity, radius ...). Electrode and separator thicknesses and particle radii
+    among the PyBaMM names give those domains PyBaMM's symbolic uniform mesh (the length is an
+    input). ``sensitivities``: every solve also returns dy/dp for the inputs (IDAKLU forward
+    sensitivities, carried across steps).
     ``solver_time_steps``: :meth:`run` returns the solution at the solver's own time steps
     with their time derivatives instead of a fixed output grid, so that PyBaMM interpolates
     the states as a Hermite spline: a voltage at any time (e.g. just before a cut-off event,
     where a fixed grid is coarse) is accurate (fits).
-    ``value_inputs``: PyBaMM parameter names (e.g. ``"Positive electrode thickness [m]"``)
-    with this cell's values, made input parameters of the built model; electrode and
-    separator thicknesses and particle radii among them give those domains PyBaMM's symbolic
-    uniform mesh (the length is an input), so :meth:`set_value_inputs` can switch to a cell of
-    another geometry (loading, porosity, radius ...) without rebuilding (sweeps).
     ``state_memo``: a dict shared by runners of cells with the same material files, so that a
     full cell that differs from one before only in the scale of its electrodes takes its
     start stoichiometries from it (see :func:`nasim.physics.state.set_initial_state`).
@@ -258,35 +173,38 @@ class CellRunner:
     keyed by a hash of the functions: any change of the equations, mesh or non-input
     parameter values compiles anew). The first compile of an SPMe takes about a minute of gcc
     (processes of this machine compile one at a time, so that workers building the same
-    model compile it once: :func:`_compile_lock`); off by default.
+    model compile it once: :mod:`nasim.simulate.compile`); off by default.
     """
 
     def __init__(self, cell: LoadedCell, model: str = "DFN", *, initial_soc: float = 0.0,
                  mesh_points: int | None = None, num_threads: int = 1,
-                 thermal: str = "isothermal",
-                 input_parameters: Mapping[str, float] | None = None,
+                 thermal: str = "isothermal", inputs: Mapping[str, float] | None = None,
                  sensitivities: bool = False, solver_time_steps: bool = False,
-                 value_inputs: Mapping[str, float] | None = None,
                  aging: Collection[str] = (), state_memo: dict | None = None,
                  compiled: bool = False):
-        if model not in MODEL_NAMES:
-            raise ValueError(f"model {model!r}: expected one of {', '.join(MODEL_NAMES)}")
-        if thermal not in THERMAL_MODES:
-            raise ValueError(f"thermal {thermal!r}: expected one of {', '.join(THERMAL_MODES)}")
+        check_name(model, MODEL_NAMES, "model")
+        check_name(thermal, THERMAL_MODES, "thermal")
         self.aging = check_mechanisms(aging, cell.configuration)
         self.cell = cell
         self.model_name = model
         self.thermal = thermal
-        self.input_parameters = dict(input_parameters or {})
-        self._sensitivities = sorted(self.input_parameters) if sensitivities else []
+        self.inputs = {k: float(v) for k, v in (inputs or {}).items()}
+        self._sensitivities = sorted(self.inputs) if sensitivities else []
         self.solver_time_steps = solver_time_steps
-        self.values = to_parameter_values(cell, inputs=self.input_parameters)
+        paths = sorted(set(self.inputs) & set(input_paths(cell))) if self.inputs else []
+        self.values = to_parameter_values(cell, inputs=paths)
         if thermal == "lumped":
             self.values.update(thermal_values(cell), check_already_exists=False)
         if self.aging:
-            self.values.update(aging_parameter_values(cell, self.aging, self.input_parameters),
+            self.values.update(aging_parameter_values(cell, self.aging, paths),
                                check_already_exists=False)
-        placing = sorted(set(self.input_parameters) & set(WINDOW_PLACING_PATHS))
+        #: inputs named by PyBaMM (their cell values replaced by "[input]" in the build)
+        self._pybamm_inputs = sorted(set(self.inputs) - set(paths))
+        unknown = [k for k in self._pybamm_inputs if k not in self.values.keys()]
+        if unknown:
+            raise ValueError(f"inputs {unknown}: neither parameter-file paths of cell "
+                             f"{cell.path.name} nor PyBaMM parameters of it")
+        placing = sorted(set(paths) & set(WINDOW_PLACING_PATHS))
         if placing and initial_soc != 1.0:
             raise ValueError(f"input parameters {placing} place the electrodes' windows at the "
                              "published charged state: the run must start there "
@@ -296,33 +214,31 @@ class CellRunner:
         self.var_pts = (None if mesh_points is None else
                         {k: mesh_points for k in ("x_n", "x_s", "x_p", "r_n", "r_p")})
         self.num_threads = num_threads
-        self.value_inputs = {k: float(v) for k, v in (value_inputs or {}).items()}
         self.compiled = compiled
-        self._built: tuple | None = None
+        self._built: BuiltModel | None = None
 
-    def set_input_parameters(self, values: Mapping[str, float]) -> None:
-        """New values of the input parameters given at construction (no rebuild)."""
-        unknown = set(values) - set(self.input_parameters)
+    def set_inputs(self, values: Mapping[str, float], cell: LoadedCell | None = None) -> None:
+        """New values of inputs given at construction (no rebuild). With ``cell``: solve that
+        cell from now on; ``values`` must then give every input (its values of them, its
+        initial concentrations included: the start state follows them)."""
+        unknown = set(values) - set(self.inputs)
         if unknown:
-            raise ValueError(f"not input parameters of this runner: {sorted(unknown)}")
-        self.input_parameters.update({k: float(v) for k, v in values.items()})
-
-    def set_value_inputs(self, values: Mapping[str, float], cell: LoadedCell) -> None:
-        """Solve ``cell`` from now on: ``values`` are its values of the ``value_inputs`` given
-        at construction (its initial concentrations included: the start state follows them)."""
-        if set(values) != set(self.value_inputs):
-            raise ValueError(f"value inputs of this runner: {sorted(self.value_inputs)}; got "
-                             f"{sorted(values)}")
-        self.value_inputs = {k: float(v) for k, v in values.items()}
-        self.cell = cell
+            raise ValueError(f"not inputs of this runner: {sorted(unknown)}")
+        if cell is not None:
+            if set(values) != set(self.inputs):
+                raise ValueError(f"inputs of this runner: {sorted(self.inputs)}; got "
+                                 f"{sorted(values)}")
+            self.cell = cell
+        self.inputs.update({k: float(v) for k, v in values.items()})
 
     # ------------------------------------------------------------------ building
-    def _build(self):
-        if self._built:
+    def build(self) -> BuiltModel:
+        """The built model (built at the first call, then reused)."""
+        if self._built is not None:
             return self._built
         options = model_options(self.cell.configuration, self.thermal)
         options["operating mode"] = _control
-        if "contact_resistance" in self.input_parameters or \
+        if "contact_resistance" in self.inputs or \
                 self.cell.cell.contact_resistance is not None:
             options["contact resistance"] = "true"
         name = f"nasim {self.model_name} ({self.cell.configuration} cell)"
@@ -332,20 +248,20 @@ class CellRunner:
         else:
             model = MODEL_CLASSES[self.model_name](options, name=name)
         model.events.append(pybamm.Event(
-            _CURRENT_CUTOFF_EVENT,
+            CURRENT_CUTOFF_EVENT,
             pybamm.AbsoluteValue(model.variables["Current [A]"]) - pybamm.InputParameter(I_CUTOFF)))
         values = self.values.copy()
         values.update({AMBIENT: "[input]", LOWER: "[input]", UPPER: "[input]",
-                       INITIAL_T: "[input]", **{k: "[input]" for k in self.value_inputs}})
+                       INITIAL_T: "[input]", **{k: "[input]" for k in self._pybamm_inputs}})
         submeshes = dict(model.default_submesh_types)
         for key, domains in _LENGTH_INPUTS.items():
-            if key in self.value_inputs:
+            if key in self._pybamm_inputs:
                 submeshes.update({d: pybamm.SymbolicUniform1DSubMesh for d in domains
                                   if d in submeshes})
         options = {"num_threads": self.num_threads} if self.num_threads > 1 else {}
         if self.compiled:
             options["compile"] = True
-            _lock_compiles()
+            lock_compiles()
         # the lumped temperature rise is a small difference of large heat terms: at PyBaMM's
         # default tolerances (rtol 1e-4, atol 1e-6) SPM/SPMe overstate a 1C rise 5-20 fold;
         # rtol 1e-6, atol 1e-10 agree with the DFN (0.004 K at 1C, HEO half cell)
@@ -355,45 +271,44 @@ class CellRunner:
                                 solver=pybamm.IDAKLUSolver(options=options, **tolerances))
         sim.build()
         built = sim.built_model
-        initial = (dict(built.initial_conditions), built.concatenated_initial_conditions)
-        self._built = (built, sim.solver, initial)
+        self._built = BuiltModel(built, sim.solver, dict(built.initial_conditions),
+                                 built.concatenated_initial_conditions)
         return self._built
 
-    def _set_start(self, state: pybamm.Solution | None):
+    def _set_start(self, state: pybamm.Solution | None) -> BuiltModel:
         """Put ``state`` (None: the initial state) into the built model's initial conditions
         (for a batch solve); :meth:`_restore` undoes it."""
-        built, solver, _ = self._build()
+        built = self.build()
         if state is not None:
             # every state comes from this same model: its last state vector is the start
             y = np.asarray(state.all_ys[-1])
-            built.concatenated_initial_conditions = pybamm.Vector(y[:, -1] if y.ndim > 1 else y)
-        return built, solver
+            built.model.concatenated_initial_conditions = pybamm.Vector(
+                y[:, -1] if y.ndim > 1 else y)
+        return built
 
     def _restore(self) -> None:
-        built, _, (ics, concatenated) = self._built
-        built.initial_conditions = dict(ics)
-        built.concatenated_initial_conditions = concatenated
+        built = self.build()
+        built.model.initial_conditions = dict(built.initial_conditions)
+        built.model.concatenated_initial_conditions = built.concatenated_initial_conditions
 
-    @staticmethod
-    def _inputs(step: PlannedStep, start_voltage_V: float | None, start_time_s: float = 0.0
-                ) -> dict:
+    def _step_inputs(self, step: PlannedStep, start_voltage_V: float | None,
+                     start_time_s: float = 0.0) -> dict[str, float]:
+        """Every input value of a solve of ``step``: the step's settings (control, current [A],
+        cut-offs [V, A], temperature [K], voltage start [V] and rate [V/s], start time [s])
+        and the runner's :attr:`inputs`."""
         current = step.mode == "current"
         return {T_START: start_time_s, AMBIENT: step.temperature_K, INITIAL_T: step.temperature_K,
                 LOWER: step.lower_voltage_V, UPPER: step.upper_voltage_V,
                 CONTROL: 1.0 if current else 0.0, CURRENT: step.current_A if current else 0.0,
                 V_START: 0.0 if current else start_voltage_V,
                 V_RATE: 0.0 if current else step.voltage_rate_V_per_s,
-                I_CUTOFF: step.current_cutoff_A}
+                I_CUTOFF: step.current_cutoff_A, **self.inputs}
 
     def voltage_of(self, state: pybamm.Solution | None) -> float:
-        """The terminal voltage at ``state`` (the initial state when None)."""
+        """The terminal voltage at ``state`` (the initial state when None) [V]."""
         if state is not None:
-            from nasim.simulate.outputs import observe
-
             return float(observe(state, ["Voltage [V]"])["Voltage [V]"][-1])
-        from nasim.physics.values import evaluate_state
-
-        start = {role: self.input_parameters.get(f"initial_stoichiometry.{role}", x)
+        start = {role: self.inputs.get(f"initial_stoichiometry.{role}", x)
                  for role, x in self.initial_stoichiometry.items()}
         u = float(evaluate_state(self.cell.cathode.open_circuit_potential, "stoichiometry",
                                  [start["cathode"]])[0])
@@ -427,7 +342,7 @@ class CellRunner:
         same model the solver restarts from its last state vector, from the other model it
         maps the state by variable name."""
         step, v0 = self._resolve(step, state)
-        built, solver, _ = self._build()
+        built = self.build()
         if times is not None:
             t_interp = np.unique(np.clip(np.concatenate([[0.0], times]), 0.0, step.duration_s))
         else:
@@ -435,11 +350,10 @@ class CellRunner:
                         else output_times(step.duration_s, 300, 100))
         tic = time.perf_counter()
         try:
-            solution = solver.step(state, built, step.duration_s, t_interp=t_interp,
-                                   save=False, calculate_sensitivities=self._sensitivities,
-                                   inputs={**self._inputs(step, v0, 0.0 if state is None
-                                                          else float(state.t[-1])),
-                                           **self.input_parameters, **self.value_inputs})
+            solution = built.solver.step(
+                state, built.model, step.duration_s, t_interp=t_interp, save=False,
+                calculate_sensitivities=self._sensitivities,
+                inputs=self._step_inputs(step, v0, 0.0 if state is None else float(state.t[-1])))
         except pybamm.SolverError as exc:
             raise SimulationError(solver_failure_reason(exc)) from None
         return self._finish(step, solution, time.perf_counter() - tic)
@@ -458,15 +372,13 @@ class CellRunner:
         solutions = None
         if len(shared) > 1:
             duration = max(s.duration_s for s in shared)
-            built, solver = self._set_start(state)
+            built = self._set_start(state)
             tic = time.perf_counter()
             try:
-                solutions = solver.solve(built, [0.0, duration],
-                                         t_interp=output_times(duration, 200, 300),
-                                         calculate_sensitivities=self._sensitivities,
-                                         inputs=[{**self._inputs(s, None),
-                                                  **self.input_parameters, **self.value_inputs}
-                                                 for s in shared])
+                solutions = built.solver.solve(
+                    built.model, [0.0, duration], t_interp=output_times(duration, 200, 300),
+                    calculate_sensitivities=self._sensitivities,
+                    inputs=[self._step_inputs(s, None) for s in shared])
             except pybamm.SolverError:
                 solutions = None  # solved one by one below, each failure on its own step
             finally:
@@ -488,8 +400,6 @@ class CellRunner:
 
     def _finish(self, step: PlannedStep, solution: pybamm.Solution, elapsed: float
                 ) -> StepSolution:
-        from nasim.simulate.outputs import add_voltage, timeseries
-
         # the end check first: a step that failed needs no voltage (the costliest column)
         frame = timeseries(solution, self.cell, full=False, voltage=False)
         end = classify_end(str(solution.termination), frame, self.cell, step.kind,

@@ -3,7 +3,9 @@
 A step that cannot run (cut-off reached at once, solver failure, electrolyte depletion beyond
 zero, no cut-off reached) is recorded with its reason and the run goes on with the next step
 from the last good state (the cell as it was before the failed step). Nothing fails silently:
-``ReplayResult.failed`` lists every such step and the CLI exits 1 when it is not empty.
+``ReplayResult.failed`` lists every such step and the CLI exits 1 when it is not empty. The walk
+over the plan (rate tests, GITT, repeats) is :mod:`nasim.simulate.execute`'s; replay records a
+row per step.
 """
 
 from __future__ import annotations
@@ -19,9 +21,12 @@ import pandas as pd
 
 from nasim.analysis.metrics import step_metrics
 from nasim.params.loading import LoadedCell
-from nasim.protocols import LoadedProtocol, PlannedStep, RateBlock, load_protocol
+from nasim.params.names import STATE_OF_CHARGE
+from nasim.protocols import LoadedProtocol, PlannedStep, load_protocol
 from nasim.protocols.plan import Plan
-from nasim.simulate.engine import CellRunner, SimulationError, StepSolution
+from nasim.simulate.ends import SimulationError
+from nasim.simulate.engine import CellRunner, StepSolution
+from nasim.simulate.execute import execute
 from nasim.simulate.outputs import aging_state
 
 SUMMARY_COLUMNS = [
@@ -98,6 +103,11 @@ def curve_rmse_V(frame: pd.DataFrame, capacity_mAh_per_g: np.ndarray,
 
 
 class _Recorder:
+    """Replay's listener of :func:`nasim.simulate.execute.execute`: a row per step (metrics of
+    charges and discharges, aging state), the kept time series, a progress tick per step."""
+
+    batch_rates = True
+
     def __init__(self, plan: Plan, progress, protocol: LoadedProtocol, aging=()):
         self.aging = tuple(aging)
         self.protocol = protocol
@@ -115,7 +125,16 @@ class _Recorder:
                 "description": step.description, "status": status, "termination": termination,
                 "measured_ref": step.measured}
 
-    def ok(self, solved: StepSolution) -> None:
+    def prepare(self, step: PlannedStep) -> tuple[PlannedStep, None]:
+        return step, None
+
+    def needs(self, step: PlannedStep) -> bool:
+        return True
+
+    def done(self) -> bool:
+        return False
+
+    def solved(self, solved: StepSolution) -> None:
         step, frame = solved.step, solved.frame
         row = self._row(step, "ok", solved.termination)
         if step.kind in ("charge", "discharge"):
@@ -147,88 +166,12 @@ class _Recorder:
         self.rows.append(self._row(step, "skipped", why))
         self.tick()
 
+    def not_run(self, step: PlannedStep) -> None:
+        self.tick()
+
     def tick(self) -> None:
         if self.progress is not None:
             self.progress.update(1)
-
-
-def _run_one(runner: CellRunner, rec: _Recorder, step: PlannedStep, state):
-    """Solve ``step`` from ``state``; returns (new state, solved or None)."""
-    try:
-        solved = runner.run(step, state)
-    except SimulationError as exc:
-        rec.failed(step, exc)
-        return state, None
-    rec.ok(solved)
-    return solved.end_state, solved
-
-
-def _execute(plan: Plan, runner: CellRunner, rec: _Recorder, sequential: bool) -> list[str]:
-    notes: list[str] = []
-    state = None
-    skip_group: str | None = None
-    ended: set[str] = set()  # repeats past their end of life
-    first_capacity: dict[str, float] = {}
-    for item in plan.items:
-        if isinstance(item, RateBlock):
-            if item.independent and not sequential:
-                for step in item.before[0]:
-                    state, _ = _run_one(runner, rec, step, state)
-                results = runner.run_parallel(item.rate_steps, state)
-                for step, res in zip(item.rate_steps, results, strict=True):
-                    if isinstance(res, SimulationError):
-                        rec.failed(step, res)
-                    else:
-                        rec.ok(res)
-                        state = res.end_state  # the rates are solved: the last good one's end
-                notes.append(
-                    f"Rate test{f' {item.label!r}' if item.label else ''}: the steps before "
-                    f"each rate were simulated once and every rate started from their end state "
-                    f"(the file declares them independent of the previous rate); run with "
-                    f"sequential=True (CLI --sequential) to simulate them before every rate.")
-            else:
-                for before, step in zip(item.before, item.rate_steps, strict=True):
-                    for b in before:
-                        state, _ = _run_one(runner, rec, b, state)
-                    state, _ = _run_one(runner, rec, step, state)
-            continue
-        step = item
-        if step.group in ended:
-            rec.tick()  # a cycle after the end of life: not run
-            continue
-        if skip_group is not None and step.group == skip_group:
-            rec.skipped(step, "titration ended: an earlier pulse reached the voltage cut-off")
-            continue
-        skip_group = None
-        state, solved = _run_one(runner, rec, step, state)
-        if (solved is not None and step.stop_group_at_cutoff
-                and "voltage" in solved.termination.lower()):
-            skip_group = step.group
-        rule = plan.repeats.get(step.group)
-        if rule is not None:
-            reason = _end_of_life(rule, step, solved, rec, first_capacity)
-            if reason:
-                ended.add(step.group)
-                notes.append(reason)
-    return notes
-
-
-def _end_of_life(rule, step: PlannedStep, solved: StepSolution | None, rec: _Recorder,
-                 first_capacity: dict) -> str | None:
-    """Why a repeat (cycling) ends at this step, if it does."""
-    if solved is None:
-        return (f"cycling ended at cycle {step.cycle} of {rule.first_cycle}-{rule.last_cycle}: "
-                f"step {len(rec.rows)} could not be solved ({rec.rows[-1]['termination']})")
-    if step.kind != "discharge":
-        return None
-    capacity = rec.rows[-1]["capacity_mAh_per_g"]
-    first = first_capacity.setdefault(step.group, capacity)
-    if rule.stop_below_retention is not None and capacity < rule.stop_below_retention * first:
-        return (f"end of life at cycle {step.cycle}: discharge capacity {capacity:.2f} mAh/g "
-                f"is below {100 * rule.stop_below_retention:g} % of the first cycle's "
-                f"({first:.2f} mAh/g); the remaining {rule.last_cycle - step.cycle} cycles "
-                f"were not run")
-    return None
 
 
 def _derived_columns(steps: pd.DataFrame) -> pd.DataFrame:
@@ -323,7 +266,7 @@ def replay(protocol: LoadedProtocol | str | Path, model: str | None = None, *,
         loaded = load_protocol(protocol, cell)
     tic = time.perf_counter()
     plan = loaded.plan(model)
-    soc = 1.0 if loaded.protocol.initial_state == "charged" else 0.0
+    soc = STATE_OF_CHARGE[loaded.protocol.initial_state]
     mechanisms = tuple(loaded.protocol.aging if aging is None else aging)
     runner = CellRunner(loaded.cell, plan.model, initial_soc=soc, mesh_points=mesh_points,
                         num_threads=num_threads, aging=mechanisms)
@@ -335,7 +278,7 @@ def replay(protocol: LoadedProtocol | str | Path, model: str | None = None, *,
                    mininterval=1.0)
     rec = _Recorder(plan, bar, loaded, mechanisms)
     try:
-        notes = _execute(plan, runner, rec, sequential)
+        notes = list(execute(plan, runner, rec, sequential=sequential))
     finally:
         if bar is not None:
             bar.close()

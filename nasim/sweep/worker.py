@@ -4,11 +4,11 @@ Current and temperature are input parameters of :class:`nasim.simulate.engine.Ce
 so are the scalar PyBaMM values that the cell file's own fields set (loading, porosity,
 thickness, particle radius, N/P, separator: thicknesses and radii through PyBaMM's symbolic
 meshes, the start state through the initial concentrations). Points that differ only in those
-form one group and share one built model (``value_inputs``); axes on the material or
-electrolyte files change PyBaMM's functions and make groups of their own. The worker keeps its
-built models in a small per-process cache, so a group split into several tasks is built once
-per worker. Each geometry (cell) of a task gets its values and charged start state (for a full
-cell PyBaMM's electrode-SOH solve), then its discharges are solved in batches
+form one group and share one built model (PyBaMM-named ``CellRunner`` inputs); axes on the
+material or electrolyte files change PyBaMM's functions and make groups of their own. The worker
+keeps its built models in a small per-process cache, so a group split into several tasks is
+built once per worker. Each geometry (cell) of a task gets its values and charged start state
+(for a full cell PyBaMM's electrode-SOH solve), then its discharges are solved in batches
 (``CellRunner.run_parallel``). A point that fails, or a geometry whose cell cannot be loaded,
 is returned with ``status = "failed"`` and the reason; nothing raises.
 
@@ -126,7 +126,7 @@ def _runner(study: LoadedStudy, cell: LoadedCell, value_inputs: dict | None = No
     from nasim.simulate.engine import CellRunner
 
     return CellRunner(cell, study.model, initial_soc=1.0, mesh_points=study.study.mesh_points,
-                      thermal=study.study.thermal, value_inputs=value_inputs,
+                      thermal=study.study.thermal, inputs=value_inputs,
                       state_memo=state_memo, compiled=compiled)
 
 
@@ -198,12 +198,12 @@ def _geometry(study: LoadedStudy, task: Task, point: Point) -> _Geometry:
     cell = load_cell(study.cell_path, study.changes(point))
     group, memo = _group_runner(study, task, point, cell)
     runner = group
-    if group.value_inputs:
+    if group.inputs:
         own = _runner(study, cell, state_memo=memo,  # values, start state; built if used
                       compiled=task.compiled)
         changed = _numeric_changes(group.values, own.values)
-        if changed <= set(group.value_inputs):
-            group.set_value_inputs({k: own.values[k] for k in group.value_inputs}, cell)
+        if changed <= set(group.inputs):
+            group.set_inputs({k: own.values[k] for k in group.inputs}, cell)
         else:
             runner = own
     return _Geometry(cell, runner, mass_budget(cell), one_c_current_A(cell.cell, cell.design))
@@ -239,7 +239,8 @@ def _discharges(study: LoadedStudy, task: Task) -> list[dict]:
 
 def _solve(study: LoadedStudy, geometry: _Geometry, points: tuple[Point, ...]) -> list[dict]:
     """One batch: the discharges of ``points`` (one geometry) as one list of inputs."""
-    from nasim.simulate.engine import SimulationError, constant_current_step
+    from nasim.simulate.ends import SimulationError
+    from nasim.simulate.engine import constant_current_step
 
     cell = geometry.cell
     context = design_columns(cell)

@@ -1,0 +1,84 @@
+"""How a solved step ended: the proper ends, and :class:`SimulationError` for the others.
+
+PyBaMM returns a partial solution (and only logs) when a solve stops early; nasim classifies
+every step's end from PyBaMM's termination text and the step's time series, so that a partial
+run is never taken for a result.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from nasim.params.loading import LoadedCell
+
+DEPLETION_FRACTION = 0.01  # c_e below 1 % of its initial value counts as depleted
+NEGATIVE_CONCENTRATION_TOLERANCE_MOL_PER_M3 = 1.0  # solver noise allowed below zero
+CURRENT_CUTOFF_EVENT = "nasim current cut-off"  # the event CellRunner adds for holds
+_VOLTAGE_EVENTS = ("Minimum voltage", "Maximum voltage")
+_LIMIT_EVENTS = {
+    "Minimum positive particle surface": "cathode particle surface emptied of Na",
+    "Maximum positive particle surface": "cathode particle surface full of Na",
+    "Minimum negative particle surface": "anode particle surface emptied of Na",
+    "Maximum negative particle surface": "anode particle surface full of Na",
+}
+
+
+class SimulationError(RuntimeError):
+    """A simulation step that did not reach its cut-off; ``reason`` says why and
+    ``partial_capacity_mAh_per_g`` what it delivered before (mAh per g of cathode active
+    material, None when unknown)."""
+
+    def __init__(self, reason: str, partial_capacity_mAh_per_g: float | None = None):
+        self.reason = reason
+        self.partial_capacity_mAh_per_g = partial_capacity_mAh_per_g
+        super().__init__(reason)
+
+
+def solver_failure_reason(exc: Exception) -> str:
+    """The reason text of a step whose solve raised ``exc`` (a ``pybamm.SolverError``)."""
+    text = str(exc)
+    if "non-positive at initial conditions" in text:
+        return (f"cut-off reached at once: at this current the voltage starts outside the "
+                f"window ({text})")
+    return (f"solver failure: {text} (the solver could not find a consistent state or take a "
+            f"step; at a high current this usually means the cell cannot carry it)")
+
+
+def classify_end(termination: str, frame: pd.DataFrame, cell: LoadedCell, kind: str,
+                 time_limited: bool) -> str:
+    """How a step ended; raises :class:`SimulationError` unless the end is a proper one.
+
+    Proper ends: a voltage cut-off, the hold's current cut-off, the particle-surface
+    stoichiometry limit (where the OCV diverges: the physical end of the window), or the
+    step's own duration/capacity limit. Reaching the voltage cut-off with the electrolyte
+    locally emptied (c_e < 1 % of its initial value) is the limiting-current end of a high-rate
+    step and is reported as such; a concentration below zero beyond solver noise is an error.
+    ``frame`` needs columns ``capacity_mAh_per_g`` and
+    ``electrolyte_concentration_min_mol_per_m3`` [mol/m3].
+    """
+    partial = float(frame.capacity_mAh_per_g.iloc[-1]) if len(frame) else float("nan")
+    c_e_min = float(frame.electrolyte_concentration_min_mol_per_m3.min())
+    c_e0 = cell.electrolyte.concentration.si
+    if c_e_min < -NEGATIVE_CONCENTRATION_TOLERANCE_MOL_PER_M3:
+        raise SimulationError(
+            f"electrolyte depleted: concentration fell to {c_e_min:.3g} mol/m3 (< 0) after "
+            f"{partial:.2f} mAh/g; the solution is not physical beyond that point", partial)
+    c_e_end = float(frame.electrolyte_concentration_min_mol_per_m3.iloc[-1])
+    depleted = c_e_end < DEPLETION_FRACTION * c_e0  # at the end: what stopped the step
+    if any(e in termination for e in _VOLTAGE_EVENTS) or CURRENT_CUTOFF_EVENT in termination:
+        if depleted:
+            return (f"{termination}, reached with the electrolyte depleted (minimum "
+                    f"concentration {c_e_end:.3g} mol/m3): a transport-limited end of {kind}")
+        return termination
+    for key, text in _LIMIT_EVENTS.items():
+        if key in termination:
+            return f"{termination} ({text})"
+    if "final time" in termination:
+        if time_limited:
+            return "time or capacity limit reached"
+        raise SimulationError(
+            f"the {kind} did not reach its cut-off within the time allowed (after "
+            f"{partial:.2f} mAh/g); the cut-off is outside what the cell's OCV can reach",
+            partial)
+    raise SimulationError(f"solver stopped early ({termination}) after {partial:.2f} mAh/g",
+                          partial)
