@@ -2,7 +2,8 @@
 
 See :mod:`nasim.fit.schema` for the fit file, :mod:`nasim.fit.problem` for the residuals and
 their sensitivities, :mod:`nasim.fit.optimize` for the optimiser and the uncertainty, and
-:mod:`nasim.fit.output` for what is written.
+:mod:`nasim.fit.output` for what is written (:mod:`nasim.fit.predict` replays the predictions,
+:mod:`nasim.plots.fit` draws the figures).
 """
 
 from __future__ import annotations

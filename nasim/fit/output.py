@@ -1,4 +1,6 @@
-"""What a fit writes: the fitted parameter set, ``fit_report.json`` and ``fit_report.md``.
+"""What a fit writes: the fitted parameter set, ``fit_report.json`` and ``fit_report.md``
+(the predictions are run by :mod:`nasim.fit.predict`, the figures drawn by
+:mod:`nasim.plots.fit`).
 
 The fitted parameter set (``DIR/fitted/``) is complete: the cell file and every file holding a
 fitted value are rewritten there (other values keep their sources; a fitted value's source
@@ -20,10 +22,11 @@ import yaml
 
 from nasim.fit.loading import LoadedFit, ResolvedParameter
 from nasim.fit.optimize import Optimum
-from nasim.fit.schema import X_UNITS
+from nasim.fit.predict import predictions
 from nasim.params.loading import load_cell, read_yaml
-from nasim.params.units import DIMENSIONS, to_si
+from nasim.params.units import to_si
 from nasim.physics.values import CELL_INPUT_PATHS, WINDOW_PLACING_PATHS
+from nasim.plots.fit import fit_figures
 
 
 class _Dumper(yaml.SafeDumper):
@@ -219,77 +222,6 @@ def report_dict(fit: LoadedFit, optimum: Optimum, files: list[Path], out_dir: Pa
     }
 
 
-def _x_of(curve, step_result, cell) -> np.ndarray:
-    kind, factor = X_UNITS[curve.x_unit]
-    t = step_result.time_s
-    current = abs(step_result.step.current_A)
-    if kind == "time":
-        return t / factor
-    if kind == "capacity":
-        return t * current / factor
-    return t * current / factor / (cell.design.cathode_active_mass_kg * 1e3)
-
-
-def write_figures(fit: LoadedFit, optimum: Optimum, out_dir: Path) -> list[Path]:
-    from nasim.plots import plt
-
-    ev = optimum.evaluation
-    rows = pd.DataFrame(ev.rows)
-    out: list[Path] = []
-    with_curves = [(k, ds) for k, ds in enumerate(fit.datasets) if ds.curves]
-    if with_curves:
-        fig, axes = plt.subplots(2, len(with_curves), figsize=(5.0 * len(with_curves), 6.5),
-                                 dpi=130, squeeze=False, sharex="col",
-                                 gridspec_kw={"height_ratios": [3, 1.3]})
-        for col, (k, ds) in enumerate(with_curves):
-            ax, axr = axes[0, col], axes[1, col]
-            for c in ds.curves:
-                s = ev.steps.get((k, c.step))
-                line = ax.plot(c.x, c.voltage_V, "o", ms=2.5, alpha=0.6,
-                               label=f"{c.step} measured")[0]
-                if hasattr(s, "voltage_V"):
-                    ax.plot(_x_of(c, s, fit.cell), s.voltage_V, "-", color=line.get_color(),
-                            label=f"{c.step} fitted")
-                g = rows[(rows.kind == "curve") & (rows.dataset == k) & (rows.step == c.step)]
-                axr.plot(g.x, 1e3 * (g.simulated - g.measured), "o", ms=2.5,
-                         color=line.get_color())
-            ax.set_ylabel("Voltage (V)")
-            ax.set_title(ds.name, fontsize=9)
-            ax.legend(fontsize=6)
-            ax.grid(alpha=0.3)
-            axr.axhline(0, color="k", lw=0.6)
-            axr.set_ylabel("fitted - measured (mV)")
-            axr.set_xlabel(f"{ds.curves[0].x_unit}")
-            axr.grid(alpha=0.3)
-        fig.tight_layout()
-        out.append(out_dir / "fit_curves.png")
-        fig.savefig(out[-1])
-        plt.close(fig)
-    targets = rows[rows.kind == "target"] if len(rows) else rows
-    if len(targets):
-        fig, (ax, axr) = plt.subplots(1, 2, figsize=(11, 0.35 * len(targets) + 2.0), dpi=130)
-        labels = [f"{fit.datasets[int(r.dataset)].name}: {r.label}" for r in targets.itertuples()]
-        y = np.arange(len(targets))
-        ax.barh(y - 0.2, targets.measured / targets.measured, 0.4, label="measured")
-        ax.barh(y + 0.2, targets.simulated / targets.measured, 0.4, label="fitted")
-        ax.set_yticks(y, labels, fontsize=6)
-        ax.set_xlabel("value / measured")
-        ax.set_xlim(0.5, 1.2)
-        ax.legend(fontsize=7)
-        axr.barh(y, 100 * targets.relative_error)
-        axr.axvline(0, color="k", lw=0.6)
-        axr.set_yticks(y, [""] * len(y))
-        axr.set_xlabel("relative error (%)")
-        for a in (ax, axr):
-            a.invert_yaxis()
-            a.grid(alpha=0.3, axis="x")
-        fig.tight_layout()
-        out.append(out_dir / "fit_targets.png")
-        fig.savefig(out[-1])
-        plt.close(fig)
-    return out
-
-
 def write_markdown(report: dict, figures: list[Path], out_dir: Path) -> Path:
     lines = [f"# Fit `{report['name']}`", "",
              f"Cell `{report['cell']}`, model {report['model']}. {report['method']}.", "",
@@ -353,67 +285,17 @@ def write_markdown(report: dict, figures: list[Path], out_dir: Path) -> Path:
     return path
 
 
-def _override_path(path: str) -> str:
-    """A fit path (``cathode.<field>`` = the cathode material file) as a
-    :mod:`nasim.params.overrides` path (``cathode.material.<field>``)."""
-    role, _, rest = path.partition(".")
-    if role in ("cathode", "anode", "counter_electrode") and not rest.startswith("material."):
-        return f"{role}.material.{rest}"
-    return path
-
-
-def predictions(fit: LoadedFit, optimum: Optimum) -> list[dict]:
-    """Replay each prediction protocol with the fitted values (on its own cell file, or the
-    one the prediction names) and compare with its measured values: errors of quantities that
-    were not fitted."""
-    from nasim.params.loading import load_cell
-    from nasim.protocols import load_protocol
-    from nasim.simulate.replay import replay
-
-    rows = []
-    for pred in fit.definition.predictions:
-        protocol = load_protocol(fit.path.parent / pred.protocol)
-        cell_path = (fit.path.parent / pred.cell).resolve() if pred.cell else protocol.cell.path
-        changes = {}
-        for p, v in zip(fit.parameters, optimum.values_si, strict=True):
-            if p.path.endswith(".scale") or p.path in CELL_INPUT_PATHS:
-                raise ValueError(f"prediction {pred.protocol}: fitted value {p.path!r} cannot be "
-                                 "carried to another file by path (a scale or cell value)")
-            changes[_override_path(p.path)] = {"value": float(v),
-                                               "unit": DIMENSIONS[p.dimension].si_unit}
-        try:
-            result = replay(protocol, cell=load_cell(cell_path, changes))
-        except Exception as exc:  # a prediction that cannot run is reported, not fatal
-            rows.append({"protocol": protocol.path.name, "cell": cell_path.name,
-                         "quantity": "note", "note": f"could not be replayed: {exc}"})
-            continue
-        for r in result.comparisons.itertuples():
-            rows.append({"protocol": protocol.path.name, "cell": cell_path.name,
-                         "quantity": r.quantity, "cycle": r.cycle, "measured": r.measured,
-                         "predicted": r.simulated, "relative_error": r.relative_error,
-                         "source": r.source})
-        rows.extend({"protocol": protocol.path.name, "cell": cell_path.name,
-                     "quantity": "note", "note": n} for n in result.notes
-                    if "end of life" in n or "cycling ended" in n)
-        dis = result.summary[(result.summary.direction == "discharge")
-                             & (result.summary.status == "ok")]
-        if dis.cycle.nunique() > 1:  # cycling: the simulated retention, measured or not
-            for cycle in sorted({int(c) for c in dis.cycle if c % 50 == 0} | {dis.cycle.max()}):
-                ret = float(dis[dis.cycle == cycle].retention.iloc[-1])
-                rows.append({"protocol": protocol.path.name, "cell": cell_path.name,
-                             "quantity": f"simulated retention at cycle {cycle}",
-                             "cycle": cycle, "measured": float("nan"), "predicted": ret,
-                             "relative_error": float("nan"), "source": ""})
-    return rows
-
-
 def write_all(fit: LoadedFit, optimum: Optimum, out_dir: Path) -> dict:
+    """Write the fitted parameter set (``out_dir/fitted``), ``fit_report.json``,
+    ``fit_report.md`` and the figures; returns the report (with the predictions)."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     files = write_parameter_set(fit, optimum, out_dir / "fitted")
     report = report_dict(fit, optimum, files, out_dir)
     report["predictions"] = predictions(fit, optimum)
-    figures = write_figures(fit, optimum, out_dir)
+    evaluation = optimum.evaluation
+    figures = fit_figures(fit.datasets, pd.DataFrame(evaluation.rows), evaluation.steps,
+                          fit.cell.design.cathode_active_mass_kg, out_dir)
     (out_dir / "fit_report.json").write_text(json.dumps(report, indent=2, default=float),
                                              encoding="utf-8")
     write_markdown(report, figures, out_dir)

@@ -24,15 +24,9 @@ from pathlib import Path
 
 import pandas as pd
 
+from nasim.sweep.schema import CURRENT, HeatmapFigure, RagoneFigure
 from nasim.sweep.store import ResultStore
-from nasim.sweep.study import (
-    CURRENT,
-    HeatmapFigure,
-    LoadedStudy,
-    Point,
-    RagoneFigure,
-    load_study,
-)
+from nasim.sweep.study import LoadedStudy, Point, load_study
 from nasim.sweep.worker import BATCH_POINTS, Task, run_task
 
 #: points per task: a task's points are stored together when it finishes
