@@ -42,17 +42,15 @@ from __future__ import annotations
 import math
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
+
+from nasim.params.names import ModelName
+from nasim.params.strict import FrozenStrict
+from nasim.params.units import CURVE_X_UNITS
 
 QUANTITIES = ("capacity_mAh_per_g", "median_voltage_V", "capacity_retention")
-X_UNITS = {"mAh": ("capacity", 3.6), "Ah": ("capacity", 3600.0),
-           "mAh/g": ("specific_capacity", 3.6), "s": ("time", 1.0), "min": ("time", 60.0),
-           "h": ("time", 3600.0)}  # unit -> (kind, factor to C, C/g or s)
+XUnit = Literal[tuple(CURVE_X_UNITS)]  # type: ignore[valid-type]
 DEFAULT_SIGMA_V = 0.01
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 def _finite(v: float) -> float:
@@ -61,7 +59,7 @@ def _finite(v: float) -> float:
     return v
 
 
-class FitParameter(_Strict):
+class FitParameter(FrozenStrict):
     """One fitted value: its path, starting value and bounds in ``unit`` (default: the SI unit
     of its dimension), and whether the optimiser works on the value or its logarithm."""
 
@@ -94,7 +92,7 @@ class FitParameter(_Strict):
         return self
 
 
-class Curve(_Strict):
+class Curve(FrozenStrict):
     """A measured voltage curve of one constant-current step: voltage against capacity (mAh,
     Ah or mAh/g of cathode active mass) or time (s, min, h) from the start of the step. Rows
     may be unsorted; they are sorted by x."""
@@ -102,14 +100,14 @@ class Curve(_Strict):
     step: str = Field(min_length=1, description="label of the protocol step")
     file: str
     x_column: str
-    x_unit: Literal["mAh", "Ah", "mAh/g", "s", "min", "h"]
+    x_unit: XUnit
     voltage_column: str
     voltage_unit: Literal["V", "mV"] = "V"
     sigma_V: float = Field(default=DEFAULT_SIGMA_V, gt=0)
     weight: float = Field(default=1.0, gt=0)
 
 
-class Target(_Strict):
+class Target(FrozenStrict):
     """A scalar of one protocol step; ``value`` defaults to the protocol's measured value,
     ``relative_to`` (retention) to the protocol's reference step."""
 
@@ -121,7 +119,7 @@ class Target(_Strict):
     weight: float = Field(default=1.0, gt=0)
 
 
-class Dataset(_Strict):
+class Dataset(FrozenStrict):
     """The data one protocol produced: curves and/or scalar targets (``measured``: every
     measured capacity, median voltage and retention attached to the protocol's steps)."""
 
@@ -138,7 +136,7 @@ class Dataset(_Strict):
         return self
 
 
-class FitOptions(_Strict):
+class FitOptions(FrozenStrict):
     """Optimiser settings: ``starts`` local least-squares runs (the first from the initial
     values, the others from a Latin hypercube over the bounds), each of at most
     ``max_evaluations`` model evaluations; ``jacobian``: IDAKLU forward sensitivities or finite
@@ -151,7 +149,7 @@ class FitOptions(_Strict):
     mesh_points: int | None = Field(default=None, ge=3)
 
 
-class Prediction(_Strict):
+class Prediction(FrozenStrict):
     """A protocol replayed after the fit with the fitted values and compared with its measured
     values without being fitted (a blind check). ``cell`` replays it on another cell file (e.g.
     the other material of the same law) with the fitted values applied by path."""
@@ -160,14 +158,14 @@ class Prediction(_Strict):
     cell: str | None = None
 
 
-class FitDefinition(_Strict):
+class FitDefinition(FrozenStrict):
     """A fit file."""
 
     kind: Literal["fit"]
     name: str
     description: str = ""
     cell: str
-    model: Literal["SPM", "SPMe", "DFN"] = "DFN"
+    model: ModelName = "DFN"
     parameters: list[FitParameter] = Field(min_length=1)
     data: list[Dataset] = Field(min_length=1)
     options: FitOptions = FitOptions()

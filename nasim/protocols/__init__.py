@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from nasim.params.loading import LoadedCell, ParameterFileError, load_cell, load_document
+from nasim.params.loading import (
+    LoadedCell,
+    ParameterFileError,
+    load_cell,
+    load_document,
+    resolve_reference,
+)
+from nasim.params.units import capacity_to_mAh_per_g
 from nasim.protocols.plan import Plan, PlannedStep, RateBlock, compile_protocol
-from nasim.protocols.schema import MeasuredCurve, Protocol
+from nasim.protocols.schema import MeasuredCurve, Protocol, step_tree
 
 WHAT = "protocol file"
 
@@ -39,18 +47,15 @@ class LoadedProtocol:
                           self.cell.design.cathode_active_mass_kg)
 
 
-def _curves(protocol: Protocol):
-    def walk(steps):
-        for i, s in enumerate(steps):
-            m = getattr(s, "measured", None)
-            if m is not None and getattr(m, "curve", None) is not None:
-                yield f"steps[{i}].measured.curve", m.curve
-            for j, c in enumerate(getattr(m, "curves", None) or []):
-                if c is not None:
-                    yield f"steps[{i}].measured.curves[{j}]", c
-            yield from walk(getattr(s, "steps", None) or getattr(s, "before_each", None) or [])
-
-    yield from walk(protocol.steps)
+def _curves(protocol: Protocol) -> Iterator[tuple[str, MeasuredCurve]]:
+    """(field path, curve) of every measured curve of the protocol."""
+    for where, s in step_tree(protocol.steps):
+        m = getattr(s, "measured", None)
+        if m is not None and getattr(m, "curve", None) is not None:
+            yield f"{where}.measured.curve", m.curve
+        for j, c in enumerate(getattr(m, "curves", None) or []):
+            if c is not None:
+                yield f"{where}.measured.curves[{j}]", c
 
 
 def read_curve(path: Path, protocol_path: Path, field: str, curve: MeasuredCurve,
@@ -74,9 +79,8 @@ def read_curve(path: Path, protocol_path: Path, field: str, curve: MeasuredCurve
         raise ParameterFileError(protocol_path, [
             f"field '{field}': {path.name} has non-numeric or empty cells in rows "
             f"{', '.join(str(i + 2) for i in bad[:5])} (CSV line numbers)"], WHAT)
-    q = data[curve.capacity_column].to_numpy(float)
-    if curve.capacity_unit != "mAh/g":
-        q = q * (1e3 if curve.capacity_unit == "Ah" else 1.0) / (cathode_mass_kg * 1e3)
+    q = capacity_to_mAh_per_g(data[curve.capacity_column].to_numpy(float), curve.capacity_unit,
+                              cathode_mass_kg)
     order = np.argsort(q, kind="stable")
     return q[order], data[curve.voltage_column].to_numpy(float)[order]
 
@@ -88,21 +92,11 @@ def load_protocol(path: str | Path, cell: LoadedCell | str | Path | None = None
 
     Errors name the protocol file, the field, the value and what was expected."""
     path, protocol = load_document(path, "protocol", Protocol, WHAT)
-    if isinstance(cell, LoadedCell):
-        pass
-    elif cell is not None:
-        cell = load_cell(cell)
-    else:
-        cell_path = (path.parent / protocol.cell).resolve()
-        if not cell_path.is_file():
-            raise ParameterFileError(path, [f"field 'cell': file {protocol.cell!r} not found "
-                                            f"(looked for {cell_path})"], WHAT)
-        cell = load_cell(cell_path)
+    if not isinstance(cell, LoadedCell):
+        cell = load_cell(cell if cell is not None
+                         else resolve_reference(path, protocol.cell, "cell", WHAT))
     for field, curve in _curves(protocol):
-        target = (path.parent / curve.file).resolve()
-        if not target.is_file():
-            raise ParameterFileError(path, [f"field '{field}.file': {curve.file!r} not found "
-                                            f"(looked for {target})"], WHAT)
+        target = resolve_reference(path, curve.file, f"{field}.file", WHAT)
         read_curve(target, path, field, curve, cell.design.cathode_active_mass_kg)
     return LoadedProtocol(path, protocol, cell)
 

@@ -12,10 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
-from nasim.params.design import one_c_current_A
 from nasim.params.loading import LoadedCell
 from nasim.protocols.schema import (
-    CURRENT_UNITS,
     CurrentStep,
     GittStep,
     HoldStep,
@@ -150,8 +148,7 @@ class _Compiler:
         self.protocol = protocol
         self.cell = cell
         self.mass_kg = cell.design.cathode_active_mass_kg
-        self.area_m2 = cell.design.area_m2
-        self.one_c_A = one_c_current_A(cell.cell, cell.design)
+        self.one_c_A = cell.one_c_current_A
         self.window = cell.cell.voltage_window
         self.base_T = base_temperature_K
         self.count = _Counter()
@@ -159,14 +156,8 @@ class _Compiler:
 
     # --- conversions
     def amps(self, current: LabValue) -> float:
-        basis, _ = CURRENT_UNITS[current.unit]
-        if basis == "c_rate":
-            return current.si * self.one_c_A
-        if basis == "specific":
-            return current.si * self.mass_kg
-        if basis == "areal":
-            return current.si * self.area_m2
-        return current.si
+        """A protocol current in amperes (:meth:`LoadedCell.current_A`)."""
+        return self.cell.current_A(current.value, current.unit)
 
     def temperature(self, step, inherited: float) -> float:
         t = getattr(step, "temperature", None)

@@ -28,25 +28,17 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal, Union
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import BeforeValidator, Field, model_validator
 
-from nasim.params.units import DIMENSIONS, UnitError, to_si
+from nasim.params.names import AgingMechanism, InitialState, ModelName
+from nasim.params.strict import FrozenStrict
+from nasim.params.units import CURRENT_UNITS, DIMENSIONS, UnitError, to_si
 
 # --------------------------------------------------------------------------- lab quantities
-
-CURRENT_UNITS: dict[str, tuple[str, float]] = {
-    # unit: (basis, factor to the basis's SI unit)
-    "C": ("c_rate", 1.0),
-    "mA/g": ("specific", 1.0),  # mA/g = A/kg
-    "A/g": ("specific", 1e3),
-    "mA/cm2": ("areal", 10.0),  # A/m2
-    "A": ("absolute", 1.0),
-    "mA": ("absolute", 1e-3),
-}
-
 
 @dataclass(frozen=True)
 class LabValue:
@@ -116,14 +108,10 @@ ScanRate = _lab("voltage_rate", positive=True)
 SpecificCapacity = _lab("specific_capacity", positive=True)
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True)
-
-
 # --------------------------------------------------------------------------- measured data
 
 
-class MeasuredCurve(_Strict):
+class MeasuredCurve(FrozenStrict):
     """A measured curve in a CSV file (path relative to the protocol file)."""
 
     file: str
@@ -141,7 +129,7 @@ def _retention_needs_reference(self):
     return self
 
 
-class Measured(_Strict):
+class Measured(FrozenStrict):
     """Measured values of one step (what the report compares against)."""
 
     capacity_mAh_per_g: float | None = Field(default=None, gt=0)
@@ -158,7 +146,7 @@ class Measured(_Strict):
     _retention_reference = model_validator(mode="after")(_retention_needs_reference)
 
 
-class CycleMeasured(_Strict):
+class CycleMeasured(FrozenStrict):
     """A measured value at one cycle of a ``repeat`` (e.g. retention after 500 cycles)."""
 
     cycle: int = Field(ge=1)
@@ -168,7 +156,7 @@ class CycleMeasured(_Strict):
     note: str = ""
 
 
-class RateMeasured(_Strict):
+class RateMeasured(FrozenStrict):
     """Measured values per rate of a rate test (``null`` where the paper gives none);
     ``capacity_retention`` is relative to the step labelled ``relative_to``."""
 
@@ -195,7 +183,7 @@ class RateMeasured(_Strict):
 # --------------------------------------------------------------------------- steps
 
 
-class _Step(_Strict):
+class _Step(FrozenStrict):
     label: str | None = None
     temperature: Temperature | None = None
     measured: Measured | None = None
@@ -245,7 +233,7 @@ class GittStep(_Step):
     until_voltage: Voltage | None = None
 
 
-class RateDischarge(_Strict):
+class RateDischarge(FrozenStrict):
     """The rate-varied step of a rate test (its current comes from ``rates``)."""
 
     direction: Literal["charge", "discharge"] = "discharge"
@@ -268,7 +256,7 @@ def _as_step(raw: Any) -> Any:
     return raw
 
 
-class RateTest(_Strict):
+class RateTest(FrozenStrict):
     """For each rate: ``before_each`` (the charge protocol, explicit), then the rate step.
 
     ``independent: true`` declares that ``before_each`` ends in the same state whatever the
@@ -298,7 +286,7 @@ class RateTest(_Strict):
         return self
 
 
-class Repeat(_Strict):
+class Repeat(FrozenStrict):
     """``steps`` ``count`` times: one cycle per repetition."""
 
     type: Literal["repeat"]
@@ -330,18 +318,18 @@ RateTest.model_rebuild()
 Repeat.model_rebuild()
 
 
-class Protocol(_Strict):
+class Protocol(FrozenStrict):
     """A protocol file."""
 
     kind: Literal["protocol"]
     name: str
     description: str = ""
     cell: str
-    model: Literal["SPM", "SPMe", "DFN"] = "DFN"
+    model: ModelName = "DFN"
     temperature: Temperature | None = None
-    initial_state: Literal["discharged", "charged"] = "discharged"
+    initial_state: InitialState = "discharged"
     #: aging mechanisms switched on (nasim.physics.aging): phase_strain, dissolution, sei
-    aging: list[Literal["phase_strain", "dissolution", "sei"]] = Field(default_factory=list)
+    aging: list[AgingMechanism] = Field(default_factory=list)
     source: str
     assumptions: list[str] = Field(default_factory=list)
     observations: list[str] = Field(default_factory=list)  # qualitative, shown in the report
@@ -349,16 +337,19 @@ class Protocol(_Strict):
 
     @model_validator(mode="after")
     def _labels(self) -> Protocol:
-        labels: list[str] = []
-
-        def walk(steps):
-            for s in steps:
-                if s.label is not None:
-                    labels.append(s.label)
-                walk(getattr(s, "before_each", []) or getattr(s, "steps", []) or [])
-
-        walk(self.steps)
+        labels = [s.label for _, s in step_tree(self.steps) if s.label is not None]
         dup = sorted({x for x in labels if labels.count(x) > 1})
         if dup:
             raise ValueError(f"step labels must be unique; repeated: {', '.join(dup)}")
         return self
+
+
+def step_tree(steps: list, field: str = "steps") -> Iterator[tuple[str, Any]]:
+    """Every step of a protocol's step list, depth first (a rate test's ``before_each`` and a
+    repeat's ``steps`` after the step holding them), with its field path (e.g.
+    ``steps[2].before_each[0]``): the one walk over the step tree."""
+    for i, step in enumerate(steps):
+        where = f"{field}[{i}]"
+        yield where, step
+        for key in ("before_each", "steps"):
+            yield from step_tree(getattr(step, key, None) or [], f"{where}.{key}")
