@@ -28,8 +28,9 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 
-from nasim.params.budget import LEVELS, MassBudget, mass_budget
-from nasim.params.design import one_c_current_A
+from nasim.analysis.energy import level_metrics
+from nasim.analysis.metrics import step_metrics
+from nasim.params.budget import MassBudget, mass_budget
 from nasim.params.loading import LoadedCell, ParameterFileError, load_cell
 from nasim.sweep.study import LoadedStudy, Point, load_study
 
@@ -82,19 +83,6 @@ def _worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
-def level_metrics(energy_Wh: float, power_W: float, budget: MassBudget) -> dict[str, float]:
-    """Specific energy [Wh/kg], energy density [Wh/L] and specific power [W/kg] of one
-    discharge at each level of ``budget`` (NaN where the budget lacks that level)."""
-    out = {}
-    for level in LEVELS:
-        m_kg = budget.level_mass_kg[level]
-        v_L = budget.level_volume_m3[level] * 1e3
-        out[f"specific_energy_Wh_per_kg_{level}"] = energy_Wh / m_kg
-        out[f"energy_density_Wh_per_L_{level}"] = energy_Wh / v_L
-        out[f"specific_power_W_per_kg_{level}"] = power_W / m_kg
-    return out
-
-
 def design_columns(cell: LoadedCell) -> dict[str, float]:
     """Derived design values every row carries: cathode loading [mg/cm2] and thickness [um],
     anode thickness [um] and N/P (full cells)."""
@@ -110,8 +98,6 @@ def design_columns(cell: LoadedCell) -> dict[str, float]:
 def discharge_metrics(frame, cell: LoadedCell, budget: MassBudget) -> dict[str, float]:
     """Capacity, median/mean voltage, duration and the per-level energy metrics of one
     discharge time series (time_s, current_A, voltage_V)."""
-    from nasim.analysis.metrics import step_metrics
-
     m = step_metrics(frame, cell.design.cathode_active_mass_kg,
                      cell.design.anode_active_mass_kg)
     energy_Wh = m["specific_energy_Wh_per_kg_cathode"] * cell.design.cathode_active_mass_kg
@@ -206,7 +192,7 @@ def _geometry(study: LoadedStudy, task: Task, point: Point) -> _Geometry:
             group.set_inputs({k: own.values[k] for k in group.inputs}, cell)
         else:
             runner = own
-    return _Geometry(cell, runner, mass_budget(cell), one_c_current_A(cell.cell, cell.design))
+    return _Geometry(cell, runner, mass_budget(cell), cell.one_c_current_A)
 
 
 def _record(point: Point, status: str, error: str = "", metrics: dict | None = None,
@@ -327,4 +313,4 @@ def _protocol_point(study: LoadedStudy, point: Point) -> dict:
     return _record(point, "ok", errors, metrics, time.perf_counter() - tic)
 
 
-__all__ = ["Task", "design_columns", "discharge_metrics", "level_metrics", "run_task"]
+__all__ = ["Task", "design_columns", "discharge_metrics", "run_task"]
