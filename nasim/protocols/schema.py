@@ -36,7 +36,7 @@ from pydantic import BeforeValidator, Field, model_validator
 
 from nasim.params.names import AgingMechanism, InitialState, ModelName
 from nasim.params.strict import FrozenStrict
-from nasim.params.units import CURRENT_UNITS, DIMENSIONS, UnitError, to_si
+from nasim.params.units import DIMENSIONS, UnitError, current_basis, to_si
 
 # --------------------------------------------------------------------------- lab quantities
 
@@ -88,16 +88,16 @@ def _lab(dimension: str, *, positive: bool = False):
 
 
 def _current(raw: Any) -> LabValue:
+    """A lab current (see :data:`nasim.params.units.CURRENT_UNITS`); ``si`` is in the unit's
+    basis (C-rate, A/kg, A/m2 or A: :meth:`nasim.params.loading.LoadedCell.current_A`)."""
     if isinstance(raw, LabValue):
         return raw
     value, unit = _split(raw)
-    if unit not in CURRENT_UNITS:
-        raise ValueError(f"unit {unit!r} is not a current unit (expected one of "
-                         f"{', '.join(CURRENT_UNITS)})")
+    _, factor = current_basis(unit)  # a UnitError (ValueError) names the current units
     if not value > 0:
         raise ValueError(f"{value:g} {unit}: a current must be > 0 (the step says its "
                          "direction)")
-    return LabValue(value, unit, value * CURRENT_UNITS[unit][1])
+    return LabValue(value, unit, value * factor)
 
 
 Current = Annotated[LabValue, BeforeValidator(_current)]
