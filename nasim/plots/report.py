@@ -16,6 +16,7 @@ from nasim.analysis.metrics import differential_capacity
 from nasim.params.loading import LoadedCell
 from nasim.params.provenance import cell_provenance, sources_used
 from nasim.plots import figure_axes, plt
+from nasim.protocols.schema import step_tree
 
 MAX_CURVES = 12
 
@@ -51,7 +52,7 @@ def _kept(result, directions=("charge", "discharge")) -> list:
 def _measured_curves(result):
     """Measured curves attached to steps: (label, capacity_mAh_per_g, voltage_V)."""
     out = []
-    for step in _all_steps(result.protocol.protocol.steps):
+    for _, step in step_tree(result.protocol.protocol.steps):
         m = getattr(step, "measured", None)
         curves = [getattr(m, "curve", None)] + list(getattr(m, "curves", None) or [])
         for curve in curves:
@@ -59,12 +60,6 @@ def _measured_curves(result):
                 q, v = result.protocol.curve(curve)
                 out.append((f"measured: {curve.file}", q, v))
     return out
-
-
-def _all_steps(steps):
-    for s in steps:
-        yield s
-        yield from _all_steps(getattr(s, "steps", None) or getattr(s, "before_each", None) or [])
 
 
 def voltage_capacity_steps(result, ax=None):
