@@ -26,6 +26,7 @@ from nasim.fit.predict import predictions
 from nasim.params.loading import load_cell, read_yaml
 from nasim.params.units import to_si
 from nasim.physics.values import CELL_INPUT_PATHS, WINDOW_PLACING_PATHS
+from nasim.plots.fit import fit_figures
 from nasim.rundir import save, write_text
 
 
