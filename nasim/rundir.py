@@ -95,9 +95,16 @@ class Run:
         write_text(self.folder / RUN_FILE, json.dumps(self.record, indent=2))
 
     def finish(self, status: str, message: str = "") -> None:
-        """The last write of the run: its ``status``, end time, files and ``message``."""
+        """The last write of the run: its ``status``, end time, files and ``message`` (a run
+        that failed before writing anything removes its record, and the folder if empty)."""
         files = sorted(str(p.relative_to(self.folder)) for p in self.folder.rglob("*")
                        if p.is_file() and p.name != RUN_FILE and not p.name.startswith("."))
+        if not files and status != "complete":  # nothing written: leave nothing behind
+            with contextlib.suppress(OSError):
+                (self.folder / RUN_FILE).unlink()
+                (self.folder / LOCK_FILE).unlink(missing_ok=True)
+                self.folder.rmdir()
+            return
         self.record.update(status=status, ended=time.strftime("%Y-%m-%dT%H:%M:%S%z"),
                            files=files, message=message)
         self._save()
