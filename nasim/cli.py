@@ -1,19 +1,30 @@
 """The ``nasim`` command line: a thin layer over the Python API.
 
 Exit codes: 0 success, 1 a simulation failed (reason printed), 2 bad input (file, field, value
-and expectation printed).
+and expectation printed), 130 interrupted (Ctrl-C). Every error is one line; --debug also
+prints the traceback.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import math
 import sys
 from pathlib import Path
 
+from nasim.cli_support import (
+    EXIT_BAD_INPUT,
+    EXIT_FAILED,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    add_debug,
+    error_line,
+    read_first,
+    run_folder,
+)
 from nasim.params.names import MODEL_NAMES, THERMAL_MODES
-
-EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 
 
 def _cmd_params_validate(args) -> int:
@@ -84,49 +95,50 @@ def _cmd_material(args) -> int:
 
 def _cmd_simulate(args) -> int:
     import nasim
+    from nasim.rundir import save
 
+    out = run_folder(args) if args.out else None
     result = nasim.simulate(
         args.cell, model=args.model, c_rate=args.c_rate, current_mA_per_g=args.current_mA_per_g,
         direction="charge" if args.charge else "discharge", temperature_C=args.temperature_C,
         mesh_points=args.mesh_points, thermal=args.thermal,
     )
     summary = result.summary()
-    if args.out:
-        out = Path(args.out)
-        out.mkdir(parents=True, exist_ok=True)
-        result.timeseries.to_csv(out / "timeseries.csv", index=False)
-        (out / "summary.json").write_text(json.dumps(summary, indent=2, default=float))
-        fig = result.plot()
-        fig.savefig(out / "voltage_capacity.png")
+    if out is not None:
         summary["outputs"] = [str(out / n) for n in
                               ("timeseries.csv", "summary.json", "voltage_capacity.png")]
+        save(out / "timeseries.csv", lambda p: result.timeseries.to_csv(p, index=False))
+        save(out / "summary.json",
+             lambda p: p.write_text(json.dumps(summary, indent=2, default=float)))
+        save(out / "voltage_capacity.png", result.plot().savefig)
     print(json.dumps(summary, indent=2, default=float))
     return EXIT_OK
 
 
 def _cmd_energy(args) -> int:
+    from nasim.rundir import save
     from nasim.simulate.energy import DEFAULT_RAGONE_CURRENTS_mA_PER_G, energy, ragone
 
+    out = run_folder(args)
     result = energy(args.cell, current_mA_per_g=args.current_mA_per_g, c_rate=args.c_rate,
                     temperature_C=args.temperature_C, model=args.model)
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    result.table.to_csv(out / "energy.csv", index=False)
-    result.mass_budget_frame().to_csv(out / "mass_budget.csv", index=False)
+    save(out / "energy.csv", lambda p: result.table.to_csv(p, index=False))
+    save(out / "mass_budget.csv", lambda p: result.mass_budget_frame().to_csv(p, index=False))
     written = ["energy.csv", "mass_budget.csv", "summary.json"]
     summary = result.summary()
     if args.ragone:
         currents = (tuple(float(c) for c in args.ragone_currents.split(","))
                     if args.ragone_currents else DEFAULT_RAGONE_CURRENTS_mA_PER_G)
         rag = ragone(result.cell, currents, temperature_C=args.temperature_C, model=args.model)
-        rag.frame.to_csv(out / "ragone.csv", index=False)
-        rag.plot().savefig(out / "ragone.png")
+        save(out / "ragone.csv", lambda p: rag.frame.to_csv(p, index=False))
+        save(out / "ragone.png", rag.plot().savefig)
         written += ["ragone.csv", "ragone.png"]
         failed = rag.frame[rag.frame.status != "ok"].drop_duplicates("current_mA_per_g")
         summary["ragone_failed"] = {f"{r.current_mA_per_g:g} mA/g": r.error
                                     for r in failed.itertuples()}
     summary["outputs"] = [str(out / n) for n in written]
-    (out / "summary.json").write_text(json.dumps(summary, indent=2, default=float))
+    save(out / "summary.json", lambda p: p.write_text(json.dumps(summary, indent=2,
+                                                                  default=float)))
     print(result.table[["level", "mass_g", "volume_cm3", "specific_energy_Wh_per_kg",
                         "energy_density_Wh_per_L", "specific_power_W_per_kg"]]
           .to_string(index=False, float_format=lambda v: f"{v:.4g}"))
@@ -160,10 +172,13 @@ def _aging(text: str | None) -> list[str] | None:
 
 def _cmd_replay(args) -> int:
     from nasim.params.loading import ParameterFileError
-    from nasim.simulate.replay import replay
 
     files = _protocol_files(args.protocol)
-    out = Path(args.out)
+    if len(files) == 1:  # several: a bad one is reported and the others run
+        read_first(files, "protocol file")
+    out = run_folder(args)
+    from nasim.simulate.replay import replay
+
     exit_code = EXIT_OK
     for path in files:
         target = out if len(files) == 1 else out / path.stem
@@ -196,18 +211,26 @@ def _cmd_replay(args) -> int:
 
 
 def _cmd_sweep(args) -> int:
-    from nasim.sweep.run import write_outputs
+    from nasim.rundir import lock
+    from nasim.sweep.run import STORE_FILES, SweepStopped, check_size, write_outputs
+    from nasim.sweep.study import load_study
 
+    study = load_study(args.study)
+    check_size(study, args.max_points)  # before the folder is touched
     out = Path(args.out)
+    args.resources.enter_context(lock(out))
+    run_folder(args, identity=study.identity, resume_files=STORE_FILES)
+    args.interrupted = (f"interrupted: finished points are in {out / 'sweep.sqlite'}; add "
+                        "--resume to the same command to compute the rest")
     try:
-        frame, run = write_outputs(args.study, out, workers=args.workers,
-                                   scheduler=args.scheduler, progress=not args.quiet,
-                                   retry_failed=args.retry_failed,
-                                   compiled=True if args.compiled else None)
-    except KeyboardInterrupt:
-        print(f"interrupted: finished points are in {out / 'sweep.sqlite'}; run the same "
-              "command again to compute the rest", file=sys.stderr)
-        return 130
+        frame, run = write_outputs(study, out, workers=args.workers, scheduler=args.scheduler,
+                                   progress=not args.quiet, retry_failed=args.retry_failed,
+                                   compiled=True if args.compiled else None,
+                                   max_points=args.max_points,
+                                   worker_timeout=args.worker_timeout)
+    except SweepStopped as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_FAILED
     failed = frame[frame.status != "ok"] if len(frame) else frame
     if not args.quiet:
         print(f"{run.n_points} points: {run.n_stored_before} already stored, {run.n_computed} "
@@ -217,14 +240,25 @@ def _cmd_sweep(args) -> int:
             print(f"  point {row.index}: {row.error}")
         print(f"wrote {out / 'results.csv'}"
               + "".join(f", {p.name}" for p in run.figures))
+    if len(failed):
+        print(f"error: {len(failed)} of {run.n_points} points failed (column 'error' of "
+              f"{out / 'results.csv'}; --resume --retry-failed computes them again)",
+              file=sys.stderr)
+        return EXIT_FAILED
     return EXIT_OK
 
 
 def _cmd_fit(args) -> int:
-    from nasim.fit import fit
+    read_first([Path(args.fit)], "fit file")
+    from nasim.fit import fit, load_fit
+    from nasim.fit.resume import PARTIAL_MD, STATE_FILE, identity
 
-    result = fit(args.fit, out=args.out, progress=not args.quiet, starts=args.starts,
-                 max_evaluations=args.max_evaluations)
+    loaded = load_fit(args.fit)
+    out = run_folder(args, identity=identity(loaded), resume_files=(STATE_FILE,))
+    args.interrupted = (f"interrupted: best point so far in {out / PARTIAL_MD}; add --resume "
+                        "to the same command to finish the fit")
+    result = fit(loaded, out=out, progress=not args.quiet, starts=args.starts,
+                 max_evaluations=args.max_evaluations, resume=args.resume)
     report = result.report
     if not args.quiet:
         print(result.to_frame().drop(columns=["lower_bound", "upper_bound"])
@@ -315,6 +349,12 @@ def build_parser() -> argparse.ArgumentParser:
     sw.add_argument("--workers", type=int, help="worker processes (default: one per core)")
     sw.add_argument("--scheduler", help="Dask scheduler address tcp://host:port, or dask-local "
                     "for a local Dask cluster (needs nasim[cluster])")
+    sw.add_argument("--resume", action="store_true", help="continue the sweep of the same "
+                    "study in --out: only missing points are computed")
+    sw.add_argument("--max-points", type=int, default=100_000, help="refuse a study of more "
+                    "points than this (default 100000), before enumerating them")
+    sw.add_argument("--worker-timeout", type=float, default=120.0, help="Dask: stop when no "
+                    "worker has been alive for this many seconds (default 120)")
     sw.add_argument("--retry-failed", action="store_true",
                     help="also recompute points stored as failed")
     sw.add_argument("--quiet", action="store_true", help="no progress bar or summary")
@@ -332,34 +372,45 @@ def build_parser() -> argparse.ArgumentParser:
     ft.add_argument("--max-evaluations", type=int,
                     help="model evaluations per start (overrides the file)")
     ft.add_argument("--quiet", action="store_true", help="no progress bar or table")
+    ft.add_argument("--resume", action="store_true", help="continue the interrupted fit in "
+                    "--out (the same fit file): finished starts are not run again")
     ft.set_defaults(func=_cmd_fit)
+    for verb in (sim, en, rp, sw, ft):
+        verb.add_argument("--overwrite", action="store_true", help="replace the run already "
+                          "in --out (its recorded files are removed first)")
+    add_debug(parser)
     return parser
-
-
-def _simulation_error() -> type[Exception] | tuple:
-    """nasim.SimulationError once a verb has imported the simulation side; before that no
-    simulation can have failed (and the data-only verbs never import PyBaMM)."""
-    module = sys.modules.get("nasim.simulate")
-    return getattr(module, "SimulationError", ()) if module is not None else ()
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    from nasim.params.loading import ParameterFileError
+    args.argv = list(sys.argv[1:] if argv is None else argv)
+    for name, value in vars(args).items():  # --temperature-C nan, --c-rate inf ...
+        if isinstance(value, float) and not math.isfinite(value):
+            print(f"error: --{name.replace('_', '-')} {value}: expected a finite number",
+                  file=sys.stderr)
+            return EXIT_BAD_INPUT
+    status, message = "error", ""
+    with contextlib.ExitStack() as args.resources:  # e.g. a folder lock, released last
+        try:
+            code = args.func(args)
+            status = "complete" if code == EXIT_OK else "failed"
+            return code
+        except KeyboardInterrupt:
+            status, message = "interrupted", getattr(args, "interrupted", "interrupted (Ctrl-C)")
+            print(message, file=sys.stderr)
+            return EXIT_INTERRUPTED
+        except Exception as exc:
+            if args.debug:
+                import traceback
 
-    try:
-        return args.func(args)
-    except ParameterFileError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    except ValueError as exc:  # bad input, nasim.physics.state.StateError included
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    except Exception as exc:
-        if not isinstance(exc, _simulation_error()):
-            raise
-        print(f"simulation failed: {exc.reason}", file=sys.stderr)
-        return EXIT_FAILED
+                traceback.print_exc()
+            code, message = error_line(exc)
+            print(message, file=sys.stderr)
+            return code
+        finally:
+            if getattr(args, "run", None) is not None:
+                args.run.finish(status, message)
 
 
 if __name__ == "__main__":

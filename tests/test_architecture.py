@@ -26,6 +26,9 @@ FORBIDDEN = {
     "fit": {"sweep", "cli"},
     "sweep": {"fit", "cli"},
     "plots": {"simulate", "fit", "sweep", "cli"},
+    # output folders (atomic writes, run.json, locks): below every floor, used by all
+    "rundir": {"params", "physics", "protocols", "analysis", "simulate", "fit", "sweep",
+               "plots", "cli"},
 }
 #: an audit that PyBaMM was never imported, run at interpreter exit
 _NO_PYBAMM = ("import atexit, os, sys\n"

@@ -245,9 +245,11 @@ def test_bad_measured_curve_is_a_clear_error(tmp_path):
         curve: {{file: {csv.as_posix()}, capacity_column: capacity_mAh, voltage_column: volts,
                  capacity_unit: mAh, source: test}}
 """
-    with pytest.raises(ParameterFileError, match="column 'volts' not in curve.csv"):
+    with pytest.raises(ParameterFileError,
+                       match=r"measured\.curve\.file': curve\.csv: no column 'volts'"):
         load_protocol(_write(tmp_path, body))
-    with pytest.raises(ParameterFileError, match="non-numeric or empty cells in rows 3"):
+    with pytest.raises(ParameterFileError,
+                       match=r"curve\.csv: row 3: non-numeric .*'abc' in column 'voltage_V'"):
         load_protocol(_write(tmp_path, body.replace("voltage_column: volts",
                                                     "voltage_column: voltage_V")))
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
@@ -11,6 +12,7 @@ import sys
 import time
 
 import numpy as np
+import pandas as pd
 import pytest
 from conftest import CELLS, ROOT
 
@@ -68,20 +70,46 @@ def test_bad_axis_is_bad_input(tmp_path):
     assert code == 2
 
 
-def test_failed_point_is_recorded_and_the_rest_completes(tmp_path):
+def test_failed_point_is_recorded_and_the_rest_completes(tmp_path, monkeypatch):
+    """A point whose cell cannot be set up fails with the reason; the others complete, and
+    the command line exits 1 naming the count."""
+    from nasim.cli import main
+    from nasim.sweep import worker
+
+    geometry = worker._geometry
+
+    def fragile(study, task, point):
+        if point.inputs["cathode.porosity"] == 0.45:
+            raise ValueError("cathode.porosity 0.45: no room for the loading (test)")
+        return geometry(study, task, point)
+
+    monkeypatch.setattr(worker, "_geometry", fragile)
+    study = _study(tmp_path, HALF + """model: SPM
+axes:
+  - {parameter: cathode.porosity, unit: "1", values: [0.4, 0.45, 0.5]}
+  - {parameter: current, unit: C, values: [1, 5]}
+""")
+    assert main(["sweep", str(study), "--out", str(tmp_path / "out"), "--workers", "1",
+                 "--quiet"]) == 1
+    frame = pd.read_csv(tmp_path / "out" / "results.csv", keep_default_na=False)
+    assert len(frame) == 6
+    failed = frame[frame.status == "failed"]
+    assert list(failed["cathode.porosity"]) == [0.45, 0.45]
+    assert failed.error.str.contains("cathode.porosity").all()
+    ok = frame[frame.status == "ok"]
+    assert len(ok) == 4 and (ok.capacity_mAh_per_g.astype(float) > 100).all()
+    assert (ok.error == "").all()
+    assert json.loads((tmp_path / "out" / "run.json").read_text())["status"] == "failed"
+
+
+def test_out_of_range_axis_value_is_bad_input(tmp_path):
     study = _study(tmp_path, HALF + """model: SPM
 axes:
   - {parameter: cathode.porosity, unit: "1", values: [0.4, 1.2, 0.5]}
-  - {parameter: current, unit: C, values: [1, 5]}
 """)
-    frame = nasim.sweep(study, tmp_path / "out", workers=1)
-    assert len(frame) == 6
-    failed = frame[frame.status == "failed"]
-    assert list(failed["cathode.porosity"]) == [1.2, 1.2]
-    assert failed.error.str.contains("cathode.porosity").all()
-    ok = frame[frame.status == "ok"]
-    assert len(ok) == 4 and (ok.capacity_mAh_per_g > 100).all() and (ok.error == "").all()
-    assert (tmp_path / "out" / "results.csv").is_file()
+    with pytest.raises(ParameterFileError, match=r"axis 'cathode.porosity': value 1.2 1: "
+                                                 r"field 'cathode.porosity'.*\(0.0, 1.0\)"):
+        load_study(study)
 
 
 def _assert_same_results(a, b) -> None:
@@ -136,7 +164,14 @@ axes:
     before = _stored(db)
     assert 0 < len(before) < 210, f"{len(before)} points stored when killed"
     print(f"killed with {len(before)} of 210 points stored")
-    frame = nasim.sweep(study, out, workers=2, figures=False)
+    assert not [p.name for p in out.iterdir() if p.is_file() and p.stat().st_size == 0]
+    from nasim.cli import main
+
+    assert main(["sweep", str(study), "--out", str(out), "--quiet"]) == 2  # not without --resume
+    assert main(["sweep", str(study), "--out", str(out), "--workers", "2", "--quiet",
+                 "--resume"]) == 0
+    frame = pd.read_csv(out / "results.csv", keep_default_na=False)
+    assert json.loads((out / "run.json").read_text())["status"] == "complete"
     after = _stored(db)
     assert len(after) == 210 and len(frame) == 210 and frame.point_id.is_unique
     assert all(after[k] == v for k, v in before.items())  # stored points were not recomputed

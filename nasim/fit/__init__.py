@@ -14,8 +14,9 @@ from pathlib import Path
 import pandas as pd
 
 from nasim.fit.loading import LoadedFit, load_fit
-from nasim.fit.optimize import Optimum, optimise
+from nasim.fit.optimize import FitInterrupted, Optimum, optimise
 from nasim.fit.problem import FitProblem
+from nasim.fit.resume import FitState, write_partial
 
 
 @dataclass
@@ -57,12 +58,15 @@ class FitResult:
 
 def fit(definition: str | Path | LoadedFit, out: str | Path | None = None, *,
         progress: bool = False, starts: int | None = None,
-        max_evaluations: int | None = None) -> FitResult:
+        max_evaluations: int | None = None, resume: bool = False) -> FitResult:
     """Fit the parameters of a fit file (see :mod:`nasim.fit.schema`) to its data.
 
     ``starts`` and ``max_evaluations`` override the file's options; ``progress`` shows a
     progress bar over model evaluations; ``out``: also write the results there
-    (:meth:`FitResult.write`). Bad input raises ``ParameterFileError``.
+    (:meth:`FitResult.write`). Bad input raises ``ParameterFileError``. With ``out``, each
+    finished start is kept in ``out/fit_state.json``; Ctrl-C writes a partial report there and
+    raises :class:`~nasim.fit.optimize.FitInterrupted`; ``resume`` skips the starts stored
+    by an interrupted run of the same fit (:mod:`nasim.fit.resume`).
     """
     loaded = definition if isinstance(definition, LoadedFit) else load_fit(definition)
     updates = {k: v for k, v in (("starts", starts), ("max_evaluations", max_evaluations))
@@ -70,6 +74,8 @@ def fit(definition: str | Path | LoadedFit, out: str | Path | None = None, *,
     if updates:
         options = loaded.definition.options.model_copy(update=updates)
         loaded.definition = loaded.definition.model_copy(update={"options": options})
+    state = FitState(out, loaded) if out is not None else None
+    done = state.load() if resume and state is not None else []
     problem = FitProblem(loaded)
     bar = None
     if progress:
@@ -79,7 +85,11 @@ def fit(definition: str | Path | LoadedFit, out: str | Path | None = None, *,
         bar = tqdm(total=opts.starts * opts.max_evaluations, desc=f"fit {loaded.name}",
                    unit="eval", leave=False)
     try:
-        optimum = optimise(problem, bar)
+        optimum = optimise(problem, bar, done, state.add if state is not None else None)
+    except FitInterrupted as stop:
+        if out is not None:
+            write_partial(loaded, stop, out)
+        raise
     finally:
         if bar is not None:
             bar.close()

@@ -167,18 +167,12 @@ def _resolve_parameters(path: Path, definition: FitDefinition, cell: LoadedCell
 
 def _read_curve(path: Path, where: str, curve, base: Path, cell: LoadedCell,
                 step: PlannedStep) -> ResolvedCurve:
-    file = resolve_reference(path, curve.file, f"{where}.file", WHAT)
+    file = resolve_reference(path, curve.file, f"{where}.file", WHAT, "table")
     try:
         x, v = read_table_columns(file, curve.x_column, curve.voltage_column)
     except ValueError as exc:
         raise _error(path, f"field '{where}.file': {exc}; expected numeric columns "
                            f"{curve.x_column!r} and {curve.voltage_column!r}") from None
-    bad = ~(np.isfinite(x) & np.isfinite(v))
-    if bad.any():
-        row = int(np.argmax(bad)) + 2
-        raise _error(path, f"field '{where}.file': {file.name} row {row} is not a finite number "
-                           f"({curve.x_column}={x[row - 2]}, {curve.voltage_column}="
-                           f"{v[row - 2]}); expected numbers")
     if len(x) < 3:
         raise _error(path, f"field '{where}.file': {file.name} has {len(x)} rows; expected at "
                            "least 3 points")

@@ -16,6 +16,7 @@ correlates with another parameter beyond |r| = 0.95, or when it ends on a bound.
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass, field
 
@@ -38,6 +39,18 @@ class StartResult:
     values_si: list[float]
     n_evaluations: int
     status: str
+    z_final: list[float] = field(default_factory=list)  # where it ended, scaled variables
+
+
+class FitInterrupted(KeyboardInterrupt):
+    """Ctrl-C during a fit: the starts that finished and the best point evaluated so far
+    (see :mod:`nasim.fit.resume`)."""
+
+    def __init__(self, starts: list[StartResult], best_values_si: list[float] | None,
+                 best_cost: float, n_evaluations: int):
+        super().__init__("fit interrupted")
+        self.starts, self.best_values_si = starts, best_values_si
+        self.best_cost, self.n_evaluations = best_cost, n_evaluations
 
 
 @dataclass
@@ -86,8 +99,30 @@ def _starts(scaling: _Scaling, z_initial: np.ndarray, n: int, seed: int) -> list
     return out
 
 
-def optimise(problem: FitProblem, progress=None) -> Optimum:
-    """Fit; ``progress`` (a tqdm bar or None) is advanced once per model evaluation."""
+def optimise(problem: FitProblem, progress=None, done: list[StartResult] | tuple = (),
+             on_start=None) -> Optimum:
+    """Fit; ``progress`` (a tqdm bar or None) is advanced once per model evaluation. ``done``:
+    starts finished earlier (not run again); ``on_start(StartResult)`` is called as each
+    start ends. Ctrl-C raises :class:`FitInterrupted`."""
+    record = _Record()
+    try:
+        return _optimise(problem, progress, list(done), on_start, record)
+    except KeyboardInterrupt:
+        raise FitInterrupted(record.starts, record.best_values_si, record.best_cost,
+                             problem.n_evaluations) from None
+
+
+@dataclass
+class _Record:
+    """What an interrupted fit keeps: finished starts, the best point evaluated."""
+
+    starts: list[StartResult] = field(default_factory=list)
+    best_cost: float = math.inf
+    best_values_si: list[float] | None = None
+
+
+def _optimise(problem: FitProblem, progress, done: list[StartResult], on_start,
+              record: _Record) -> Optimum:
     tic = time.perf_counter()
     opts = problem.fit.definition.options
     scaling = _Scaling(problem.fit.parameters)
@@ -99,9 +134,12 @@ def optimise(problem: FitProblem, progress=None) -> Optimum:
         if key not in cache:
             cache.clear()  # least_squares asks for f and J at the same point, in that order
             cache[key] = problem.evaluate(scaling.to_p(z))
+            cost = 0.5 * float(np.sum(cache[key].residuals ** 2))
+            if cost < record.best_cost:
+                record.best_cost, record.best_values_si = cost, scaling.to_p(z).tolist()
             if progress is not None:
                 progress.update(1)
-                progress.set_postfix(cost=f"{0.5 * np.sum(cache[key].residuals ** 2):.4g}")
+                progress.set_postfix(cost=f"{cost:.4g}")
         return cache[key]
 
     def fun(z):
@@ -111,18 +149,28 @@ def optimise(problem: FitProblem, progress=None) -> Optimum:
         return evaluate(z).jacobian * scaling.dp_dz(z)[None, :]
 
     best: tuple[float, np.ndarray] | None = None
-    starts = []
+    starts = record.starts
     for i, z0 in enumerate(_starts(scaling, z_init, opts.starts, opts.seed)):
-        n_before = problem.n_evaluations
-        result = least_squares(
-            fun, z0, jac=jac if problem.sensitivities else "2-point",
-            bounds=(scaling.z_lo, scaling.z_hi), method="trf", x_scale="jac",
-            max_nfev=opts.max_evaluations, diff_step=1e-3, ftol=1e-8, xtol=1e-8, gtol=1e-8)
-        starts.append(StartResult(i + 1, z0.tolist(), float(result.cost),
-                                  scaling.to_p(result.x).tolist(),
-                                  problem.n_evaluations - n_before, result.message))
-        if best is None or result.cost < best[0]:
-            best = (float(result.cost), result.x)
+        if i < len(done):  # finished before an interruption: the same start, the same end
+            start = done[i]
+            if start.cost < record.best_cost:
+                record.best_cost, record.best_values_si = start.cost, start.values_si
+        else:
+            n_before = problem.n_evaluations
+            result = least_squares(
+                fun, z0, jac=jac if problem.sensitivities else "2-point",
+                bounds=(scaling.z_lo, scaling.z_hi), method="trf", x_scale="jac",
+                max_nfev=opts.max_evaluations, diff_step=1e-3, ftol=1e-8, xtol=1e-8,
+                gtol=1e-8)
+            start = StartResult(i + 1, z0.tolist(), float(result.cost),
+                                scaling.to_p(result.x).tolist(),
+                                problem.n_evaluations - n_before, result.message,
+                                result.x.tolist())
+            if on_start is not None:
+                on_start(start)
+        starts.append(start)
+        if best is None or start.cost < best[0]:
+            best = (start.cost, np.array(start.z_final))
     cost, z = best
     final = problem.evaluate(scaling.to_p(z))  # its simulated curves go into the report
     if problem.sensitivities:

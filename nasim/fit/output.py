@@ -27,6 +27,7 @@ from nasim.params.loading import load_cell, read_yaml
 from nasim.params.units import to_si
 from nasim.physics.values import CELL_INPUT_PATHS, WINDOW_PLACING_PATHS
 from nasim.plots.fit import fit_figures
+from nasim.rundir import save, write_text
 
 
 class _Dumper(yaml.SafeDumper):
@@ -108,7 +109,7 @@ def _apply(raw: dict, p: ResolvedParameter, si: float, source: dict, out_dir: Pa
             frame.columns = [c.strip() for c in frame.columns]
             frame[table["y_column"]] = frame[table["y_column"]] * si
             name = f"{Path(out_name).stem}_{field}.csv"
-            frame.to_csv(out_dir / name, index=False)
+            save(out_dir / name, lambda p: frame.to_csv(p, index=False))
             table["file"] = name
             source = {**source, "note": f"{original.name} x {si:.6g}; " + source["note"]}
             node["source"] = source
@@ -169,8 +170,8 @@ def write_parameter_set(fit: LoadedFit, optimum: Optimum, out_dir: Path) -> list
               f"original files.\n")
     for role, raw in raws.items():
         target = out_dir / names[role]
-        target.write_text(header + yaml.dump(raw, Dumper=_Dumper, sort_keys=False,
-                                             allow_unicode=True, width=100), encoding="utf-8")
+        write_text(target, header + yaml.dump(raw, Dumper=_Dumper, sort_keys=False,
+                                              allow_unicode=True, width=100))
         written.append(target)
     load_cell(out_dir / names["cell"])  # the written set must validate
     return written
@@ -281,7 +282,7 @@ def write_markdown(report: dict, figures: list[Path], out_dir: Path) -> Path:
     lines += ["", "Fitted parameter set: " + ", ".join(f"`{f}`" for f in
                                                        report["fitted_files"]), ""]
     path = out_dir / "fit_report.md"
-    path.write_text("\n".join(lines), encoding="utf-8")
+    write_text(path, "\n".join(lines))
     return path
 
 
@@ -296,7 +297,6 @@ def write_all(fit: LoadedFit, optimum: Optimum, out_dir: Path) -> dict:
     evaluation = optimum.evaluation
     figures = fit_figures(fit.datasets, pd.DataFrame(evaluation.rows), evaluation.steps,
                           fit.cell.design.cathode_active_mass_kg, out_dir)
-    (out_dir / "fit_report.json").write_text(json.dumps(report, indent=2, default=float),
-                                             encoding="utf-8")
+    write_text(out_dir / "fit_report.json", json.dumps(report, indent=2, default=float))
     write_markdown(report, figures, out_dir)
     return report

@@ -1,7 +1,8 @@
 """Reading parameter files: safe YAML, validation against the schema, one clear error per file.
 
 Nothing in a parameter file is executed: YAML is read with PyYAML's safe loader and tables are
-plain CSV.
+plain CSV, both with bounded work (:mod:`nasim.params.files`: size, alias expansion, symlink
+loops, references that stay in their project).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from nasim.params import overrides
+from nasim.params import files, overrides
 from nasim.params.design import CellDesign, DesignError, cell_design, one_c_current_A
 from nasim.params.schema import (
     FILE_KINDS,
@@ -25,8 +26,6 @@ from nasim.params.schema import (
 )
 from nasim.params.units import current_basis
 
-# libyaml's safe loader when PyYAML was built with it (same safe subset, ~8x faster)
-_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _SOURCE_TAGS = ("measured", "derived", "literature", "fitted", "assumed")
 
 _HINTS = {
@@ -46,8 +45,11 @@ class ParameterFileError(ValueError):
     def __init__(self, path: Path | str, problems: list[str], what: str = "parameter file"):
         self.path = Path(path)
         self.problems = problems
-        lines = "\n".join(f"  - {p}" for p in problems)
-        super().__init__(f"invalid {what} {self.path}:\n{lines}")
+        if len(problems) == 1:  # one line: file, field, value and expectation
+            super().__init__(f"invalid {what} {self.path}: {problems[0]}")
+        else:
+            lines = "\n".join(f"  - {p}" for p in problems)
+            super().__init__(f"invalid {what} {self.path}:\n{lines}")
 
 
 def _format_loc(loc: tuple) -> str:
@@ -58,10 +60,11 @@ def _format_loc(loc: tuple) -> str:
 
 
 def _format_input(value) -> str:
+    """The offending input, shortly: never walks more than a few levels and items of it."""
     if isinstance(value, dict) and "value" in value:
-        return f"value={value.get('value')!r} unit={value.get('unit')!r}"
-    text = repr(value)
-    return text if len(text) < 80 else text[:77] + "..."
+        return (f"value={files.short_repr(value.get('value'))} "
+                f"unit={files.short_repr(value.get('unit'))}")
+    return files.short_repr(value)
 
 
 def format_validation_error(err: ValidationError) -> list[str]:
@@ -82,28 +85,44 @@ def format_validation_error(err: ValidationError) -> list[str]:
 
 
 def resolve_reference(referencing: Path, ref: str | Path, field: str,
-                      what: str = "parameter file") -> Path:
-    """The file ``ref`` names, relative to the directory of the ``referencing`` file, resolved.
+                      what: str = "parameter file", kind: str = "yaml") -> Path:
+    """The file ``ref`` names, relative to the directory of the ``referencing`` file, resolved
+    (``kind``: a ``yaml`` document or a CSV ``table``).
 
     Raises a :class:`ParameterFileError` on ``referencing`` (a ``what``) naming ``field``, the
-    reference and where it was looked for when there is no such file."""
-    target = (Path(referencing).parent / ref).resolve()
+    reference and where it was looked for when there is no such file, when it is not a YAML
+    file, loops or leaves the project (:func:`nasim.params.files.reference`)."""
+    try:
+        target = files.reference(referencing, ref, kind)
+    except files.UnsafeFile as exc:
+        raise ParameterFileError(referencing, [f"field '{field}': {exc}"], what) from None
     if not target.is_file():
         raise ParameterFileError(referencing, [f"field '{field}': file {str(ref)!r} not found "
                                                f"(looked for {target})"], what)
     return target
 
 
-def read_yaml(path: Path) -> dict:
-    if not path.is_file():
-        raise ParameterFileError(path, [f"file not found: {path}"])
+def resolved(path: str | Path, what: str = "parameter file") -> Path:
+    """``path`` resolved; a symlink loop is a :class:`ParameterFileError` on it."""
     try:
-        with open(path, encoding="utf-8") as fh:
-            data = yaml.load(fh, Loader=_SAFE_LOADER)
+        return files.resolved(path)
+    except files.UnsafeFile as exc:
+        raise ParameterFileError(path, [str(exc)], what) from None
+
+
+def read_yaml(path: Path, what: str = "parameter file") -> dict:
+    """The mapping in a YAML file, read safely (:func:`nasim.params.files.load_yaml`)."""
+    path = resolved(path, what)
+    if not path.is_file():
+        raise ParameterFileError(path, [f"file not found: {path}"], what)
+    try:
+        data = files.load_yaml(path)
+    except files.UnsafeFile as exc:
+        raise ParameterFileError(path, [str(exc)], what) from None
     except yaml.YAMLError as exc:
-        raise ParameterFileError(path, [f"not valid YAML: {exc}"]) from None
+        raise ParameterFileError(path, [f"not valid YAML: {exc}"], what) from None
     if not isinstance(data, dict):
-        raise ParameterFileError(path, ["expected a mapping at the top level"])
+        raise ParameterFileError(path, ["expected a mapping at the top level"], what)
     return data
 
 
@@ -112,11 +131,11 @@ def load_document(path: str | Path, kind: str, model: type[BaseModel], what: str
     """Read ``path`` (a YAML file of ``kind``: protocol, fit, study …) and validate it against
     ``model``; errors name the file (as a ``what``), the field, the value and the expectation.
     Returns the resolved path and the validated document."""
-    path = Path(path).resolve()
-    data = read_yaml(path)
+    path = resolved(path, what)
+    data = read_yaml(path, what)
     if data.get("kind") != kind:
         raise ParameterFileError(path, [f"field 'kind': expected {kind!r}, got "
-                                        f"{data.get('kind')!r}"], what)
+                                        f"{files.short_repr(data.get('kind'))}"], what)
     try:
         return path, model.model_validate(data)
     except ValidationError as err:
@@ -127,7 +146,7 @@ def load_file(path: str | Path, expected: type[BaseModel] | None = None,
               edits: list | None = None) -> BaseModel:
     """Validate one file against the schema of its ``kind`` (or of ``expected``), after
     ``edits`` (see :mod:`nasim.params.overrides`) to its raw values."""
-    path = Path(path).resolve()
+    path = resolved(path)
     data = read_yaml(path)
     if edits:
         try:
@@ -135,10 +154,10 @@ def load_file(path: str | Path, expected: type[BaseModel] | None = None,
         except ValueError as exc:
             raise ParameterFileError(path, [str(exc)]) from None
     kind = data.get("kind")
-    model = FILE_KINDS.get(kind)
+    model = FILE_KINDS.get(kind) if isinstance(kind, str) else None
     if model is None:
         raise ParameterFileError(
-            path, [f"field 'kind': {kind!r} is not one of {sorted(FILE_KINDS)}"]
+            path, [f"field 'kind': {files.short_repr(kind)} is not one of {sorted(FILE_KINDS)}"]
         )
     if expected is not None and model is not expected:
         raise ParameterFileError(
@@ -218,10 +237,11 @@ class LoadedCell:
 def _referenced(cell_path: Path, field: str, ref: str, expected, edits: list | None = None):
     target = resolve_reference(cell_path, ref, field)
     kind = read_yaml(target).get("kind")
-    if FILE_KINDS.get(kind) is not expected:
+    if not isinstance(kind, str) or FILE_KINDS.get(kind) is not expected:
         wanted = next(k for k, v in FILE_KINDS.items() if v is expected)
         raise ParameterFileError(
-            cell_path, [f"field '{field}': {ref!r} is a {kind!r} file, expected kind {wanted!r}"]
+            cell_path, [f"field '{field}': {ref!r} is a {files.short_repr(kind)} file, "
+                        f"expected kind {wanted!r}"]
         )
     return load_file(target, expected, edits)
 
@@ -245,7 +265,7 @@ def load_cell(path: str | Path, changes: Mapping[str, Any] | None = None) -> Loa
     ``"electrolyte.concentration"`` ...; see :mod:`nasim.params.overrides`) to new raw values,
     e.g. ``{"value": 20, "unit": "mg/cm2", "source": {...}}``; the changed files are validated
     as usual."""
-    path = Path(path).resolve()
+    path = resolved(path)
     edits = overrides.split(changes or {})
     cell = load_file(path, Cell, edits.get(overrides.CELL))
     unused = [k for k in edits if k != overrides.CELL and getattr(cell, k, None) is None]

@@ -117,7 +117,7 @@ def cell_provenance(loaded: LoadedCell) -> pd.DataFrame:
 
 
 def _is_cell(path: Path) -> bool:
-    return read_yaml(path.resolve()).get("kind") == "cell"
+    return read_yaml(path).get("kind") == "cell"
 
 
 def parameter_rows(path: str | Path) -> list[dict]:

@@ -23,6 +23,8 @@ from pydantic import (
 )
 
 from nasim.params.constants import FARADAY, GAS_CONSTANT
+from nasim.params.files import UnsafeFile, read_columns, reference
+from nasim.params.limits import physical_problem
 from nasim.params.sources import Source
 from nasim.params.strict import Strict
 from nasim.params.units import DIMENSIONS, to_si
@@ -79,6 +81,9 @@ def Q(dimension: str, *, gt=None, ge=None, lt=None, le=None):
         if not math.isfinite(q.value):
             raise ValueError(f"value {q.value} is not a finite number")
         si = to_si(q.value, q.unit, dimension)
+        problem = physical_problem(si, dimension, DIMENSIONS[dimension].si_unit)
+        if problem:
+            raise ValueError(f"value {q.value:g} {q.unit} {problem}")
         if not _check_range(si, gt, ge, lt, le):
             si_unit = DIMENSIONS[dimension].si_unit
             expected = _range_text(gt, ge, lt, le, "" if si_unit == "1" else si_unit)
@@ -123,11 +128,17 @@ class Table(Strict):
     @model_validator(mode="after")
     def _load(self, info: ValidationInfo) -> Table:
         base = Path((info.context or {}).get("base_dir", "."))
-        path = (base / self.file).resolve()
+        path = reference(base / "_", self.file, "table")
         if not path.is_file():
             raise ValueError(f"table file {self.file!r} not found (looked for {path})")
         x_si, y = read_table_columns(path, self.x_column, self.y_column)
-        x_si = np.array([to_si(v, self.x_unit, _VARIABLE_DIMENSION[self.x]) for v in x_si])
+        dimension = _VARIABLE_DIMENSION[self.x]
+        x_si = np.array([to_si(v, self.x_unit, dimension) for v in x_si])
+        for i in (int(np.argmax(np.abs(x_si))),) if len(x_si) else ():
+            problem = physical_problem(x_si[i], dimension, DIMENSIONS[dimension].si_unit)
+            if problem:
+                raise ValueError(f"table {self.file!r}: column {self.x_column!r} row {i + 2}: "
+                                 f"{problem}")
         if len(x_si) < 2:
             raise ValueError(f"table {self.file!r} has fewer than 2 rows")
         if np.any(np.diff(x_si) <= 0):
@@ -163,26 +174,12 @@ class Table(Strict):
 
 
 def read_table_columns(path: Path, x_column: str, y_column: str) -> tuple[np.ndarray, np.ndarray]:
-    """Read two numeric columns of a CSV file; errors name the file, column and row."""
-    import csv
-
-    with open(path, newline="", encoding="utf-8") as fh:
-        reader = csv.DictReader(fh)
-        header = [h.strip() for h in (reader.fieldnames or [])]
-        for col in (x_column, y_column):
-            if col not in header:
-                raise ValueError(f"table {path.name!r} has no column {col!r} (columns: {header})")
-        xs, ys = [], []
-        for row_number, row in enumerate(reader, start=2):
-            row = {k.strip(): v for k, v in row.items() if k is not None}
-            try:
-                xs.append(float(row[x_column]))
-                ys.append(float(row[y_column]))
-            except (TypeError, ValueError):
-                raise ValueError(
-                    f"table {path.name!r} row {row_number}: non-numeric value "
-                    f"({x_column}={row.get(x_column)!r}, {y_column}={row.get(y_column)!r})"
-                ) from None
+    """Read two numeric, finite columns of a CSV file; errors name the file, column and line
+    (:func:`nasim.params.files.read_columns`)."""
+    try:
+        (xs, ys), _ = read_columns(path, (x_column, y_column))
+    except UnsafeFile as exc:
+        raise ValueError(f"table {path.name!r}: {exc}") from None
     return np.asarray(xs, dtype=float), np.asarray(ys, dtype=float)
 
 
@@ -326,9 +323,13 @@ def StateFn(dimension: str, *, positive: bool = False, allowed_x: tuple[str, ...
 
     def check(fn: StateFunction) -> StateFunction:
         scale = to_si(1.0, fn.unit, dimension) - to_si(0.0, fn.unit, dimension)
+        si_unit = DIMENSIONS[dimension].si_unit
         if fn.value is not None:
             if not math.isfinite(fn.value) or (positive and fn.value <= 0):
                 raise ValueError(f"value {fn.value:g} {fn.unit} must be a finite number > 0")
+            problem = physical_problem(fn.value * scale, dimension, si_unit)
+            if problem:
+                raise ValueError(f"value {fn.value:g} {fn.unit} {problem}")
         if fn.table is not None:
             if allowed_x and fn.table.x not in allowed_x:
                 raise ValueError(
@@ -336,6 +337,11 @@ def StateFn(dimension: str, *, positive: bool = False, allowed_x: tuple[str, ...
                 )
             if positive and np.any(fn.table.y_raw <= 0):
                 raise ValueError(f"table {fn.table.file!r}: values must be > 0")
+            i = int(np.argmax(np.abs(fn.table.y_raw)))
+            problem = physical_problem(fn.table.y_raw[i] * scale, dimension, si_unit)
+            if problem:
+                raise ValueError(f"table {fn.table.file!r}: column {fn.table.y_column!r} row "
+                                 f"{i + 2}: {fn.table.y_raw[i]:g} {fn.unit} {problem}")
         if fn.closed_form is not None and dimension != "voltage":
             raise ValueError("closed_form 'msmr' is only valid for an open-circuit potential")
         if fn.stoichiometry_factor is not None and (dimension == "voltage"

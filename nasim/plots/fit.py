@@ -11,6 +11,7 @@ import pandas as pd
 
 from nasim.params.units import time_to_curve_x
 from nasim.plots import plt
+from nasim.rundir import save
 
 
 def fit_figures(datasets: Sequence, rows: pd.DataFrame, steps: Mapping, cathode_mass_kg: float,
@@ -53,7 +54,7 @@ def fit_figures(datasets: Sequence, rows: pd.DataFrame, steps: Mapping, cathode_
             axr.grid(alpha=0.3)
         fig.tight_layout()
         out.append(out_dir / "fit_curves.png")
-        fig.savefig(out[-1])
+        save(out[-1], fig.savefig)
         plt.close(fig)
     targets = rows[rows.kind == "target"] if len(rows) else rows
     if len(targets):
@@ -75,6 +76,6 @@ def fit_figures(datasets: Sequence, rows: pd.DataFrame, steps: Mapping, cathode_
             a.grid(alpha=0.3, axis="x")
         fig.tight_layout()
         out.append(out_dir / "fit_targets.png")
-        fig.savefig(out[-1])
+        save(out[-1], fig.savefig)
         plt.close(fig)
     return out

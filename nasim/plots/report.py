@@ -17,6 +17,7 @@ from nasim.params.loading import LoadedCell
 from nasim.params.provenance import cell_provenance, sources_used
 from nasim.plots import figure_axes, plt
 from nasim.protocols.schema import step_tree
+from nasim.rundir import save, write_text
 
 MAX_CURVES = 12
 
@@ -275,16 +276,16 @@ def write_replay(result, out_dir: Path, cell: LoadedCell | None = None) -> list[
     for name, frame in (("summary.csv", result.summary), ("steps.csv", result.steps),
                         ("comparisons.csv", result.comparisons),
                         ("timeseries.csv", result.timeseries)):
-        frame.to_csv(out_dir / name, index=False)
+        save(out_dir / name, lambda p, f=frame: f.to_csv(p, index=False))
         written.append(out_dir / name)
     figures = {}
     for name, fig in replay_figures(result).items():
         path = out_dir / f"{name}.png"
-        fig.savefig(path)
+        save(path, fig.savefig)
         plt.close(fig)
         figures[name] = path.name
         written.append(path)
     report = out_dir / "report.md"
-    report.write_text(report_markdown(result, figures, cell), encoding="utf-8")
+    write_text(report, report_markdown(result, figures, cell))
     written.append(report)
     return written

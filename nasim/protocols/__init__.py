@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
+from nasim.params.files import UnsafeFile, read_columns
 from nasim.params.loading import (
     LoadedCell,
     ParameterFileError,
@@ -64,25 +65,14 @@ def read_curve(path: Path, protocol_path: Path, field: str, curve: MeasuredCurve
 
     Digitized points may be unsorted; missing columns or non-numeric cells are errors naming
     the protocol file, the field and the CSV."""
-    import pandas as pd
-
-    frame = pd.read_csv(path)
-    problems = [f"field '{field}': column {c!r} not in {path.name} (columns: "
-                f"{', '.join(frame.columns)})"
-                for c in (curve.capacity_column, curve.voltage_column) if c not in frame]
-    if problems:
-        raise ParameterFileError(protocol_path, problems, WHAT)
-    data = frame[[curve.capacity_column, curve.voltage_column]].apply(pd.to_numeric,
-                                                                        errors="coerce")
-    bad = data.index[data.isna().any(axis=1)]
-    if len(bad):
-        raise ParameterFileError(protocol_path, [
-            f"field '{field}': {path.name} has non-numeric or empty cells in rows "
-            f"{', '.join(str(i + 2) for i in bad[:5])} (CSV line numbers)"], WHAT)
-    q = capacity_to_mAh_per_g(data[curve.capacity_column].to_numpy(float), curve.capacity_unit,
-                              cathode_mass_kg)
+    try:
+        (q, v), _ = read_columns(path, (curve.capacity_column, curve.voltage_column))
+    except UnsafeFile as exc:
+        raise ParameterFileError(protocol_path, [f"field '{field}.file': {path.name}: {exc}"],
+                                 WHAT) from None
+    q = capacity_to_mAh_per_g(np.asarray(q), curve.capacity_unit, cathode_mass_kg)
     order = np.argsort(q, kind="stable")
-    return q[order], data[curve.voltage_column].to_numpy(float)[order]
+    return q[order], np.asarray(v)[order]
 
 
 def load_protocol(path: str | Path, cell: LoadedCell | str | Path | None = None
@@ -96,7 +86,7 @@ def load_protocol(path: str | Path, cell: LoadedCell | str | Path | None = None
         cell = load_cell(cell if cell is not None
                          else resolve_reference(path, protocol.cell, "cell", WHAT))
     for field, curve in _curves(protocol):
-        target = resolve_reference(path, curve.file, f"{field}.file", WHAT)
+        target = resolve_reference(path, curve.file, f"{field}.file", WHAT, "table")
         read_curve(target, path, field, curve, cell.design.cathode_active_mass_kg)
     return LoadedProtocol(path, protocol, cell)
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 import os
+import signal
 import tempfile
 import time
 from collections import OrderedDict
@@ -24,14 +25,36 @@ from pathlib import Path
 
 import pandas as pd
 
+from nasim.params.loading import ParameterFileError
+from nasim.rundir import atomic, lock
 from nasim.sweep.schema import CURRENT, HeatmapFigure, RagoneFigure
-from nasim.sweep.store import ResultStore
+from nasim.sweep.store import STORE_NAME, ResultStore
 from nasim.sweep.study import LoadedStudy, Point, load_study
 from nasim.sweep.worker import BATCH_POINTS, Task, run_task
 
 #: points per task: a task's points are stored together when it finishes
 MAX_TASK_POINTS = {"SPM": 100, "SPMe": 100, "DFN": 32}
 DASK_LOCAL = "dask-local"
+MAX_POINTS = 100_000  # default limit of a study's size (--max-points)
+WORKER_TIMEOUT_S = 120.0  # default: a Dask sweep stops after this long without workers
+#: the store's files: kept by --resume, removed by --overwrite
+STORE_FILES = (STORE_NAME, f"{STORE_NAME}-wal", f"{STORE_NAME}-shm")
+
+
+class SweepStopped(RuntimeError):
+    """A sweep that cannot go on (no Dask worker alive); what finished is stored."""
+
+
+def check_size(study: LoadedStudy, max_points: int = MAX_POINTS) -> int:
+    """The study's number of points, computed without enumerating them; more than
+    ``max_points`` is bad input naming both."""
+    n = study.size()
+    if n > max_points:
+        field = "sampling.samples" if study.study.sampling.method != "grid" else "axes"
+        raise ParameterFileError(study.path, [
+            f"field '{field}': the study has {n:.4g} points ({n} in all); the limit is "
+            f"{max_points} (--max-points / max_points)"], "study file")
+    return n
 _FIRST_COLUMNS = ("c_rate", "current_mA_per_g", "current_A", "temperature_C",
                   "cathode_loading_mg_per_cm2", "cathode_thickness_um", "anode_thickness_um",
                   "np_ratio")
@@ -96,26 +119,33 @@ def plan_tasks(study: LoadedStudy, points: list[Point], workers: int,
     return tasks
 
 
+def _ignore_sigint() -> None:
+    """Worker processes leave Ctrl-C to the coordinator (no tracebacks from each worker)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def _local(tasks: list[Task], workers: int) -> Iterator[list[dict]]:
     if workers <= 1:
         for task in tasks:
             yield run_task(task)
         return
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        futures = [pool.submit(run_task, t) for t in tasks]
-        try:
-            for fut in as_completed(futures):
-                yield fut.result()
-        except BaseException:
-            for fut in futures:
-                fut.cancel()
-            raise
+    pool = ProcessPoolExecutor(max_workers=workers, initializer=_ignore_sigint)
+    futures = [pool.submit(run_task, t) for t in tasks]
+    try:
+        for fut in as_completed(futures):
+            yield fut.result()
+    except BaseException:  # Ctrl-C, a closed generator: stop the workers now
+        for process in list(getattr(pool, "_processes", {}).values()):
+            process.terminate()
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown()
 
 
-def _dask(tasks: list[Task], scheduler: str, workers: int) -> Iterator[list[dict]]:
+def _dask(tasks: list[Task], scheduler: str, workers: int,
+          worker_timeout: float = WORKER_TIMEOUT_S) -> Iterator[list[dict]]:
     try:
         from dask.distributed import Client, LocalCluster
-        from dask.distributed import as_completed as dask_completed
     except ImportError:
         raise ValueError("a Dask scheduler needs dask.distributed: pip install "
                          "'nasim[cluster]'") from None
@@ -127,13 +157,36 @@ def _dask(tasks: list[Task], scheduler: str, workers: int) -> Iterator[list[dict
     else:
         client = Client(scheduler)
     try:
-        futures = client.map(run_task, tasks, pure=False)
-        for fut in dask_completed(futures):
-            yield fut.result()
+        yield from _dask_results(client, client.map(run_task, tasks, pure=False), scheduler,
+                                 worker_timeout)
     finally:
         client.close()
         if cluster is not None:
             cluster.close()
+
+
+def _dask_results(client, futures: list, scheduler: str, worker_timeout: float
+                  ) -> Iterator[list[dict]]:
+    """Results as tasks finish; :class:`SweepStopped` after ``worker_timeout`` seconds with
+    no live worker."""
+    from dask.distributed import wait
+
+    pending, alive_at = set(futures), time.monotonic()
+    while pending:
+        try:
+            done = wait(pending, timeout=min(5.0, worker_timeout),
+                        return_when="FIRST_COMPLETED").done
+        except TimeoutError:
+            done = set()
+        for fut in done:
+            pending.discard(fut)
+            yield fut.result()
+        if client.scheduler_info().get("workers"):
+            alive_at = time.monotonic()
+        elif time.monotonic() - alive_at > worker_timeout:
+            raise SweepStopped(f"no Dask worker alive at {scheduler} for {worker_timeout:g} s; "
+                               f"{len(futures) - len(pending)} of {len(futures)} tasks stored "
+                               "(start workers and run again with --resume)")
 
 
 def results_frame(study: LoadedStudy, store: ResultStore,
@@ -226,10 +279,12 @@ def _hold_other_axes(study: LoadedStudy, frame: pd.DataFrame, keep: set[str]
 
 def run_study(study: LoadedStudy | str | Path, out: str | Path, *, workers: int | None = None,
               scheduler: str | None = None, progress: bool = False,
-              retry_failed: bool = False, compiled: bool | None = None
+              retry_failed: bool = False, compiled: bool | None = None,
+              max_points: int = MAX_POINTS, worker_timeout: float = WORKER_TIMEOUT_S
               ) -> tuple[pd.DataFrame, SweepRun]:
     """Compute the study's missing points into ``out`` (see :func:`nasim.sweep.sweep`)."""
     loaded = study if isinstance(study, LoadedStudy) else load_study(study)
+    check_size(loaded, max_points)
     if compiled is None:
         compiled = loaded.study.options.compiled
     if compiled and loaded.protocol_path is not None:
@@ -240,7 +295,7 @@ def run_study(study: LoadedStudy | str | Path, out: str | Path, *, workers: int 
         raise ValueError(f"workers must be >= 1 (got {workers})")
     tic = time.perf_counter()
     points = loaded.points()
-    with ResultStore(out) as store:
+    with lock(out), ResultStore(out) as store:
         statuses = store.statuses()
         done = {pid for pid, s in statuses.items() if s == "ok" or not retry_failed}
         missing = {p.id for p in points if p.id not in done}
@@ -248,7 +303,7 @@ def run_study(study: LoadedStudy | str | Path, out: str | Path, *, workers: int 
         tasks = plan_tasks(loaded, points, workers, missing, compiled)
         run.n_tasks = len(tasks)
         if tasks:
-            results = (_dask(tasks, scheduler, workers) if scheduler
+            results = (_dask(tasks, scheduler, workers, worker_timeout) if scheduler
                        else _local(tasks, workers))
             bar = None
             if progress:
@@ -309,15 +364,18 @@ def write_outputs(study: LoadedStudy | str | Path, out: str | Path, *,
     loaded = study if isinstance(study, LoadedStudy) else load_study(study)
     out = Path(out)
     frame, run = run_study(loaded, out, **kwargs)
-    frame.to_csv(out / "results.csv", index=False)
+    with atomic(out / "results.csv") as tmp:
+        frame.to_csv(tmp, index=False)
     if figures:
         for stem, fig in study_figures(loaded, frame).items():
             path = out / f"{stem}.png"
-            fig.savefig(path)
+            with atomic(path) as tmp:
+                fig.savefig(tmp)
             plt.close(fig)
             run.figures.append(path)
     return frame, run
 
 
-__all__ = ["DASK_LOCAL", "SweepRun", "default_figures", "plan_tasks", "results_frame",
-           "run_study", "study_figures", "sweep", "write_outputs"]
+__all__ = ["DASK_LOCAL", "MAX_POINTS", "STORE_FILES", "SweepRun", "SweepStopped", "check_size",
+           "default_figures", "plan_tasks", "results_frame", "run_study", "study_figures",
+           "sweep", "write_outputs"]

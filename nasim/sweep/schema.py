@@ -10,9 +10,10 @@ import numpy as np
 from pydantic import Field, model_validator
 
 from nasim.params import overrides
+from nasim.params.limits import PHYSICAL_MAX
 from nasim.params.names import ModelName, ThermalMode
 from nasim.params.strict import FrozenStrict
-from nasim.params.units import CURRENT_UNITS, DIMENSIONS
+from nasim.params.units import CURRENT_UNITS, DIMENSIONS, to_si
 from nasim.protocols.schema import Current, Temperature
 
 CURRENT, TEMPERATURE = "current", "temperature"
@@ -62,16 +63,25 @@ class Axis(FrozenStrict):
         if (self.values is None) == (self.range is None):
             raise ValueError(f"axis {self.parameter!r}: give exactly one of 'values' or "
                              "'range'")
+        bad = [v for v in self.values or () if not math.isfinite(v)]
+        if bad:
+            raise ValueError(f"axis {self.parameter!r}: value {bad[0]} is not a finite number")
         if self.parameter == CURRENT:
             if self.unit not in CURRENT_UNITS:
                 raise ValueError(f"axis 'current': unit {self.unit!r} is not one of "
                                  f"{', '.join(CURRENT_UNITS)}")
-            if self.values is not None and min(self.values) <= 0:
-                raise ValueError("axis 'current': currents must be > 0")
+            if min(self.extremes()) <= 0:
+                raise ValueError(f"axis 'current': currents must be > 0 (got "
+                                 f"{min(self.extremes()):g} {self.unit})")
         elif self.parameter == TEMPERATURE:
             if not DIMENSIONS["temperature"].accepts(self.unit):
                 raise ValueError(f"axis 'temperature': unit {self.unit!r} is not one of "
                                  f"{', '.join(DIMENSIONS['temperature'].factors)}")
+            for v in self.extremes():
+                kelvin = to_si(v, self.unit, "temperature")
+                if not 0 < kelvin <= PHYSICAL_MAX["temperature"]:
+                    raise ValueError(f"axis 'temperature': {v:g} {self.unit} is {kelvin:g} K; "
+                                     f"expected (0, {PHYSICAL_MAX['temperature']:g}] K")
         elif not all(self.parameter.split(".")):
             raise ValueError(f"axis {self.parameter!r}: not a dotted parameter path")
         return self

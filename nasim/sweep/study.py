@@ -33,6 +33,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
+import math
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -129,6 +130,22 @@ class LoadedStudy:
         text = json.dumps(fixed, sort_keys=True) + _file_digest(files)
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 
+    @cached_property
+    def identity(self) -> str:
+        """Hash of the whole study: :attr:`fingerprint`, its axes and sampling (two runs with
+        the same identity compute the same points; ``--resume`` checks it)."""
+        s = self.study
+        text = self.fingerprint + json.dumps([a.model_dump(mode="json") for a in s.axes],
+                                             sort_keys=True) + s.sampling.model_dump_json()
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+    def size(self) -> int:
+        """The number of points before duplicates are dropped, without enumerating them."""
+        if self.study.sampling.method != "grid":
+            return self.study.sampling.samples
+        return math.prod(len(a.values) if a.values is not None else a.range.num
+                         for a in self.study.axes)
+
     def point_id(self, inputs: dict[str, float]) -> str:
         text = json.dumps({"study": self.fingerprint, "inputs": inputs}, sort_keys=True)
         return hashlib.sha256(text.encode()).hexdigest()[:20]
@@ -193,20 +210,17 @@ class LoadedStudy:
 
 def _check_axes(loaded: LoadedStudy) -> None:
     """Every parameter axis must name a field the cell files accept, in a unit of the
-    field's dimension: a few of its values are tried; if none loads, the study is bad input."""
+    field's dimension, at its smallest and largest value; else the study is bad input."""
     for axis in loaded.study.axes:
         if not axis.is_parameter:
             continue
         problems: list[str] = []
-        tried = (axis.values[:3] if axis.values is not None
-                 else [axis.range.min, axis.range.max])
-        for value in tried:
+        for value in axis.extremes():  # both ends must load (values between them then do)
             try:
                 load_cell(loaded.cell_path, {axis.parameter: loaded.change(axis, value)})
-                problems = []
-                break
             except ParameterFileError as exc:
-                problems = exc.problems
+                problems = [f"value {value:g} {axis.unit}: {p}" for p in exc.problems]
+                break
         if problems:
             raise ParameterFileError(loaded.path, [f"axis {axis.parameter!r}: {p}"
                                                    for p in problems], WHAT)

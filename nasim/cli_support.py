@@ -1,0 +1,69 @@
+"""What the ``nasim`` command line shares across verbs: exit codes, one-line errors, --debug,
+the run folder of a verb's ``--out`` (:mod:`nasim.rundir`) and reading inputs before PyBaMM."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
+
+
+def read_first(paths: list[Path], what: str) -> None:
+    """Read each input document safely before PyBaMM is imported: a hostile or broken file
+    is refused in about a second."""
+    from nasim.params.loading import read_yaml
+
+    for path in paths:
+        read_yaml(path, what)
+
+
+def run_folder(args, identity: str | None = None, resume_files: tuple[str, ...] = ()):
+    """Start the run record in ``args.out`` (:mod:`nasim.rundir`); main() finishes it.
+    ``resume_files`` are kept by --resume and removed by --overwrite."""
+    from nasim.rundir import prepare
+
+    args.run = prepare(args.out, ["nasim", *args.argv], identity=identity,
+                       overwrite=args.overwrite, resume=getattr(args, "resume", False),
+                       resume_files=resume_files, owned=resume_files)
+    return Path(args.out)
+
+
+def add_debug(parser: argparse.ArgumentParser, top: bool = True) -> None:
+    """--debug (print the traceback of an error) before or after any verb."""
+    parser.add_argument("--debug", action="store_true",
+                        default=False if top else argparse.SUPPRESS,
+                        help="on an error, also print its traceback")
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for child in action.choices.values():
+                add_debug(child, top=False)
+
+
+def _simulation_error() -> type[Exception] | tuple:
+    """nasim.SimulationError once a verb has imported the simulation side; before that no
+    simulation can have failed (and the data-only verbs never import PyBaMM)."""
+    module = sys.modules.get("nasim.simulate")
+    return getattr(module, "SimulationError", ()) if module is not None else ()
+
+
+def error_line(exc: BaseException) -> tuple[int, str]:
+    """(exit code, one line) for an exception that ended a verb."""
+    import sqlite3
+
+    if isinstance(exc, _simulation_error()):
+        return EXIT_FAILED, f"simulation failed: {exc.reason}"
+    if isinstance(exc, ValueError):  # bad input: ParameterFileError, StateError, rundir's ...
+        return EXIT_BAD_INPUT, f"error: {exc}"
+    if isinstance(exc, OSError):  # a path that is a file, not writable, too long ...
+        where = f": {exc.filename}" if exc.filename else ""
+        return EXIT_BAD_INPUT, f"error: {exc.strerror or exc}{where}"
+    if isinstance(exc, sqlite3.DatabaseError):
+        return EXIT_BAD_INPUT, (f"error: the sweep store (sweep.sqlite) is not readable ({exc});"
+                                " give --overwrite to start again, or another --out")
+    if isinstance(exc, MemoryError):
+        return EXIT_FAILED, "error: out of memory (a smaller study, curve or mesh?)"
+    text = str(exc).splitlines()[0] if str(exc) else ""
+    return EXIT_FAILED, (f"internal error: {type(exc).__name__}: {text} (run with --debug for "
+                         "the traceback)")
