@@ -23,7 +23,7 @@ import sys
 import types
 from typing import TYPE_CHECKING
 
-__version__ = "0.1.0"
+from nasim._version import __version__
 
 #: public name -> module that defines it
 _PUBLIC = {
@@ -45,6 +45,7 @@ _PUBLIC = {
 }
 
 __all__ = [
+    "__version__",
     "EnergyResult",
     "FitResult",
     "ParameterFileError",

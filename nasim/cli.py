@@ -273,7 +273,10 @@ def _cmd_fit(args) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from nasim._version import __version__
+
     parser = argparse.ArgumentParser(prog="nasim", description=__doc__.splitlines()[0])
+    parser.add_argument("--version", action="version", version=f"nasim {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
 
     params = sub.add_parser("params", help="validate or show a parameter file")

@@ -15,6 +15,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from nasim._version import versions
 from nasim.analysis.metrics import step_metrics
 from nasim.params.loading import LoadedCell, load_cell
 from nasim.params.names import STATE_OF_CHARGE, initial_state_of
@@ -77,6 +78,7 @@ class SimulationResult:
             "initial_stoichiometry": self.initial_stoichiometry,
             **self.metrics,
             **self.phase_summary(),
+            **versions(),
         }
 
     def plot(self, ax=None):
