@@ -87,9 +87,9 @@ def _cmd_material(args) -> int:
     else:
         print("redox-limited capacity        (give --redox, e.g. Ni:2-4,Fe:3-4)")
     print(f"configurational entropy       {out['configurational_entropy_R']:.3f} R "
-          "(TM site + anion site)")
-    for site, occ in out["sites"].items():
-        print(f"  {site:6s} site: " + ", ".join(f"{e} {n:g}" for e, n in occ.items()))
+          "(TM, polyanion-centre and anion sites)")
+    for site, occ in filter(lambda item: item[1], out["sites"].items()):
+        print(f"  {site:9s} site: " + ", ".join(f"{e} {n:g}" for e, n in occ.items()))
     return EXIT_OK
 
 
