@@ -202,19 +202,46 @@ def test_to_si(value, unit: str, dimension: str, si: float) -> None:
     assert to_si(value, unit, dimension) == pytest.approx(si, rel=1e-12)
 
 
-def test_to_si_unknown_unit_lists_accepted() -> None:
+def test_to_si_unknown_unit_lists_examples() -> None:
     with pytest.raises(UnitError) as info:
-        to_si(1.0, "mg/in2", "areal_mass")
+        to_si(1.0, "mg/xyz2", "areal_mass")
     text = str(info.value)
-    assert "'mg/in2'" in text and "areal_mass" in text
-    for accepted in ("'kg/m2'", "'mg/cm2'", "'g/m2'"):
-        assert accepted in text
+    assert "'mg/xyz2'" in text and "areal_mass" in text and "SI kg/m2" in text
+    for example in ("'kg/m2'", "'mg/cm2'", "'g/m2'"):
+        assert example in text
     assert isinstance(info.value, ValueError)
 
 
 def test_to_si_unit_of_other_dimension() -> None:
-    with pytest.raises(UnitError, match=r"'mg/cm2' for a length.*'um'"):
+    with pytest.raises(UnitError, match=r"'mg/cm2' is a \[mass\] / \[length\] \*\* 2, not the "
+                                        r"expected \[length\], for a length.*'um'"):
         to_si(5.0, "mg/cm2", "length")
+
+
+@pytest.mark.parametrize(("dimension", "spellings", "si"), [
+    ("areal_mass", ["mg/cm2", "mg/cm^2", "mg/cm**2", "mg cm-2", "mg*cm^-2",
+                    "milligram/centimeter^2"], 0.01),
+    ("diffusivity", ["m2/s", "m^2/s", "m**2/s", "m^2 s^-1"], 1.0),
+    ("diffusivity", ["cm2/s", "cm^2/s"], 1e-4),
+    ("specific_capacity", ["mAh/g", "mA*h/g", "mAh g-1", "Ah/kg"], 3600.0),
+    ("conductivity", ["mS/cm", "mS cm-1", "mS/cm^1"], 0.1),
+    ("resistance", ["Ohm", "ohm", "Ω"], 1.0),
+    ("temperature", ["degC", "°C", "celsius"], 274.15),
+    ("concentration", ["mol/L", "M", "mol/dm3", "mol/dm^3", "kmol/m3"], 1000.0),
+])
+def test_every_spelling_of_a_unit_is_accepted(dimension, spellings, si) -> None:
+    for unit in spellings:
+        assert to_si(1.0, unit, dimension) == si, unit
+
+
+def test_si_values_of_the_listed_spellings_are_exact() -> None:
+    """The conversion factors equal the short decimals of the former spelling table (pint's
+    float noise, e.g. 1 L = 1.0000000000000002e-3 m3, is rounded off; 1/60 stays 1/60)."""
+    assert to_si(1.0, "L", "volume") == 1e-3
+    assert to_si(2.5, "g/cm3", "density") == 2500.0
+    assert to_si(1.0, "1/min", "inverse_time") == 1.0 / 60.0
+    assert to_si(1.0, "1/h", "inverse_time") == 1.0 / 3600.0
+    assert to_si(1.0, "eV", "molar_energy") == pytest.approx(FARADAY, rel=1e-10)  # e N_A
 
 
 # ----------------------------------------------------------------------------- derived values

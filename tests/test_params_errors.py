@@ -153,10 +153,10 @@ def test_missing_source(psets: Path) -> None:
 
 
 def test_unknown_unit(psets: Path) -> None:
-    edit_heo_half(psets, "cathode.loading.unit", "mg/in2")
+    edit_heo_half(psets, "cathode.loading.unit", "mg/xyz2")
     exc = load_error(load_cell, heo_half_path(psets))
-    text = assert_names(exc, "heo_half.yaml", "cathode.loading", "mg/in2")
-    assert "mg/cm2" in text  # the accepted spellings are listed
+    text = assert_names(exc, "heo_half.yaml", "cathode.loading", "mg/xyz2")
+    assert "areal_mass" in text and "mg/cm2" in text  # the dimension and example spellings
     assert len(exc.problems) == 1, exc.problems
 
 
