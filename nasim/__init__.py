@@ -2,7 +2,8 @@
 
 Public API::
 
-    cell = nasim.load_cell("parameter_sets/cells/heo_half.yaml")
+    cell = nasim.load_cell("parameter_sets/cells/heo_half.yaml")   # or a bundled name: "heo_half"
+    nasim.bundled("cells/heo_half.yaml")   # the path of a bundled file (`nasim list` lists them)
     result = nasim.simulate(cell, model="DFN", c_rate=0.1)
     result.timeseries      # pandas DataFrame
     result.metrics         # capacity_mAh_per_g, median_voltage_V, ...
@@ -30,6 +31,7 @@ _PUBLIC = {
     "EnergyResult": "nasim.simulate.energy",
     "FitResult": "nasim.fit",
     "ParameterFileError": "nasim.params",
+    "bundled": "nasim.params",
     "ReplayResult": "nasim.simulate.replay",
     "SimulationError": "nasim.simulate",
     "SimulationResult": "nasim.simulate",
@@ -52,6 +54,7 @@ __all__ = [
     "ReplayResult",
     "SimulationError",
     "SimulationResult",
+    "bundled",
     "energy",
     "fit",
     "load_cell",
@@ -65,7 +68,7 @@ __all__ = [
 
 if TYPE_CHECKING:  # for type checkers and IDEs only; at run time names load on first use
     from nasim.fit import FitResult, fit
-    from nasim.params import ParameterFileError, load_cell, parameter_table
+    from nasim.params import ParameterFileError, bundled, load_cell, parameter_table
     from nasim.protocols import load_protocol
     from nasim.simulate import SimulationError, SimulationResult, simulate
     from nasim.simulate.energy import EnergyResult, energy

@@ -93,6 +93,18 @@ def _cmd_material(args) -> int:
     return EXIT_OK
 
 
+def _cmd_list(args) -> int:
+    from nasim.params.bundled import bundled_root, listing
+
+    print(f"bundled files in {bundled_root()} (load a cell, protocol or study by its name, "
+          "e.g. `nasim simulate heo_half --c-rate 1`)")
+    for folder, files in listing().items():
+        print(f"{folder}/")
+        for name in files:
+            print(f"  {name}")
+    return EXIT_OK
+
+
 def _cmd_simulate(args) -> int:
     import nasim
     from nasim.rundir import save
@@ -296,8 +308,11 @@ def build_parser() -> argparse.ArgumentParser:
     m.add_argument("--json", action="store_true")
     m.set_defaults(func=_cmd_material)
 
+    ls = sub.add_parser("list", help="the bundled parameter sets, experiments, studies and data")
+    ls.set_defaults(func=_cmd_list)
+
     sim = sub.add_parser("simulate", help="one constant-current charge or discharge")
-    sim.add_argument("cell")
+    sim.add_argument("cell", help="cell file, or the name of a bundled cell (nasim list)")
     sim.add_argument("--model", choices=MODEL_NAMES, default="DFN")
     rate = sim.add_mutually_exclusive_group(required=True)
     rate.add_argument("--c-rate", type=float, help="C-rate (1C as defined by the cell file)")

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from pydantic import BaseModel
 
+from nasim.params.bundled import resolve
 from nasim.params.loading import LoadedCell, ParameterFileError, load_cell, load_file, read_yaml
 from nasim.params.quantities import Quantity, StateFunction
 from nasim.params.schema import ActiveMaterial
@@ -130,8 +131,8 @@ def parameter_rows(path: str | Path) -> list[dict]:
 
 def parameter_table(path: str | Path) -> pd.DataFrame:
     """Every value of a parameter file (a cell includes the files it references) with its unit
-    and source."""
-    path = Path(path)
+    and source. ``path`` may be a bundled name (``"heo_half"``, ``"heo"``)."""
+    path = resolve(path, "cell", "material", "electrolyte")
     if _is_cell(path):
         return cell_provenance(load_cell(path))
     return provenance_table(load_file(path), path.name)
