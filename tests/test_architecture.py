@@ -18,17 +18,19 @@ MAX_LINES = 450
 #: floor -> floors of nasim it must never import (ARCHITECTURE.md's table); ``cli`` is imported
 #: by nothing, and ``params`` imports only ``params``
 FORBIDDEN = {
-    "params": {"physics", "protocols", "analysis", "simulate", "fit", "sweep", "plots", "cli"},
-    "physics": {"simulate", "fit", "sweep", "cli", "plots"},
-    "protocols": {"simulate", "fit", "sweep", "cli", "plots"},
-    "analysis": {"simulate", "fit", "sweep", "plots", "cli"},
-    "simulate": {"fit", "sweep", "cli"},
+    "params": {"physics", "protocols", "analysis", "simulate", "interop", "fit", "sweep", "plots",
+               "cli"},
+    "physics": {"simulate", "interop", "fit", "sweep", "cli", "plots"},
+    "protocols": {"simulate", "interop", "fit", "sweep", "cli", "plots"},
+    "analysis": {"simulate", "interop", "fit", "sweep", "plots", "cli"},
+    "simulate": {"interop", "fit", "sweep", "cli"},
+    "interop": {"fit", "sweep", "cli"},
     "fit": {"sweep", "cli"},
     "sweep": {"fit", "cli"},
-    "plots": {"simulate", "fit", "sweep", "cli"},
+    "plots": {"simulate", "interop", "fit", "sweep", "cli"},
     # output folders (atomic writes, run.json, locks): below every floor, used by all
-    "rundir": {"params", "physics", "protocols", "analysis", "simulate", "fit", "sweep",
-               "plots", "cli"},
+    "rundir": {"params", "physics", "protocols", "analysis", "simulate", "interop", "fit",
+               "sweep", "plots", "cli"},
 }
 #: an audit that PyBaMM was never imported, run at interpreter exit
 _NO_PYBAMM = ("import atexit, os, sys\n"

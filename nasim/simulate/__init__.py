@@ -14,6 +14,7 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
+import pybamm
 
 from nasim._version import versions
 from nasim.analysis.metrics import step_metrics
@@ -42,6 +43,9 @@ class SimulationResult:
     initial_stoichiometry: dict[str, float] = field(default_factory=dict)
     solve_time_s: float = 0.0
     thermal: str = "isothermal"
+    #: the PyBaMM solution behind the time series (QuickPlot, plot_voltage_components, any
+    #: PyBaMM variable: ``result.solution["Electrolyte concentration [mol.m-3]"]``)
+    solution: pybamm.Solution | None = field(default=None, repr=False)
 
     def to_frame(self) -> pd.DataFrame:
         return self.timeseries
@@ -138,5 +142,5 @@ def simulate(
         cell=loaded, model=model, direction=direction, current_A=current,
         c_rate=current / loaded.one_c_current_A, temperature_K=temperature_K,
         termination=termination, timeseries=frame, initial_stoichiometry=initial,
-        solve_time_s=solved.solve_time_s, thermal=thermal,
+        solve_time_s=solved.solve_time_s, thermal=thermal, solution=solved.solution,
     )

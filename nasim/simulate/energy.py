@@ -59,6 +59,11 @@ class EnergyResult:
     def to_frame(self) -> pd.DataFrame:
         return self.table
 
+    @property
+    def solution(self):
+        """The PyBaMM solution of the discharge (``.charge.solution`` has the charge's)."""
+        return self.discharge.solution
+
     def mass_budget_frame(self) -> pd.DataFrame:
         return self.budget.to_frame()
 

@@ -1,0 +1,74 @@
+"""nasim in the PyBaMM ecosystem: to_pybamm reproduces nasim.simulate with plain PyBaMM, and
+results keep their PyBaMM solutions."""
+
+from __future__ import annotations
+
+import numpy as np
+import pybamm
+import pytest
+
+import nasim
+from nasim.interop import to_pybamm
+
+
+def _voltage_rms_mV(sol: pybamm.Solution, result) -> tuple[float, float]:
+    """(RMS voltage difference [mV] at nasim's capacities, relative capacity difference)."""
+    q = sol["Discharge capacity [A.h]"].entries * 3600.0  # C
+    v = sol["Voltage [V]"].entries
+    frame = result.timeseries
+    q_ref = frame.capacity_mAh_per_g.to_numpy() * result.cell.design.cathode_active_mass_kg \
+        * 3.6e3  # mAh/g x kg -> C
+    rms = 1e3 * float(np.sqrt(np.mean((np.interp(q_ref, q, v) - frame.voltage_V) ** 2)))
+    return rms, q[-1] / q_ref[-1] - 1.0
+
+
+@pytest.mark.parametrize("name", ["heo_half", "heo_hc_full"])
+def test_plain_pybamm_equals_nasim_simulate_at_1c(name) -> None:
+    cell = nasim.load_cell(name)
+    ref = nasim.simulate(cell, model="DFN", c_rate=1.0)
+    model, values = to_pybamm(cell, model="DFN", initial_state="charged")
+    # a plain solve: PyBaMM's current function is nasim's 1C, the start is charged
+    plain = pybamm.Simulation(model, parameter_values=values).solve([0, 7200])
+    assert "Minimum voltage" in plain.termination
+    rms, dq = _voltage_rms_mV(plain, ref)
+    assert rms < 1.0 and abs(dq) < 1e-3, (rms, dq)
+    # an Experiment at PyBaMM's "1C" is nasim's 1C too
+    lower = values["Lower voltage cut-off [V]"]
+    model, values = to_pybamm(cell, model="DFN")
+    exp = pybamm.Experiment([f"Discharge at 1C until {lower} V"])
+    sol = pybamm.Simulation(model, parameter_values=values, experiment=exp).solve()
+    rms, dq = _voltage_rms_mV(sol, ref)
+    assert rms < 1.0 and abs(dq) < 1e-3, (rms, dq)
+    assert values["Current function [A]"] == pytest.approx(ref.current_A, rel=1e-12)
+
+
+def test_to_pybamm_discharged_start_and_bad_names(heo_half) -> None:
+    _, charged = to_pybamm(heo_half)
+    _, discharged = to_pybamm(heo_half, initial_state="discharged")
+    key = "Initial concentration in positive electrode [mol.m-3]"
+    assert discharged[key] > charged[key]  # a cathode holds more Na when discharged
+    with pytest.raises(ValueError, match="model 'P2D'"):
+        to_pybamm(heo_half, model="P2D")
+    with pytest.raises(ValueError, match="initial state 'full'"):
+        to_pybamm(heo_half, initial_state="full")
+
+
+def test_simulate_result_keeps_its_solution(heo_half) -> None:
+    result = nasim.simulate(heo_half, model="SPM", c_rate=1.0)
+    assert isinstance(result.solution, pybamm.Solution)
+    v = result.solution["Voltage [V]"].entries
+    assert v[-1] == pytest.approx(result.timeseries.voltage_V.iloc[-1], abs=1e-9)
+    # any PyBaMM variable is reachable
+    assert result.solution["Electrolyte concentration [mol.m-3]"].entries.shape[0] > 10
+
+
+def test_replay_result_keeps_a_solution_per_step() -> None:
+    run = nasim.replay("heo_half_rate_25C", model="SPM", progress=False)
+    ok = run.steps[run.steps.status == "ok"]
+    assert len(run.solution) == len(run.solutions) == len(run.kept) > 0
+    assert set(run.solutions) <= set(ok.step)
+    for step, sol in run.solutions.items():
+        assert isinstance(sol, pybamm.Solution)
+        rows = run.timeseries[run.timeseries.step == step]
+        assert sol["Voltage [V]"].entries[-1] == pytest.approx(rows.voltage_V.iloc[-1],
+                                                              abs=1e-9)
