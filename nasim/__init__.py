@@ -44,6 +44,7 @@ _PUBLIC = {
     "replay": "nasim.simulate.replay",
     "simulate": "nasim.simulate",
     "sweep": "nasim.sweep",
+    "to_bpx": "nasim.interop",
     "to_pybamm": "nasim.interop",
 }
 
@@ -65,12 +66,13 @@ __all__ = [
     "replay",
     "simulate",
     "sweep",
+    "to_bpx",
     "to_pybamm",
 ]
 
 if TYPE_CHECKING:  # for type checkers and IDEs only; at run time names load on first use
     from nasim.fit import FitResult, fit
-    from nasim.interop import to_pybamm
+    from nasim.interop import to_bpx, to_pybamm
     from nasim.params import ParameterFileError, bundled, load_cell, parameter_table
     from nasim.protocols import load_protocol
     from nasim.simulate import SimulationError, SimulationResult, simulate

@@ -93,6 +93,18 @@ def _cmd_material(args) -> int:
     return EXIT_OK
 
 
+def _cmd_export_bpx(args) -> int:
+    from nasim.interop.bpx import to_bpx
+
+    doc = to_bpx(args.cell)
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(doc, indent=1), encoding="utf-8")
+    print(f"wrote {out} (BPX {doc['Header']['BPX']}; nasim-only values under "
+          "Parameterisation/User-defined and Header/Description)")
+    return EXIT_OK
+
+
 def _cmd_list(args) -> int:
     from nasim.params.bundled import bundled_root, listing
 
@@ -307,6 +319,12 @@ def build_parser() -> argparse.ArgumentParser:
     m.add_argument("--redox", help="oxidation-state changes, e.g. Ni:2-4,Fe:3-4")
     m.add_argument("--json", action="store_true")
     m.set_defaults(func=_cmd_material)
+
+    bx = sub.add_parser("export-bpx", help="a full cell as a BPX file (loads in PyBaMM with "
+                        "ParameterValues.create_from_bpx)")
+    bx.add_argument("cell", help="cell file or bundled cell name")
+    bx.add_argument("--out", required=True, help="BPX JSON file to write")
+    bx.set_defaults(func=_cmd_export_bpx)
 
     ls = sub.add_parser("list", help="the bundled parameter sets, experiments, studies and data")
     ls.set_defaults(func=_cmd_list)

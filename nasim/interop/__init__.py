@@ -7,6 +7,7 @@ imports it."""
 
 from __future__ import annotations
 
+from nasim.interop.bpx import to_bpx
 from nasim.interop.model import to_pybamm
 
-__all__ = ["to_pybamm"]
+__all__ = ["to_bpx", "to_pybamm"]
