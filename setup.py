@@ -2,7 +2,7 @@
 
 The bundled folders stay at the repository's top level (``parameter_sets/``, ``experiments/``,
 ``studies/``, ``data/``) and are shipped as package data of ``nasim._bundled.<folder>``, so an
-installed nasim finds them under ``nasim/_bundled/`` (see ``nasim/params/bundled.py``).
+installed nasim finds them under ``nasim/_bundled/`` (see ``nasim/params/bundle.py``).
 """
 
 from setuptools import find_packages, setup

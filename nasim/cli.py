@@ -106,7 +106,7 @@ def _cmd_export_bpx(args) -> int:
 
 
 def _cmd_list(args) -> int:
-    from nasim.params.bundled import bundled_root, listing
+    from nasim.params.bundle import bundled_root, listing
 
     print(f"bundled files in {bundled_root()} (load a cell, protocol or study by its name, "
           "e.g. `nasim simulate heo_half --c-rate 1`)")

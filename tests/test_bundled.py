@@ -13,7 +13,7 @@ from conftest import ROOT
 import nasim
 from nasim.cli import main
 from nasim.params import ParameterFileError
-from nasim.params.bundled import FOLDERS, bundled, bundled_root, listing, names
+from nasim.params.bundle import FOLDERS, bundled, bundled_root, listing, names
 
 
 def test_bundled_root_in_a_checkout_is_the_repository() -> None:
@@ -32,6 +32,14 @@ def test_load_by_name_from_another_folder(tmp_path, monkeypatch) -> None:
     assert nasim.load_cell("heo_half").path == ROOT / "parameter_sets/cells/heo_half.yaml"
     assert nasim.load_protocol("heo_half_rate_25C").path.name == "heo_half_rate_25C.yaml"
     assert nasim.load_study("heo_half_temperature_crate").path.parent == ROOT / "studies"
+
+
+def test_params_validate_by_name(tmp_path, monkeypatch, capsys) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert main(["params", "validate", "heo_half"]) == 0
+    assert main(["params", "validate", "heo"]) == 0  # a bundled material
+    assert main(["params", "validate", "no_such_set"]) == 2
+    assert "no bundled cell or material or electrolyte" in capsys.readouterr().err
 
 
 def test_unknown_name_lists_the_bundled_ones(tmp_path, monkeypatch) -> None:

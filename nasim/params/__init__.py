@@ -13,14 +13,14 @@ from typing import TYPE_CHECKING
 _PUBLIC = {
     "LoadedCell": "nasim.params.loading",
     "ParameterFileError": "nasim.params.loading",
-    "bundled": "nasim.params.bundled",
+    "bundled": "nasim.params.bundle",
     "load_cell": "nasim.params.loading",
     "load_file": "nasim.params.loading",
     "parameter_table": "nasim.params.provenance",
 }
 
 if TYPE_CHECKING:
-    from nasim.params.bundled import bundled
+    from nasim.params.bundle import bundled
     from nasim.params.loading import LoadedCell, ParameterFileError, load_cell, load_file
     from nasim.params.provenance import parameter_table
 

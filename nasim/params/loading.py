@@ -16,7 +16,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from nasim.params import files, overrides
-from nasim.params.bundled import KIND_FOLDERS, resolve
+from nasim.params.bundle import KIND_FOLDERS, resolve
 from nasim.params.design import CellDesign, DesignError, cell_design, one_c_current_A
 from nasim.params.schema import (
     FILE_KINDS,
@@ -132,7 +132,7 @@ def load_document(path: str | Path, kind: str, model: type[BaseModel], what: str
     """Read ``path`` (a YAML file of ``kind``: protocol, fit, study …) and validate it against
     ``model``; errors name the file (as a ``what``), the field, the value and the expectation.
     Returns the resolved path and the validated document. A bare name is a bundled file of
-    ``kind`` (see :mod:`nasim.params.bundled`)."""
+    ``kind`` (see :mod:`nasim.params.bundle`)."""
     path = resolved(resolve(path, kind) if kind in KIND_FOLDERS else path, what)
     data = read_yaml(path, what)
     if data.get("kind") != kind:

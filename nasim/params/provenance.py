@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from pydantic import BaseModel
 
-from nasim.params.bundled import resolve
+from nasim.params.bundle import resolve
 from nasim.params.loading import LoadedCell, ParameterFileError, load_cell, load_file, read_yaml
 from nasim.params.quantities import Quantity, StateFunction
 from nasim.params.schema import ActiveMaterial
@@ -121,9 +121,13 @@ def _is_cell(path: Path) -> bool:
     return read_yaml(path).get("kind") == "cell"
 
 
+#: the kinds of parameter file a bare name may stand for (bundled files, nasim.params.bundle)
+_NAMED_KINDS = ("cell", "material", "electrolyte")
+
+
 def parameter_rows(path: str | Path) -> list[dict]:
     """The rows of :func:`parameter_table` (validating the file, and a cell's references)."""
-    path = Path(path)
+    path = resolve(path, *_NAMED_KINDS)
     if _is_cell(path):
         return [row for part in cell_provenance_rows(load_cell(path)) for row in part]
     return provenance_rows(load_file(path), path.name)
@@ -132,7 +136,7 @@ def parameter_rows(path: str | Path) -> list[dict]:
 def parameter_table(path: str | Path) -> pd.DataFrame:
     """Every value of a parameter file (a cell includes the files it references) with its unit
     and source. ``path`` may be a bundled name (``"heo_half"``, ``"heo"``)."""
-    path = resolve(path, "cell", "material", "electrolyte")
+    path = resolve(path, *_NAMED_KINDS)
     if _is_cell(path):
         return cell_provenance(load_cell(path))
     return provenance_table(load_file(path), path.name)
