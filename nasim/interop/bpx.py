@@ -33,39 +33,13 @@ import numpy as np
 import pybamm
 
 from nasim._version import __version__
+from nasim.interop.sampling import activation_energy, evaluate, rate_constant
 from nasim.params.loading import LoadedCell, load_cell
 from nasim.params.provenance import sources_used
 
 BPX_VERSION = "1.0"
-R_GAS = 8.314462618
-FARADAY = 96485.33212
 _STO = np.linspace(0.0, 1.0, 201)
 _DOMAINS = {"Negative": "anode", "Positive": "cathode"}
-
-
-def _evaluate(values: pybamm.ParameterValues, name: str, *args) -> np.ndarray:
-    """``values[name]`` (a number or function) at ``args`` (arrays of one length or numbers)."""
-    fn = values[name]
-    if not callable(fn):
-        n = max((np.size(a) for a in args), default=1)
-        return np.full(n, float(fn))
-    n = max(np.size(a) for a in args)
-    symbols = [pybamm.Vector(np.broadcast_to(np.asarray(a, float), (n,)).copy()) for a in args]
-    return np.asarray(values.evaluate(fn(*symbols))).reshape(-1)
-
-
-def _activation_energy(sample, t_ref: float, what: str) -> float:
-    """Ea of ``sample(T)`` (an array) from T_ref and T_ref + 10 K; checked to be one number."""
-    t2 = t_ref + 10.0
-    lo, hi = sample(t_ref), sample(t2)
-    ok = (lo > 0) & (hi > 0)
-    ea = R_GAS * np.log(hi[ok] / lo[ok]) / (1.0 / t_ref - 1.0 / t2)
-    if not len(ea):
-        return 0.0
-    if np.ptp(ea) > 1e-6 * max(1.0, abs(ea).max()):
-        raise ValueError(f"{what}: its temperature dependence is not one Arrhenius factor "
-                         f"(Ea from {ea.min():.4g} to {ea.max():.4g} J/mol): BPX cannot hold it")
-    return float(ea.mean()) if abs(ea.mean()) > 1e-6 else 0.0
 
 
 def _table(x: np.ndarray, y: np.ndarray) -> dict | float:
@@ -84,26 +58,25 @@ def _electrode(values: pybamm.ParameterValues, side: str, charged: dict, dischar
     eps_s = values[f"{pre}active material volume fraction"]
     porosity = values[f"{pre}porosity"]
     sto = _STO
-    ocp = _evaluate(values, f"{pre}OCP [V]", sto)
+    ocp = evaluate(values, f"{pre}OCP [V]", sto)
     d_name = f"{side} particle diffusivity [m2.s-1]"
-    diffusivity = _evaluate(values, d_name, sto, t_ref)
-    ea_d = _activation_energy(lambda t: _evaluate(values, d_name, sto, t), t_ref, d_name)
+    diffusivity = evaluate(values, d_name, sto, t_ref)
+    ea_d = activation_energy(lambda t: evaluate(values, d_name, sto, t), t_ref, d_name)
     # exchange current: BPX's j0 = F k sqrt(c_e/c_e0 x (1-x)) with one k
     j_name = f"{pre}exchange-current density [A.m-2]"
     lo, hi = sorted((charged[role], discharged[role]))
     inner = np.linspace(lo, hi, 51)
 
-    def k_of(t: float, x: np.ndarray = inner) -> np.ndarray:
-        j0 = _evaluate(values, j_name, c_e0, x * c_max, c_max, t)
-        return j0 / (FARADAY * np.sqrt(x * (1.0 - x)))
+    def k_of(t: float, x: np.ndarray = inner) -> np.ndarray:  # BPX's k is nasim's x c_max
+        return rate_constant(values, side, x, t) * c_max
 
     k = k_of(t_ref)
     mid = float(np.interp(0.5 * (lo + hi), inner, k))
     if np.ptp(k) > 1e-9 * abs(mid):
         extra[f"{pre}reaction rate constant over stoichiometry [mol.m-2.s-1]"] = {
             "x": [float(v) for v in inner], "y": [float(v) for v in k]}
-    ea_k = _activation_energy(lambda t: k_of(t, np.array([0.5 * (lo + hi)])), t_ref, j_name)
-    dudt = _evaluate(values, f"{pre}OCP entropic change [V.K-1]", sto, c_max)
+    ea_k = activation_energy(lambda t: k_of(t, np.array([0.5 * (lo + hi)])), t_ref, j_name)
+    dudt = evaluate(values, f"{pre}OCP entropic change [V.K-1]", sto, c_max)
     brugg = values[f"{pre}Bruggeman coefficient (electrolyte)"]
     b_s = values[f"{pre}Bruggeman coefficient (electrode)"]
     return {
@@ -131,9 +104,9 @@ def _electrolyte(values: pybamm.ParameterValues, t_ref: float, c_e0: float) -> d
     for name, key in (("Diffusivity", "Electrolyte diffusivity [m2.s-1]"),
                       ("Conductivity", "Electrolyte conductivity [S.m-1]")):
         unit = key[key.index("["):]
-        out[f"{name} {unit}"] = _table(c, _evaluate(values, key, c, t_ref))
-        out[f"{name} activation energy [J.mol-1]"] = _activation_energy(
-            lambda t, key=key: _evaluate(values, key, c, t), t_ref, key)
+        out[f"{name} {unit}"] = _table(c, evaluate(values, key, c, t_ref))
+        out[f"{name} activation energy [J.mol-1]"] = activation_energy(
+            lambda t, key=key: evaluate(values, key, c, t), t_ref, key)
     return out
 
 

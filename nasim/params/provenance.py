@@ -158,6 +158,6 @@ def _thermal_rows(loaded: LoadedCell, file: str) -> list[dict]:
 
 
 def sources_used(table: pd.DataFrame) -> list[str]:
-    """Distinct literature and measurement sources (the 'citations' of a run)."""
-    keep = table[table.source_kind.isin(["literature", "measured", "fitted"])]
+    """Distinct literature, measurement, fit and import sources (the 'citations' of a run)."""
+    keep = table[table.source_kind.isin(["literature", "measured", "fitted", "imported"])]
     return sorted(set(keep.source))
