@@ -37,6 +37,7 @@ _PUBLIC = {
     "SimulationResult": "nasim.simulate",
     "energy": "nasim.simulate.energy",
     "fit": "nasim.fit",
+    "from_bpx": "nasim.interop",
     "from_pybamm": "nasim.interop",
     "load_cell": "nasim.params",
     "load_protocol": "nasim.protocols",
@@ -60,6 +61,7 @@ __all__ = [
     "bundled",
     "energy",
     "fit",
+    "from_bpx",
     "from_pybamm",
     "load_cell",
     "load_protocol",
@@ -74,7 +76,7 @@ __all__ = [
 
 if TYPE_CHECKING:  # for type checkers and IDEs only; at run time names load on first use
     from nasim.fit import FitResult, fit
-    from nasim.interop import from_pybamm, to_bpx, to_pybamm
+    from nasim.interop import from_bpx, from_pybamm, to_bpx, to_pybamm
     from nasim.params import ParameterFileError, bundled, load_cell, parameter_table
     from nasim.protocols import load_protocol
     from nasim.simulate import SimulationError, SimulationResult, simulate

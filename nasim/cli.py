@@ -105,6 +105,15 @@ def _cmd_export_bpx(args) -> int:
     return EXIT_OK
 
 
+def _cmd_import_bpx(args) -> int:
+    from nasim.interop.bpx_import import from_bpx
+
+    paths = from_bpx(args.bpx, out=args.out, name=args.name)
+    print(f"wrote {paths[0]} (valid; check it with `nasim params show {paths[0]}`) and "
+          f"{len(paths) - 1} files it uses under {args.out}")
+    return EXIT_OK
+
+
 def _cmd_list(args) -> int:
     from nasim.params.bundle import bundled_root, listing
 
@@ -325,6 +334,12 @@ def build_parser() -> argparse.ArgumentParser:
     bx.add_argument("cell", help="cell file or bundled cell name")
     bx.add_argument("--out", required=True, help="BPX JSON file to write")
     bx.set_defaults(func=_cmd_export_bpx)
+    ib = sub.add_parser("import-bpx", help="a BPX file as nasim cell, material and electrolyte "
+                        "files (sources: the file's references, or imported from it)")
+    ib.add_argument("bpx", help="BPX JSON file")
+    ib.add_argument("--out", required=True, help="folder for cells/, materials/, electrolytes/")
+    ib.add_argument("--name", help="file stem (default: the exported cell's, or the file's)")
+    ib.set_defaults(func=_cmd_import_bpx)
 
     ls = sub.add_parser("list", help="the bundled parameter sets, experiments, studies and data")
     ls.set_defaults(func=_cmd_list)

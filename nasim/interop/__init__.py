@@ -8,7 +8,8 @@ imports it."""
 from __future__ import annotations
 
 from nasim.interop.bpx import to_bpx
+from nasim.interop.bpx_import import from_bpx
 from nasim.interop.importing import from_pybamm
 from nasim.interop.model import to_pybamm
 
-__all__ = ["from_pybamm", "to_bpx", "to_pybamm"]
+__all__ = ["from_bpx", "from_pybamm", "to_bpx", "to_pybamm"]

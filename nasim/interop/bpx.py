@@ -147,6 +147,8 @@ def to_bpx(cell: LoadedCell | str) -> dict:
         "one C": f"{loaded.one_c_current_A:.6g} A (nasim's 1C; the nominal capacity is this "
                  "current for 1 h)",
         "charged stoichiometry": charged,
+        "active material density [kg/m3]": {role: getattr(loaded, role).density_kg_per_m3()
+                                             for role in ("cathode", "anode")},
         "discharged stoichiometry": discharged,
         "reaction rate constant": "BPX's value is nasim's at the middle of the window; a "
                                   "varying one is tabulated under User-defined",

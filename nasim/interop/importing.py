@@ -56,8 +56,10 @@ class _Writer:
     """Writes the files of one import: ``out/materials``, ``out/electrolytes``, ``out/cells``,
     tables under ``out/materials/<stem>/``; every value with its source."""
 
-    def __init__(self, values: pybamm.ParameterValues, out: Path, stem: str, source: dict):
+    def __init__(self, values: pybamm.ParameterValues, out: Path, stem: str, source: dict,
+                 discharged: dict[str, dict]):
         self.values, self.out, self.stem, self.source = values, out, stem, source
+        self.discharged = discharged
         self.t_ref = float(values["Reference temperature [K]"])
         self.written: list[Path] = []
 
@@ -65,14 +67,24 @@ class _Writer:
         """The source of the value PyBaMM calls ``key``."""
         if self.source["kind"] == "imported":
             return {**self.source, "key": key, **({"method": method} if method else {})}
-        return {**self.source, "note": f"PyBaMM {pybamm.__version__}: {key}"
-                + (f"; {method}" if method else "")}
+        via = self.source.get("note", f"PyBaMM {pybamm.__version__}")
+        return {**self.source, "note": f"{via}: {key}" + (f"; {method}" if method else "")}
 
     def q(self, value: float, unit: str, key: str, method: str | None = None) -> dict:
         return {"value": _number(value), "unit": unit, "source": self.src(key, method)}
 
+    def q_or(self, key: str, unit: str, default: float, reason: str) -> dict:
+        """:meth:`q` of ``key``, or ``default`` (assumed, for ``reason``) when it is missing."""
+        if key in self.values.keys():
+            return self.q(self.values[key], unit, key)
+        return {"value": default, "unit": unit, "source": {"kind": "assumed",
+                                                           "reason": f"{key}: {reason}"}}
+
     def table(self, key: str, x_name: str, x: np.ndarray, y: np.ndarray, file: str,
               x_unit: str = "1") -> dict:
+        x = np.array([_number(a) for a in x])
+        x, first = np.unique(x, return_index=True)  # points that coincide as written
+        y = np.asarray(y)[first]
         path = self.out / "materials" / self.stem / f"{file}.csv"
         path.parent.mkdir(parents=True, exist_ok=True)
         with open(path, "w", newline="", encoding="utf-8") as fh:
@@ -150,10 +162,11 @@ class _Writer:
                 "charged": {"value": _number(x0), "unit": "1", "source": {
                     "kind": "derived", "from": [init_key, c_max_key],
                     "method": "initial concentration / c_max (PyBaMM's start)"}},
-                "discharged": {"value": _number(end), "unit": "1", "source": {
-                    "kind": "assumed", "reason": f"PyBaMM sets have no window; the "
-                    f"{'last' if role == 'cathode' else 'first'} stoichiometry of its OCP "
-                    "data"}},
+                "discharged": self.discharged.get(role) or {
+                    "value": _number(end), "unit": "1", "source": {
+                        "kind": "assumed", "reason": f"PyBaMM sets have no window; the "
+                        f"{'last' if role == 'cathode' else 'first'} stoichiometry of its OCP "
+                        "data"}},
             },
             "particle_radius": self.q(float(v[f"{side} particle radius [m]"]) * 1e6, "um",
                                       f"{side} particle radius [m]"),
@@ -168,9 +181,9 @@ class _Writer:
                 j_key, "m/s", "stoichiometry", k_sto,
                 lambda x, t: rate_constant(v, side, x, t), f"k_{role}",
                 column=f"{side} rate constant in nasim form [m.s-1]"),
-            "charge_transfer_coefficient": self.q(
-                v[f"{side} electrode charge transfer coefficient"], "1",
-                f"{side} electrode charge transfer coefficient"),
+            "charge_transfer_coefficient": self.q_or(
+                f"{side} electrode charge transfer coefficient", "1", 0.5,
+                "none given (BPX has no field for it): symmetric Butler-Volmer kinetics"),
         }
         doc["rate_constant"]["source"] = self.src(
             j_key, "nasim's k = j0 / (F sqrt(c_s (c_max - c_s))) at the initial electrolyte "
@@ -196,9 +209,7 @@ class _Writer:
             "concentration": self.q(c0, "mol/m3", c0_key),
             "transference_number": self.q(v["Cation transference number"], "1",
                                           "Cation transference number"),
-            "thermodynamic_factor": (self.q(v[tdf], "1", tdf) if tdf in v.keys() else {
-                "value": 1.0, "unit": "1", "source": {"kind": "assumed", "reason":
-                                                      "the PyBaMM set has none (ideal)"}}),
+            "thermodynamic_factor": self.q_or(tdf, "1", 1.0, "none given: an ideal solution"),
             "diffusivity": fn("Electrolyte diffusivity [m2.s-1]", "m2/s", "D_e"),
             "conductivity": fn("Electrolyte conductivity [S.m-1]", "S/m", "sigma_e"),
         }
@@ -287,8 +298,8 @@ def _stem(text: str) -> str:
 
 def from_pybamm(parameter_values: pybamm.ParameterValues | str, role: str = "cell",
                 out: str | Path = ".", name: str | None = None, *,
-                source: dict | None = None, densities: dict[str, float] | None = None
-                ) -> list[Path]:
+                source: dict | None = None, densities: dict[str, float] | None = None,
+                discharged: dict[str, dict] | None = None) -> list[Path]:
     """Write PyBaMM parameter values as nasim files under ``out`` (``cells/``,
     ``materials/``, ``electrolytes/``, tables in ``materials/<name>/``); returns the paths,
     the main file (of ``role``) first.
@@ -300,7 +311,9 @@ def from_pybamm(parameter_values: pybamm.ParameterValues | str, role: str = "cel
     set's name). ``source``: the source every imported value carries (default: literature
     "PyBaMM parameter set <name>" for a named set, else ``imported`` from "pybamm.ParameterValues
     given to nasim.from_pybamm"). ``densities``: active-material densities in kg/m³ by role
-    (PyBaMM sets have none; default 2000, marked assumed). nasim's 1C of the written cell is
+    (PyBaMM sets have none; default 2000, marked assumed). ``discharged``: the discharged end
+    of a material's window as a nasim quantity (``{value, unit, source}``) by role (default:
+    the end of its OCP data, assumed). nasim's 1C of the written cell is
     the set's nominal capacity per hour, PyBaMM's 1C. Half-cell values (a lithium/sodium-metal
     counter electrode) are imported per material only. The written cell is validated."""
     if role not in ROLES:
@@ -319,7 +332,8 @@ def from_pybamm(parameter_values: pybamm.ParameterValues | str, role: str = "cel
         raise ValueError(f"role {role!r}: these are half-cell values (a metal counter "
                          "electrode); import role='cathode' and 'electrolyte' and write the "
                          "half cell's counter_electrode by hand")
-    writer = _Writer(parameter_values, Path(out), _stem(name or "imported"), source)
+    writer = _Writer(parameter_values, Path(out), _stem(name or "imported"), source,
+                     discharged or {})
     rho = {"cathode": DEFAULT_DENSITY, "anode": DEFAULT_DENSITY, **(densities or {})}
     if role == "cell":
         parts = [writer.material("cathode", rho["cathode"]),
