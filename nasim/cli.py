@@ -14,6 +14,7 @@ import math
 import sys
 from pathlib import Path
 
+from nasim import cli_interop
 from nasim.cli_support import (
     EXIT_BAD_INPUT,
     EXIT_FAILED,
@@ -90,27 +91,6 @@ def _cmd_material(args) -> int:
           "(TM, polyanion-centre and anion sites)")
     for site, occ in filter(lambda item: item[1], out["sites"].items()):
         print(f"  {site:9s} site: " + ", ".join(f"{e} {n:g}" for e, n in occ.items()))
-    return EXIT_OK
-
-
-def _cmd_export_bpx(args) -> int:
-    from nasim.interop.bpx import to_bpx
-
-    doc = to_bpx(args.cell)
-    out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(doc, indent=1), encoding="utf-8")
-    print(f"wrote {out} (BPX {doc['Header']['BPX']}; nasim-only values under "
-          "Parameterisation/User-defined and Header/Description)")
-    return EXIT_OK
-
-
-def _cmd_import_bpx(args) -> int:
-    from nasim.interop.bpx_import import from_bpx
-
-    paths = from_bpx(args.bpx, out=args.out, name=args.name)
-    print(f"wrote {paths[0]} (valid; check it with `nasim params show {paths[0]}`) and "
-          f"{len(paths) - 1} files it uses under {args.out}")
     return EXIT_OK
 
 
@@ -206,10 +186,17 @@ def _aging(text: str | None) -> list[str] | None:
 def _cmd_replay(args) -> int:
     from nasim.params.loading import ParameterFileError
 
-    files = _protocol_files(args.protocol)
-    if len(files) == 1:  # several: a bad one is reported and the others run
-        read_first(files, "protocol file")
-    out = run_folder(args)
+    if args.experiment:  # PyBaMM step strings on CELL: checked before the folder is made
+        from nasim.cli_interop import check_experiment, experiment_file
+
+        check_experiment(args)
+        out = run_folder(args)
+        files = [experiment_file(args)]
+    else:
+        files = _protocol_files(args.protocol)
+        if len(files) == 1:  # several: a bad one is reported and the others run
+            read_first(files, "protocol file")
+        out = run_folder(args)
     from nasim.simulate.replay import replay
 
     exit_code = EXIT_OK
@@ -329,17 +316,7 @@ def build_parser() -> argparse.ArgumentParser:
     m.add_argument("--json", action="store_true")
     m.set_defaults(func=_cmd_material)
 
-    bx = sub.add_parser("export-bpx", help="a full cell as a BPX file (loads in PyBaMM with "
-                        "ParameterValues.create_from_bpx)")
-    bx.add_argument("cell", help="cell file or bundled cell name")
-    bx.add_argument("--out", required=True, help="BPX JSON file to write")
-    bx.set_defaults(func=_cmd_export_bpx)
-    ib = sub.add_parser("import-bpx", help="a BPX file as nasim cell, material and electrolyte "
-                        "files (sources: the file's references, or imported from it)")
-    ib.add_argument("bpx", help="BPX JSON file")
-    ib.add_argument("--out", required=True, help="folder for cells/, materials/, electrolytes/")
-    ib.add_argument("--name", help="file stem (default: the exported cell's, or the file's)")
-    ib.set_defaults(func=_cmd_import_bpx)
+    cli_interop.add_parsers(sub)
 
     ls = sub.add_parser("list", help="the bundled parameter sets, experiments, studies and data")
     ls.set_defaults(func=_cmd_list)
@@ -377,7 +354,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     rp = sub.add_parser("replay", help="run protocol files (experiments/*.yaml) and compare "
                         "with their measured values")
-    rp.add_argument("protocol", nargs="+", help="protocol file(s) or a directory of them")
+    rp.add_argument("protocol", nargs="+", help="protocol file(s) or a directory of them; "
+                    "with --experiment: CELL (a cell file or bundled cell name)")
+    cli_interop.add_experiment_options(rp)
     rp.add_argument("--model", choices=MODEL_NAMES,
                     help="override the protocol's model")
     rp.add_argument("--out", required=True, help="output directory (one subdirectory per "
