@@ -183,3 +183,11 @@ def test_import_bpx_of_a_non_bpx_file_exits_2(tmp_path, capsys) -> None:
     bad.write_text('{"Header": {}}')
     assert main(["import-bpx", str(bad), "--out", str(tmp_path / "D")]) == 2
     assert "bad.json: not a readable BPX file" in capsys.readouterr().err
+
+
+def test_ragone_keeps_a_solution_per_current(heo_half) -> None:
+    from nasim.simulate.energy import ragone
+
+    result = ragone(heo_half, currents_mA_per_g=(50.0, 300.0), model="SPM")
+    assert list(result.solutions) == [50.0, 300.0]
+    assert all(isinstance(s, pybamm.Solution) for s in result.solution)
