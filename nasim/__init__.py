@@ -12,6 +12,8 @@ Public API::
     run.summary            # a row per charge/discharge step, with measured values beside
     fitted = nasim.fit("fits/heo_rate_25C/fit.yaml", out="out/fit")
     fitted.to_frame()      # fitted values, 95 % intervals, identifiability
+    model, values = nasim.to_pybamm("heo_half")   # a plain PyBaMM model + ParameterValues
+    nasim.from_pybamm("Chayambuka2022", out="D")  # PyBaMM set -> nasim files (from_bpx: BPX)
 
 ``import nasim`` is cheap: each public name is imported from its module on first use (PEP 562),
 so reading and checking parameter files never imports PyBaMM.
