@@ -53,7 +53,7 @@ def cmd_export_bpx(args) -> int:
 def cmd_import_bpx(args) -> int:
     from nasim.interop.bpx_import import from_bpx
 
-    paths = from_bpx(args.bpx, out=args.out, name=args.name)
+    paths = from_bpx(args.bpx, out=args.out, name=args.name, overwrite=args.overwrite)
     print(f"wrote {paths[0]} (valid; check it with `nasim params show {paths[0]}`) and "
           f"{len(paths) - 1} files it uses under {args.out}")
     return EXIT_OK
@@ -71,6 +71,7 @@ def add_parsers(sub) -> None:
     ib.add_argument("bpx", help="BPX JSON file")
     ib.add_argument("--out", required=True, help="folder for cells/, materials/, electrolytes/")
     ib.add_argument("--name", help="file stem (default: the exported cell's, or the file's)")
+    ib.add_argument("--overwrite", action="store_true", help="replace files of the same name")
     ib.set_defaults(func=cmd_import_bpx)
 
 

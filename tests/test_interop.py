@@ -167,6 +167,8 @@ def test_bpx_round_trip_validates_and_keeps_1c_capacity(tmp_path) -> None:
     assert main(["import-bpx", str(bpx_file), "--out", str(out)]) == 0
     cell = out / "cells" / "chayambuka2022_full.yaml"
     assert main(["params", "validate", str(cell)]) == 0
+    assert main(["import-bpx", str(bpx_file), "--out", str(out)]) == 2  # no silent overwrite
+    assert main(["import-bpx", str(bpx_file), "--out", str(out), "--overwrite"]) == 0
     kinds = {s.source.kind for s in (nasim.load_cell(cell).cathode.stoichiometry_window.discharged,
                                      nasim.load_cell(cell).cell.nominal_capacity)}
     assert kinds == {"imported", "literature"}  # the window limit; the header's references

@@ -33,7 +33,13 @@ import numpy as np
 import pybamm
 
 from nasim._version import __version__
-from nasim.interop.sampling import activation_energy, evaluate, rate_constant
+from nasim.interop.sampling import (
+    activation_energy,
+    evaluate,
+    function_of,
+    rate_constant,
+    table_range,
+)
 from nasim.params.loading import LoadedCell, load_cell
 from nasim.params.provenance import sources_used
 
@@ -57,11 +63,13 @@ def _electrode(values: pybamm.ParameterValues, side: str, charged: dict, dischar
     radius = values[f"{side} particle radius [m]"]
     eps_s = values[f"{pre}active material volume fraction"]
     porosity = values[f"{pre}porosity"]
-    sto = _STO
+    # tables where the cell's own tables have data (no extrapolated values in the file)
+    sto = table_range(values, function_of(values, f"{pre}OCP [V]", 0), _STO)
     ocp = evaluate(values, f"{pre}OCP [V]", sto)
     d_name = f"{side} particle diffusivity [m2.s-1]"
-    diffusivity = evaluate(values, d_name, sto, t_ref)
-    ea_d = activation_energy(lambda t: evaluate(values, d_name, sto, t), t_ref, d_name)
+    d_sto = table_range(values, function_of(values, d_name, 0, t_ref), _STO)
+    diffusivity = evaluate(values, d_name, d_sto, t_ref)
+    ea_d = activation_energy(lambda t: evaluate(values, d_name, d_sto, t), t_ref, d_name)
     # exchange current: BPX's j0 = F k sqrt(c_e/c_e0 x (1-x)) with one k
     j_name = f"{pre}exchange-current density [A.m-2]"
     lo, hi = sorted((charged[role], discharged[role]))
@@ -85,7 +93,7 @@ def _electrode(values: pybamm.ParameterValues, side: str, charged: dict, dischar
         "Maximum concentration [mol.m-3]": float(c_max),
         "Particle radius [m]": float(radius),
         "Surface area per unit volume [m-1]": float(3.0 * eps_s / radius),
-        "Diffusivity [m2.s-1]": _table(sto, diffusivity),
+        "Diffusivity [m2.s-1]": _table(d_sto, diffusivity),
         "Diffusivity activation energy [J.mol-1]": ea_d,
         "OCP [V]": _table(sto, ocp),
         "Entropic change coefficient [V.K-1]": _table(sto, dudt),

@@ -49,9 +49,11 @@ def _rate_constant_table(values: pybamm.ParameterValues, side: str, ea: float) -
     values.update({f"{side} electrode exchange-current density [A.m-2]": j0})
 
 
-def from_bpx(path: str | Path, out: str | Path = ".", name: str | None = None) -> list[Path]:
+def from_bpx(path: str | Path, out: str | Path = ".", name: str | None = None,
+             overwrite: bool = False) -> list[Path]:
     """Write the BPX file ``path`` as a nasim full cell (with its two materials and the
-    electrolyte) under ``out``; returns the paths written, the cell file first. See the
+    electrolyte) under ``out`` (files of the same name there are an error unless
+    ``overwrite``); returns the paths written, the cell file first. See the
     module docstring for what comes from where. Raises ValueError naming the file on a file
     that is not BPX (the ``bpx`` package's schema)."""
     path = Path(path)
@@ -80,4 +82,4 @@ def from_bpx(path: str | Path, out: str | Path = ".", name: str | None = None) -
     stem = name or Path(str(notes.get("cell file", path.name))).stem
     return from_pybamm(values, role="cell", out=out, name=stem, source=source,
                        densities=notes.get("active material density [kg/m3]"),
-                       discharged=discharged)
+                       discharged=discharged, overwrite=overwrite)

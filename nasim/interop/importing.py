@@ -299,7 +299,8 @@ def _stem(text: str) -> str:
 def from_pybamm(parameter_values: pybamm.ParameterValues | str, role: str = "cell",
                 out: str | Path = ".", name: str | None = None, *,
                 source: dict | None = None, densities: dict[str, float] | None = None,
-                discharged: dict[str, dict] | None = None) -> list[Path]:
+                discharged: dict[str, dict] | None = None, overwrite: bool = False
+                ) -> list[Path]:
     """Write PyBaMM parameter values as nasim files under ``out`` (``cells/``,
     ``materials/``, ``electrolytes/``, tables in ``materials/<name>/``); returns the paths,
     the main file (of ``role``) first.
@@ -313,7 +314,8 @@ def from_pybamm(parameter_values: pybamm.ParameterValues | str, role: str = "cel
     given to nasim.from_pybamm"). ``densities``: active-material densities in kg/m³ by role
     (PyBaMM sets have none; default 2000, marked assumed). ``discharged``: the discharged end
     of a material's window as a nasim quantity (``{value, unit, source}``) by role (default:
-    the end of its OCP data, assumed). nasim's 1C of the written cell is
+    the end of its OCP data, assumed). Files of the same name under ``out`` are an error unless
+    ``overwrite``. nasim's 1C of the written cell is
     the set's nominal capacity per hour, PyBaMM's 1C. Half-cell values (a lithium/sodium-metal
     counter electrode) are imported per material only. The written cell is validated."""
     if role not in ROLES:
@@ -332,8 +334,16 @@ def from_pybamm(parameter_values: pybamm.ParameterValues | str, role: str = "cel
         raise ValueError(f"role {role!r}: these are half-cell values (a metal counter "
                          "electrode); import role='cathode' and 'electrolyte' and write the "
                          "half cell's counter_electrode by hand")
-    writer = _Writer(parameter_values, Path(out), _stem(name or "imported"), source,
-                     discharged or {})
+    stem = _stem(name or "imported")
+    targets = {"cell": [f"cells/{stem}.yaml", f"materials/{stem}_cathode.yaml",
+                        f"materials/{stem}_anode.yaml", f"electrolytes/{stem}.yaml"],
+               "electrolyte": [f"electrolytes/{stem}.yaml"]}.get(
+        role, [f"materials/{stem}_{role}.yaml"]) + [f"materials/{stem}"]
+    taken = [t for t in targets if (Path(out) / t).exists()]
+    if taken and not overwrite:
+        raise ValueError(f"{out}: {', '.join(taken)} exist(s); give overwrite=True "
+                         "(--overwrite) or another out or name")
+    writer = _Writer(parameter_values, Path(out), stem, source, discharged or {})
     rho = {"cathode": DEFAULT_DENSITY, "anode": DEFAULT_DENSITY, **(densities or {})}
     if role == "cell":
         parts = [writer.material("cathode", rho["cathode"]),
