@@ -23,6 +23,7 @@ concentrations: nasim starts a full cell there. nasim's 1C is the set's ``Nomina
 from __future__ import annotations
 
 import csv
+import io
 import re
 from pathlib import Path
 
@@ -38,6 +39,7 @@ from nasim.interop.sampling import (
     table_range,
 )
 from nasim.params.loading import load_cell, load_file
+from nasim.rundir import write_text
 
 ROLES = ("cell", "cathode", "anode", "electrolyte")
 SIDE = {"cathode": "Positive", "anode": "Negative"}
@@ -54,7 +56,8 @@ def _number(value: float) -> float:
 
 class _Writer:
     """Writes the files of one import: ``out/materials``, ``out/electrolytes``, ``out/cells``,
-    tables under ``out/materials/<stem>/``; every value with its source."""
+    tables under ``out/materials/<stem>/``; every value with its source; each file atomically
+    (:func:`nasim.rundir.write_text`)."""
 
     def __init__(self, values: pybamm.ParameterValues, out: Path, stem: str, source: dict,
                  discharged: dict[str, dict]):
@@ -87,11 +90,11 @@ class _Writer:
         y = np.asarray(y)[first]
         path = self.out / "materials" / self.stem / f"{file}.csv"
         path.parent.mkdir(parents=True, exist_ok=True)
-        with open(path, "w", newline="", encoding="utf-8") as fh:
-            writer = csv.writer(fh)
-            writer.writerow([x_name, key])
-            writer.writerows((f"{a:.10g}", f"{b:.10g}") for a, b in zip(x, y, strict=True))
-        self.written.append(path)
+        text = io.StringIO()
+        writer = csv.writer(text, lineterminator="\n")
+        writer.writerow([x_name, key])
+        writer.writerows((f"{a:.10g}", f"{b:.10g}") for a, b in zip(x, y, strict=True))
+        self.written.append(write_text(path, text.getvalue()))
         return {"file": f"{self.stem}/{file}.csv", "x": x_name, "x_column": x_name,
                 "y_column": key, "x_unit": x_unit}
 
@@ -124,8 +127,8 @@ class _Writer:
         path = self.out / folder / f"{name}.yaml"
         path.parent.mkdir(parents=True, exist_ok=True)
         header = f"# Written by nasim.from_pybamm: {doc.get('description', '')}\n"
-        path.write_text(header + yaml.safe_dump(doc, sort_keys=False, allow_unicode=True,
-                                                width=100), encoding="utf-8")
+        write_text(path, header + yaml.safe_dump(doc, sort_keys=False, allow_unicode=True,
+                                                 width=100))
         self.written.append(path)
         return path
 
