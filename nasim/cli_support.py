@@ -12,11 +12,16 @@ EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
 
 def read_first(paths: list[Path], what: str) -> None:
     """Read each input document safely before PyBaMM is imported: a hostile or broken file
-    is refused in about a second."""
-    from nasim.params.loading import read_yaml
+    is refused in about a second (a protocol file is also checked against its schema)."""
+    from nasim.params.loading import load_document, read_yaml
 
     for path in paths:
-        read_yaml(path, what)
+        if what == "protocol file":
+            from nasim.protocols.schema import Protocol
+
+            load_document(path, "protocol", Protocol, what)
+        else:
+            read_yaml(path, what)
 
 
 def run_folder(args, identity: str | None = None, resume_files: tuple[str, ...] = ()):
