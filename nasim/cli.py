@@ -22,6 +22,7 @@ from nasim.cli_support import (
     EXIT_OK,
     add_debug,
     error_line,
+    one_line_warnings,
     read_first,
     run_folder,
 )
@@ -421,6 +422,7 @@ def main(argv: list[str] | None = None) -> int:
                   file=sys.stderr)
             return EXIT_BAD_INPUT
     status, message = "error", ""
+    one_line_warnings()
     with contextlib.ExitStack() as args.resources:  # e.g. a folder lock, released last
         try:
             code = args.func(args)

@@ -35,6 +35,25 @@ def run_folder(args, identity: str | None = None, resume_files: tuple[str, ...] 
     return Path(args.out)
 
 
+def one_line_warnings() -> None:
+    """Print each :class:`nasim.params.plausible.ImplausibleValue` warning as one line
+    ``warning: ...`` on stderr (other warnings as Python prints them)."""
+    import warnings
+
+    from nasim.params.plausible import ImplausibleValue
+
+    shown = warnings.showwarning
+
+    def show(message, category, filename, lineno, file=None, line=None):
+        if issubclass(category, ImplausibleValue):
+            print(f"warning: {message}", file=sys.stderr)
+        else:
+            shown(message, category, filename, lineno, file, line)
+
+    warnings.showwarning = show
+    warnings.simplefilter("always", ImplausibleValue)  # plausible.warn gives each value once
+
+
 def add_debug(parser: argparse.ArgumentParser, top: bool = True) -> None:
     """--debug (print the traceback of an error) before or after any verb."""
     parser.add_argument("--debug", action="store_true",

@@ -15,7 +15,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from nasim.params import files, overrides
+from nasim.params import files, overrides, plausible
 from nasim.params.bundle import KIND_FOLDERS, resolve
 from nasim.params.design import CellDesign, DesignError, cell_design, one_c_current_A
 from nasim.params.schema import (
@@ -303,4 +303,6 @@ def load_cell(path: str | Path, changes: Mapping[str, Any] | None = None) -> Loa
         design = cell_design(cell, cathode, anode)
     except DesignError as exc:
         raise ParameterFileError(path, [str(exc)]) from None
-    return LoadedCell(path, cell, cathode, electrolyte, design, anode, counter)
+    loaded = LoadedCell(path, cell, cathode, electrolyte, design, anode, counter)
+    plausible.check_cell(loaded)  # warnings only
+    return loaded

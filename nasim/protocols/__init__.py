@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
+from nasim.params import plausible
 from nasim.params.files import UnsafeFile, read_columns
 from nasim.params.loading import (
     LoadedCell,
@@ -88,6 +89,7 @@ def load_protocol(path: str | Path, cell: LoadedCell | str | Path | None = None
     for field, curve in _curves(protocol):
         target = resolve_reference(path, curve.file, f"{field}.file", WHAT, "table")
         read_curve(target, path, field, curve, cell.design.cathode_active_mass_kg)
+    plausible.check_protocol(path, protocol, cell)  # warnings only
     return LoadedProtocol(path, protocol, cell)
 
 

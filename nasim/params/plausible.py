@@ -1,0 +1,124 @@
+"""Plausible ranges: values that are legal but probably a mistake get a warning, not an error.
+
+:mod:`nasim.params.limits` refuses what no cell has (1e308 mol/L); this table flags what a
+coin cell rarely has (an ambient temperature of 25 K where 25 degC was meant, a loading of
+500 mg/cm2, a particle radius of 5 mm). A protocol is also checked against its cell: a current
+above :data:`MAX_C_RATE`, a hold or cut-off voltage beyond the cell's voltage window.
+
+Each warning is one line naming the file, the field, the value and the plausible range, given
+once per value in a process (:func:`warn`), as an :class:`ImplausibleValue` warning (the
+command line prints it as ``warning: ...``).
+"""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+
+from nasim.params.units import to_si
+
+#: field path, field name or the last word of the name -> (low, high, unit, dimension): the
+#: range of typical coin-cell and lab values, in the unit the message shows
+PLAUSIBLE: dict[str, tuple[float, float, str, str]] = {
+    "ambient_temperature": (-60.0, 120.0, "degC", "temperature"),
+    "temperature": (-100.0, 300.0, "degC", "temperature"),
+    "loading": (0.1, 100.0, "mg/cm2", "areal_mass"),
+    "porosity": (0.05, 0.8, "1", "dimensionless"),
+    "separator.porosity": (0.2, 0.98, "1", "dimensionless"),
+    "particle_radius": (0.005, 100.0, "um", "length"),
+}
+#: the largest protocol current, as a C-rate, that is not flagged
+MAX_C_RATE = 100.0
+#: how far a hold or cut-off voltage may lie beyond the cell's voltage window [V]
+WINDOW_SLACK_V = 0.1
+
+_WARNED: set[tuple[str, str, str]] = set()
+
+
+class ImplausibleValue(UserWarning):
+    """A legal value outside the plausible range of its quantity (see the module doc)."""
+
+
+def warn(file: str | Path, field: str, value: str, expected: str) -> None:
+    """Warn once per (file, field, value): ``file: field 'field' = value; expected``."""
+    key = (str(file), field, value)
+    if key in _WARNED:
+        return
+    _WARNED.add(key)
+    warnings.warn(f"{file}: field '{field}' = {value} is implausible; {expected}",
+                  ImplausibleValue, stacklevel=3)
+
+
+def rule(field: str) -> tuple[float, float, str, str] | None:
+    """The :data:`PLAUSIBLE` entry of a field path: the path, its last name, or that name's
+    last word (``reference_temperature`` -> ``temperature``)."""
+    name = field.rsplit(".", 1)[-1]
+    for key in (field, field.split(".", 1)[-1], name, name.rsplit("_", 1)[-1]):
+        if key in PLAUSIBLE:
+            return PLAUSIBLE[key]
+    return None
+
+
+def check(file: str | Path, field: str, si: float, shown: str) -> None:
+    """Warn when the SI value ``si`` of ``field`` (written ``shown``) is outside its range."""
+    found = rule(field)
+    if found is None:
+        return
+    low, high, unit, dimension = found
+    if not to_si(low, unit, dimension) <= si <= to_si(high, unit, dimension):
+        warn(file, field, shown, f"plausible range {low:g} to {high:g} {unit}")
+
+
+def check_rows(rows: list[dict], paths: dict[str, Path]) -> None:
+    """:func:`check` every quantity row of :mod:`nasim.params.provenance` (``paths``: file
+    name -> path, for the message)."""
+    for row in rows:
+        si = row.get("si_value")
+        if isinstance(si, int | float) and isinstance(row.get("value"), int | float):
+            check(paths.get(row["file"], row["file"]), row["parameter"], float(si),
+                  f"{row['value']:g} {row['unit']}")
+
+
+def check_cell(loaded) -> None:
+    """:func:`check_rows` over a loaded cell's files and derived values."""
+    from nasim.params.provenance import cell_provenance_rows
+
+    paths = {p.name: p for p in loaded.files().values()}
+    for rows in cell_provenance_rows(loaded):
+        check_rows(rows, paths)
+
+
+def check_protocol(path: Path, protocol, cell) -> None:
+    """Warn about a protocol's temperatures, currents above :data:`MAX_C_RATE` and voltages
+    beyond ``cell``'s voltage window (by more than :data:`WINDOW_SLACK_V`)."""
+    from nasim.protocols.schema import step_tree
+
+    window = cell.cell.voltage_window
+    low, high = window.lower.si - WINDOW_SLACK_V, window.upper.si + WINDOW_SLACK_V
+    expected_v = (f"expected within the cell's voltage window {window.lower.si:g} to "
+                  f"{window.upper.si:g} V (+- {WINDOW_SLACK_V:g} V)")
+    if protocol.temperature is not None:
+        check(path, "temperature", protocol.temperature.si, str(protocol.temperature))
+    tree = [*step_tree(protocol.steps)]
+    tree += [(f"{w}.step", s.step) for w, s in tree if hasattr(s, "rates")]  # a rate test's
+    for where, step in tree:
+        if getattr(step, "temperature", None) is not None:
+            check(path, f"{where}.temperature", step.temperature.si, str(step.temperature))
+        currents = [("current", getattr(step, "current", None))]
+        currents += [(f"rates[{i}]", r) for i, r in enumerate(getattr(step, "rates", []))]
+        for name, current in currents:
+            if current is not None:
+                c_rate = abs(cell.current_A(current.value, current.unit)) / cell.one_c_current_A
+                if c_rate > MAX_C_RATE:
+                    shown = str(current) + (f" ({c_rate:.3g} C)" if current.unit != "C" else "")
+                    warn(path, f"{where}.{name}", shown,
+                         f"expected at most {MAX_C_RATE:g} C")
+        voltages = [(name, getattr(step, name, None)) for name in ("voltage", "until_voltage")]
+        voltages += [(f"vertices[{i}]", v) for i, v in enumerate(getattr(step, "vertices", []))]
+        for name, voltage in voltages:
+            if voltage is not None and not low <= voltage.si <= high:
+                warn(path, f"{where}.{name}", str(voltage), expected_v)
+
+
+__all__ = ["MAX_C_RATE", "PLAUSIBLE", "ImplausibleValue", "check", "check_cell", "check_protocol",
+           "check_rows", "rule", "warn"]
