@@ -32,6 +32,10 @@ def run_folder(args, identity: str | None = None, resume_files: tuple[str, ...] 
     args.run = prepare(args.out, ["nasim", *args.argv], identity=identity,
                        overwrite=args.overwrite, resume=getattr(args, "resume", False),
                        resume_files=resume_files, owned=resume_files)
+    if args.run.kept:
+        shown = ", ".join(args.run.kept[:10]) + (" ..." if len(args.run.kept) > 10 else "")
+        print(f"note: --overwrite kept {len(args.run.kept)} entries of {args.out} that nasim "
+              f"does not write: {shown}", file=sys.stderr)
     return Path(args.out)
 
 
