@@ -1,0 +1,94 @@
+"""Interrupts and lost workers: a fit stopped by Ctrl-C (exit 130, a partial report, the
+finished starts kept) and finished by --resume as the uninterrupted fit; a Dask sweep whose
+workers are all gone stops after --worker-timeout, keeping what was stored."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from conftest import CELLS
+
+from nasim.cli import main
+
+PROTOCOL = f"""kind: protocol
+name: one discharge
+cell: {CELLS / 'heo_half.yaml'}
+model: SPM
+initial_state: charged
+source: synthetic
+steps:
+  - discharge:
+      label: d
+      current: 2 C
+      measured: {{capacity_mAh_per_g: 120, source: synthetic}}
+"""
+
+FIT = f"""kind: fit
+name: tiny
+cell: {CELLS / 'heo_half.yaml'}
+model: SPM
+parameters:
+  - {{path: cathode.diffusivity, initial: 1.0e-15, bounds: [1.0e-17, 1.0e-13], unit: m2/s,
+     scale: log}}
+data:
+  - {{protocol: protocol.yaml, targets: measured}}
+options: {{starts: 3, max_evaluations: 3}}
+"""
+
+
+@pytest.fixture(scope="module")
+def fit_file(tmp_path_factory) -> Path:
+    """A one-parameter SPM fit of one capacity: three starts of three evaluations."""
+    d = tmp_path_factory.mktemp("fit")
+    (d / "protocol.yaml").write_text(PROTOCOL)
+    (d / "fit.yaml").write_text(FIT)
+    return d / "fit.yaml"
+
+
+def _json(path: Path) -> dict:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def test_fit_ctrl_c_partial_report_and_resume(fit_file, tmp_path, capsys, monkeypatch):
+    from nasim.fit.problem import FitProblem
+
+    out = tmp_path / "out"
+    evaluate = FitProblem.evaluate
+
+    def interrupted_after_the_first_start(self, values):  # Ctrl-C during the second start
+        if (out / "fit_state.json").exists():
+            raise KeyboardInterrupt
+        return evaluate(self, values)
+
+    monkeypatch.setattr(FitProblem, "evaluate", interrupted_after_the_first_start)
+    argv = ["fit", str(fit_file), "--out", str(out), "--quiet"]
+    assert main(argv) == 130
+    err = capsys.readouterr().err.strip()
+    assert err == (f"interrupted: best point so far in {out / 'fit_report_partial.md'}; add "
+                   "--resume to the same command to finish the fit")
+    partial = _json(out / "fit_report_partial.json")
+    state = _json(out / "fit_state.json")
+    assert partial["status"] == "interrupted" and partial["starts_total"] == 3
+    assert len(state["starts"]) == 1 and partial["best_cost"] <= state["starts"][0]["cost"]
+    assert "cathode.diffusivity" in (out / "fit_report_partial.md").read_text()
+    assert _json(out / "run.json")["status"] == "interrupted"
+    assert not (out / "fit_report.json").exists()
+    assert main(argv) == 2  # the folder holds an interrupted run: --resume or --overwrite
+    assert "--resume to continue it" in capsys.readouterr().err
+
+    monkeypatch.setattr(FitProblem, "evaluate", evaluate)
+    assert main([*argv, "--resume"]) == 0
+    resumed = _json(out / "fit_report.json")
+    assert [s["start"] for s in resumed["starts"]] == [1, 2, 3]
+    assert resumed["starts"][0] == state["starts"][0]  # not run again
+    record = _json(out / "run.json")
+    assert record["status"] == "complete" and record["resumed"]
+    assert not (out / "fit_report_partial.md").exists()  # the partial report is replaced
+
+    whole = tmp_path / "whole"
+    assert main(["fit", str(fit_file), "--out", str(whole), "--quiet"]) == 0
+    uninterrupted = _json(whole / "fit_report.json")
+    assert [s["cost"] for s in resumed["starts"]] == pytest.approx(
+        [s["cost"] for s in uninterrupted["starts"]], rel=1e-9)
