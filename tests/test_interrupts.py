@@ -92,3 +92,38 @@ def test_fit_ctrl_c_partial_report_and_resume(fit_file, tmp_path, capsys, monkey
     uninterrupted = _json(whole / "fit_report.json")
     assert [s["cost"] for s in resumed["starts"]] == pytest.approx(
         [s["cost"] for s in uninterrupted["starts"]], rel=1e-9)
+
+
+STUDY = f"""kind: study
+name: two rates
+cell: {CELLS / 'heo_half.yaml'}
+model: SPM
+axes:
+  - {{parameter: current, unit: C, values: [1, 2]}}
+"""
+
+
+def test_dask_sweep_without_workers_stops_after_the_timeout(tmp_path, capsys):
+    """A scheduler on loopback with no worker: exit 1 after --worker-timeout, one line with
+    what was stored; the folder is kept (failed) and --resume may continue it."""
+    pytest.importorskip("dask.distributed")
+    import time
+
+    from dask.distributed import LocalCluster
+
+    study, out = tmp_path / "s.yaml", tmp_path / "out"
+    study.write_text(STUDY)
+    with LocalCluster(n_workers=0, processes=False, protocol="tcp", host="127.0.0.1",
+                      dashboard_address=None) as cluster:
+        tic = time.perf_counter()
+        code = main(["sweep", str(study), "--out", str(out), "--scheduler",
+                     cluster.scheduler_address, "--worker-timeout", "1", "--quiet"])
+        elapsed = time.perf_counter() - tic
+    err = capsys.readouterr().err.strip()
+    assert code == 1, err
+    assert elapsed < 30, elapsed
+    assert err.splitlines() == [
+        f"error: no Dask worker alive at {cluster.scheduler_address} for 1 s; 0 of 1 tasks "
+        "stored (start workers and run again with --resume)"], err
+    assert (out / "sweep.sqlite").is_file()
+    assert _json(out / "run.json")["status"] == "failed"
