@@ -127,3 +127,47 @@ def test_dask_sweep_without_workers_stops_after_the_timeout(tmp_path, capsys):
         "stored (start workers and run again with --resume)"], err
     assert (out / "sweep.sqlite").is_file()
     assert _json(out / "run.json")["status"] == "failed"
+
+
+def _gone(pid: str) -> bool:
+    try:
+        return "zombie" in Path(f"/proc/{pid}/status").read_text()
+    except FileNotFoundError:
+        return True
+
+
+def test_ctrl_c_during_a_two_worker_sweep(tmp_path):
+    """Ctrl-C to the process group (as a terminal sends it) while two workers solve: exit
+    130 with one line, no worker traceback, no worker left (resuming is tested in
+    test_sweep.py)."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    study, out = tmp_path / "s.yaml", tmp_path / "out"
+    study.write_text(STUDY.replace("model: SPM", "model: DFN").replace(
+        "values: [1, 2]}", "values: [0.2, 0.5, 1, 2, 3, 5]}\n"
+        "  - {parameter: cathode.loading, unit: mg/cm2, values: [2, 3, 4, 5, 6]}"))
+    argv = [sys.executable, "-m", "nasim.cli", "sweep", str(study), "--out", str(out),
+            "--workers", "2", "--quiet"]
+    env = {**os.environ, "PYBAMM_DISABLE_TELEMETRY": "true"}
+    sweep = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                             env=env, start_new_session=True)
+    children = Path(f"/proc/{sweep.pid}/task/{sweep.pid}/children")
+    deadline = time.monotonic() + 60
+    workers: list[str] = []
+    while len(workers) < 2 and time.monotonic() < deadline and sweep.poll() is None:
+        time.sleep(0.05)
+        workers = children.read_text().split() if children.exists() else []
+    assert len(workers) >= 2, "the sweep started no workers"
+    time.sleep(1.0)  # the workers are solving
+    os.killpg(sweep.pid, signal.SIGINT)
+    stdout, stderr = sweep.communicate(timeout=60)
+    assert sweep.returncode == 130, stderr
+    assert stderr.strip().splitlines() == [
+        f"interrupted: finished points are in {out / 'sweep.sqlite'}; add --resume to the "
+        "same command to compute the rest"], stderr
+    assert all(map(_gone, workers)), "a worker is still running"
+    assert _json(out / "run.json")["status"] == "interrupted"
