@@ -2,8 +2,9 @@
 
 :mod:`nasim.params.limits` refuses what no cell has (1e308 mol/L); this table flags what a
 coin cell rarely has (an ambient temperature of 25 K where 25 degC was meant, a loading of
-500 mg/cm2, a particle radius of 5 mm). A protocol is also checked against its cell: a current
-above :data:`MAX_C_RATE`, a hold or cut-off voltage beyond the cell's voltage window.
+500 mg/cm2, a particle radius of 5 mm). A protocol is also checked against its cell
+(:mod:`nasim.protocols.plausible`): a current above :data:`MAX_C_RATE`, a hold or cut-off
+voltage beyond the cell's voltage window by more than :data:`WINDOW_SLACK_V`.
 
 Each warning is one line naming the file, the field, the value and the plausible range, given
 once per value in a process (:func:`warn`), as an :class:`ImplausibleValue` warning (the
@@ -88,37 +89,5 @@ def check_cell(loaded) -> None:
         check_rows(rows, paths)
 
 
-def check_protocol(path: Path, protocol, cell) -> None:
-    """Warn about a protocol's temperatures, currents above :data:`MAX_C_RATE` and voltages
-    beyond ``cell``'s voltage window (by more than :data:`WINDOW_SLACK_V`)."""
-    from nasim.protocols.schema import step_tree
-
-    window = cell.cell.voltage_window
-    low, high = window.lower.si - WINDOW_SLACK_V, window.upper.si + WINDOW_SLACK_V
-    expected_v = (f"expected within the cell's voltage window {window.lower.si:g} to "
-                  f"{window.upper.si:g} V (+- {WINDOW_SLACK_V:g} V)")
-    if protocol.temperature is not None:
-        check(path, "temperature", protocol.temperature.si, str(protocol.temperature))
-    tree = [*step_tree(protocol.steps)]
-    tree += [(f"{w}.step", s.step) for w, s in tree if hasattr(s, "rates")]  # a rate test's
-    for where, step in tree:
-        if getattr(step, "temperature", None) is not None:
-            check(path, f"{where}.temperature", step.temperature.si, str(step.temperature))
-        currents = [("current", getattr(step, "current", None))]
-        currents += [(f"rates[{i}]", r) for i, r in enumerate(getattr(step, "rates", []))]
-        for name, current in currents:
-            if current is not None:
-                c_rate = abs(cell.current_A(current.value, current.unit)) / cell.one_c_current_A
-                if c_rate > MAX_C_RATE:
-                    shown = str(current) + (f" ({c_rate:.3g} C)" if current.unit != "C" else "")
-                    warn(path, f"{where}.{name}", shown,
-                         f"expected at most {MAX_C_RATE:g} C")
-        voltages = [(name, getattr(step, name, None)) for name in ("voltage", "until_voltage")]
-        voltages += [(f"vertices[{i}]", v) for i, v in enumerate(getattr(step, "vertices", []))]
-        for name, voltage in voltages:
-            if voltage is not None and not low <= voltage.si <= high:
-                warn(path, f"{where}.{name}", str(voltage), expected_v)
-
-
-__all__ = ["MAX_C_RATE", "PLAUSIBLE", "ImplausibleValue", "check", "check_cell", "check_protocol",
-           "check_rows", "rule", "warn"]
+__all__ = ["MAX_C_RATE", "PLAUSIBLE", "WINDOW_SLACK_V", "ImplausibleValue", "check",
+           "check_cell", "check_rows", "rule", "warn"]
