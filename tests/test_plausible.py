@@ -95,3 +95,22 @@ def test_rule_lookup(tmp_path, field, si, warned):
         warnings.simplefilter("always")
         plausible.check(tmp_path / "f.yaml", field, si, f"{si:g}")
     assert bool(caught) is warned
+
+
+def test_study_axes_of_temperature_and_c_rate(tmp_path, capsys):
+    """A study whose temperature axis is in K where degC was meant, and a C-rate axis up to
+    500C: one warning each at load, naming the study file and the axis."""
+    from nasim.sweep import load_study
+
+    study = tmp_path / "s.yaml"
+    study.write_text(f"kind: study\nname: s\ncell: {CELLS / 'heo_half.yaml'}\nmodel: SPM\n"
+                     "axes:\n  - {parameter: temperature, unit: K, values: [25, 298.15]}\n"
+                     "  - {parameter: current, unit: C, values: [1, 500]}\n")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        load_study(study)
+    lines = [str(w.message) for w in caught if w.category is plausible.ImplausibleValue]
+    assert lines == [
+        f"{study}: field 'axes[0] (temperature)' = 25 K is implausible; plausible range -60 "
+        "to 120 degC",
+        f"{study}: field 'axes[1] (current)' = 500 C is implausible; expected at most 100 C"]

@@ -60,9 +60,11 @@ def rule(field: str) -> tuple[float, float, str, str] | None:
     return None
 
 
-def check(file: str | Path, field: str, si: float, shown: str) -> None:
-    """Warn when the SI value ``si`` of ``field`` (written ``shown``) is outside its range."""
-    found = rule(field)
+def check(file: str | Path, field: str, si: float, shown: str,
+          quantity: str | None = None) -> None:
+    """Warn when the SI value ``si`` of ``field`` (written ``shown``) is outside the range of
+    its :func:`rule` (or of ``quantity``'s, e.g. a study axis of ambient temperatures)."""
+    found = rule(quantity or field)
     if found is None:
         return
     low, high, unit, dimension = found
