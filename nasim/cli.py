@@ -131,9 +131,10 @@ def _cmd_simulate(args) -> int:
 
 def _cmd_energy(args) -> int:
     from nasim.rundir import save
+
+    out = run_folder(args)  # a used --out is refused before PyBaMM is imported
     from nasim.simulate.energy import DEFAULT_RAGONE_CURRENTS_mA_PER_G, energy, ragone
 
-    out = run_folder(args)
     result = energy(args.cell, current_mA_per_g=args.current_mA_per_g, c_rate=args.c_rate,
                     temperature_C=args.temperature_C, model=args.model)
     save(out / "energy.csv", lambda p: result.table.to_csv(p, index=False))
@@ -196,7 +197,7 @@ def _cmd_replay(args) -> int:
     else:
         files = _protocol_files(args.protocol)
         if len(files) == 1:  # several: a bad one is reported and the others run
-            read_first(files, "protocol file")
+            read_first(files, "protocol file", args.cell)
         out = run_folder(args)
     from nasim.simulate.replay import replay
 

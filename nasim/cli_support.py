@@ -10,16 +10,17 @@ from pathlib import Path
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
 
 
-def read_first(paths: list[Path], what: str) -> None:
+def read_first(paths: list[Path], what: str, cell: str | None = None) -> None:
     """Read each input document safely before PyBaMM is imported: a hostile or broken file
-    is refused in about a second (a protocol file is also checked against its schema)."""
-    from nasim.params.loading import load_document, read_yaml
+    is refused in about a second (a protocol file is loaded whole, on ``cell`` if given: its
+    cell, tables and measured curves)."""
+    from nasim.params.loading import read_yaml
 
     for path in paths:
         if what == "protocol file":
-            from nasim.protocols.schema import Protocol
+            from nasim.protocols import load_protocol
 
-            load_document(path, "protocol", Protocol, what)
+            load_protocol(path, cell)
         else:
             read_yaml(path, what)
 
