@@ -47,7 +47,10 @@ def one_line_warnings() -> None:
 
     from nasim.params.plausible import ImplausibleValue
 
+    warnings.simplefilter("always", ImplausibleValue)  # plausible.warn gives each value once
     shown = warnings.showwarning
+    if getattr(shown, "nasim_one_line", False):  # installed by an earlier main() call
+        return
 
     def show(message, category, filename, lineno, file=None, line=None):
         if issubclass(category, ImplausibleValue):
@@ -55,8 +58,8 @@ def one_line_warnings() -> None:
         else:
             shown(message, category, filename, lineno, file, line)
 
+    show.nasim_one_line = True
     warnings.showwarning = show
-    warnings.simplefilter("always", ImplausibleValue)  # plausible.warn gives each value once
 
 
 def add_debug(parser: argparse.ArgumentParser, top: bool = True) -> None:
