@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
-import math
 import sys
 from pathlib import Path
 
@@ -23,6 +22,7 @@ from nasim.cli_support import (
     add_debug,
     error_line,
     one_line_warnings,
+    options_ok,
     read_first,
     run_folder,
 )
@@ -417,13 +417,10 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     args.argv = list(sys.argv[1:] if argv is None else argv)
-    for name, value in vars(args).items():  # --temperature-C nan, --c-rate inf ...
-        if isinstance(value, float) and not math.isfinite(value):
-            print(f"error: --{name.replace('_', '-')} {value}: expected a finite number",
-                  file=sys.stderr)
-            return EXIT_BAD_INPUT
-    status, message = "error", ""
     one_line_warnings()
+    if not options_ok(args):  # --temperature-C nan, --c-rate inf ...
+        return EXIT_BAD_INPUT
+    status, message = "error", ""
     with contextlib.ExitStack() as args.resources:  # e.g. a folder lock, released last
         try:
             code = args.func(args)

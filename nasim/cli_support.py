@@ -40,6 +40,27 @@ def run_folder(args, identity: str | None = None, resume_files: tuple[str, ...] 
     return Path(args.out)
 
 
+def options_ok(args) -> bool:
+    """Every number option finite (else one error line, False); an implausible
+    ``--temperature-C`` (298 meant as K?) or ``--c-rate`` above 100C is warned about."""
+    import math
+
+    from nasim.params import plausible
+
+    for name, value in vars(args).items():
+        if isinstance(value, float) and not math.isfinite(value):
+            print(f"error: --{name.replace('_', '-')} {value}: expected a finite number",
+                  file=sys.stderr)
+            return False
+    if getattr(args, "temperature_C", None) is not None:
+        plausible.check("command line", "--temperature-C", args.temperature_C + 273.15,
+                        f"{args.temperature_C:g} degC", "ambient_temperature")
+    if (getattr(args, "c_rate", None) or 0) > plausible.MAX_C_RATE:
+        plausible.warn("command line", "--c-rate", f"{args.c_rate:g} C",
+                       f"expected at most {plausible.MAX_C_RATE:g} C")
+    return True
+
+
 def one_line_warnings() -> None:
     """Print each :class:`nasim.params.plausible.ImplausibleValue` warning as one line
     ``warning: ...`` on stderr (other warnings as Python prints them)."""

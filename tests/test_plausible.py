@@ -114,3 +114,18 @@ def test_study_axes_of_temperature_and_c_rate(tmp_path, capsys):
         f"{study}: field 'axes[0] (temperature)' = 25 K is implausible; plausible range -60 "
         "to 120 degC",
         f"{study}: field 'axes[1] (current)' = 500 C is implausible; expected at most 100 C"]
+
+
+def test_command_line_temperature_and_c_rate(tmp_path, capsys):
+    """298 given to --temperature-C (meant as K) and --c-rate 500: one warning line each,
+    before the run (here refused at once: --out is a file)."""
+    (tmp_path / "F").write_text("mine")
+    code = main(["energy", str(CELLS / "heo_half.yaml"), "--c-rate", "500",
+                 "--temperature-C", "298", "--out", str(tmp_path / "F")])
+    err = capsys.readouterr().err.splitlines()
+    assert code == 2 and len(err) == 3, err
+    assert err[:2] == [
+        "warning: command line: field '--temperature-C' = 298 degC is implausible; "
+        "plausible range -60 to 120 degC",
+        "warning: command line: field '--c-rate' = 500 C is implausible; expected at most "
+        "100 C"], err
