@@ -63,7 +63,7 @@ def main() -> None:
     args = parser.parse_args()
 
     tic = time.perf_counter()
-    result = nasim.replay(PROTOCOL)
+    result = nasim.replay(PROTOCOL, accelerate=False)
     nasim_t = time.perf_counter() - tic
     dis = result.summary[result.summary.direction == "discharge"]
     caps = dis.capacity_mAh_per_g.to_numpy()

@@ -206,7 +206,8 @@ def _cmd_replay(args) -> int:
         target = out if len(files) == 1 else out / path.stem
         try:
             result = replay(path, model=args.model, sequential=args.sequential,
-                            progress=not args.quiet, aging=_aging(args.aging), cell=args.cell)
+                            progress=not args.quiet, aging=_aging(args.aging), cell=args.cell,
+                            accelerate=args.accelerate)
         except ParameterFileError as exc:
             if len(files) == 1:
                 raise
@@ -373,6 +374,9 @@ def build_parser() -> argparse.ArgumentParser:
                     "fitted parameter set)")
     rp.add_argument("--aging", help="aging mechanisms instead of the protocol's: a comma list "
                     "of phase_strain, dissolution, sei, or 'none'")
+    rp.add_argument("--accelerate", action=argparse.BooleanOptionalAction, default=None,
+                    help="cycle jumping in repeats (extrapolated aging states between solved "
+                         "cycles); default: the protocol's aging.accelerate")
     rp.set_defaults(func=_cmd_replay)
 
     sw = sub.add_parser("sweep", help="run a study (studies/*.yaml) over its axes: "

@@ -18,6 +18,7 @@ from nasim.fit.loading import LoadedFit, load_fit
 from nasim.fit.optimize import FitInterrupted, Optimum, optimise
 from nasim.fit.problem import FitProblem
 from nasim.fit.resume import FitState, write_partial
+from nasim.fit.validate import leave_one_out
 
 if TYPE_CHECKING:
     import pybamm
@@ -30,6 +31,7 @@ class FitResult:
     fit: LoadedFit
     optimum: Optimum
     report: dict | None = None
+    leave_one_out: list[dict] | None = None
 
     def to_frame(self) -> pd.DataFrame:
         """One row per fitted parameter: value, 95 % interval and bounds in the fit file's
@@ -70,7 +72,7 @@ class FitResult:
         the figures to ``out_dir``; returns the report."""
         from nasim.fit.output import write_all
 
-        self.report = write_all(self.fit, self.optimum, Path(out_dir))
+        self.report = write_all(self.fit, self.optimum, Path(out_dir), self.leave_one_out)
         return self.report
 
 
@@ -112,6 +114,8 @@ def fit(definition: str | Path | LoadedFit, out: str | Path | None = None, *,
         if bar is not None:
             bar.close()
     result = FitResult(loaded, optimum)
+    if loaded.definition.options.leave_one_out:
+        result.leave_one_out = leave_one_out(loaded)
     if out is not None:
         result.write(out)
     return result

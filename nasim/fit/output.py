@@ -23,6 +23,8 @@ import yaml
 from nasim.fit.loading import LoadedFit, ResolvedParameter
 from nasim.fit.optimize import Optimum, information_criteria
 from nasim.fit.predict import predictions
+from nasim.fit.validate import aging_markdown, aging_parameters
+from nasim.fit.validate import markdown as loo_markdown
 from nasim.params.loading import load_cell, read_yaml
 from nasim.params.units import to_si
 from nasim.physics.values import CELL_INPUT_PATHS, WINDOW_PLACING_PATHS
@@ -282,6 +284,10 @@ def write_markdown(report: dict, figures: list[Path], out_dir: Path) -> Path:
                   f"{1e3 * report['rmse_V']:.1f} mV.", "", "| curve | RMSE (mV) |", "|---|---|"]
         for k, v in report["rmse_V_by_curve"].items():
             lines.append(f"| {k} | {1e3 * v:.1f} |")
+    if report.get("aging_parameters"):
+        lines += [""] + aging_markdown(report["aging_parameters"])
+    if report.get("leave_one_out"):
+        lines += [""] + loo_markdown(report["leave_one_out"])
     if report.get("predictions"):
         lines += ["", "## Predictions (not fitted)", "",
                   "Protocols replayed with the fitted values, compared with measurements that "
@@ -312,7 +318,8 @@ def write_markdown(report: dict, figures: list[Path], out_dir: Path) -> Path:
     return path
 
 
-def write_all(fit: LoadedFit, optimum: Optimum, out_dir: Path) -> dict:
+def write_all(fit: LoadedFit, optimum: Optimum, out_dir: Path,
+              leave_one_out: list[dict] | None = None) -> dict:
     """Write the fitted parameter set (``out_dir/fitted``), ``fit_report.json``,
     ``fit_report.md`` and the figures; returns the report (with the predictions)."""
     out_dir = Path(out_dir)
@@ -320,6 +327,10 @@ def write_all(fit: LoadedFit, optimum: Optimum, out_dir: Path) -> dict:
     files = write_parameter_set(fit, optimum, out_dir / "fitted")
     report = report_dict(fit, optimum, files, out_dir)
     report["predictions"] = predictions(fit, optimum)
+    values = {p.path: float(v) for p, v in zip(fit.parameters, optimum.values_si, strict=True)}
+    report["aging_parameters"] = aging_parameters(fit, values)
+    if leave_one_out is not None:
+        report["leave_one_out"] = leave_one_out
     evaluation = optimum.evaluation
     figures = fit_figures(fit.datasets, pd.DataFrame(evaluation.rows), evaluation.steps,
                           fit.cell.design.cathode_active_mass_kg, out_dir)

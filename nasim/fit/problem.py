@@ -146,6 +146,9 @@ class FitListener:
     def done(self) -> bool:
         return self.needed <= set(self.out)
 
+    def keeps(self, step: PlannedStep) -> bool:
+        return step.label in self.needed
+
     def solved(self, solved: StepSolution) -> None:
         if solved.step.label in self.needed:
             self.out[solved.step.label] = self.broken or solved
@@ -248,7 +251,7 @@ class FitProblem:
     def _simulate(self, ds: ResolvedDataset, values: dict[str, float], needed: set[str],
                   sens: bool, tight: bool = False) -> dict[str, StepResult | SimulationError]:
         """Solve the steps of ``ds`` up to the last one in ``needed`` (labels)."""
-        runner = self.runner(ds.initial_soc, values, sens, tuple(ds.plan.protocol.aging),
+        runner = self.runner(ds.initial_soc, values, sens, tuple(ds.plan.protocol.aging.mechanisms),
                              tight)
         listener = FitListener(ds, needed)
         execute(ds.plan, runner, listener)

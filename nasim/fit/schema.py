@@ -154,6 +154,8 @@ class FitOptions(FrozenStrict):
     seed: int = 0
     jacobian: Literal["sensitivities", "finite_differences"] = "sensitivities"
     mesh_points: int | None = Field(default=None, ge=3)
+    #: also fit on every dataset but one and predict the one left out (nasim.fit.validate)
+    leave_one_out: bool = False
 
 
 class Prediction(FrozenStrict):

@@ -106,16 +106,23 @@ class Mechanics(Strict):
 
 
 class CathodeDegradation(Strict):
-    """Rate laws of the cathode's loss of active material (LAM), eps_s = active volume fraction:
+    """Rate laws of the cathode's loss of active material (LAM), eps_s = active volume fraction
+    (see nasim.physics.aging):
 
-    - lattice strain of the phase path (PyBaMM's stress-driven LAM):
-      d eps_s/dt = -strain_loss_rate (sigma_h,tensile / critical_stress)^strain_loss_exponent;
+    - phase-transition / strain damage, following the phase map and the rate:
+      d eps_s/dt = -strain_loss_rate eps_s |dv/dx|(x_surf)^strain_loss_exponent
+      (|I| / I_1C)^strain_rate_exponent / strain_relaxation(T)
+      (v: the phase map's relative volume change, x: Na content at the particle surface;
+      strain_relaxation: the Arrhenius factor of the thermally activated relaxation of the
+      misfit stress, so that the damage per transition is smaller when hot);
     - transition-metal dissolution / side reactions, activated by potential and temperature:
       d eps_s/dt = -dissolution_rate eps_s exp((U - U_ref) / potential_scale) x Arrhenius(T).
     """
 
     strain_loss_rate: Q("inverse_time", ge=0.0)
     strain_loss_exponent: Q("dimensionless", gt=0.0)
+    strain_rate_exponent: Q("dimensionless", ge=0.0)
+    strain_relaxation: Arrhenius
     dissolution_rate: Q("inverse_time", ge=0.0)
     dissolution_reference_potential: Q("voltage", gt=0.0)
     dissolution_potential_scale: Q("voltage", gt=0.0)

@@ -16,6 +16,13 @@ ThermalMode = Literal[THERMAL_MODES]  # type: ignore[valid-type]
 #: cycle-aging mechanisms (see nasim.physics.aging)
 AGING_MECHANISMS = ("phase_strain", "dissolution", "sei")
 AgingMechanism = Literal[AGING_MECHANISMS]  # type: ignore[valid-type]
+#: aging constants of a cathode's ``degradation`` section that can be input parameters (fits,
+#: sweeps), with their dimensions
+AGING_INPUT_FIELDS = {"strain_loss_rate": "inverse_time",
+                      "strain_rate_exponent": "dimensionless",
+                      "strain_relaxation.activation_energy": "molar_energy",
+                      "dissolution_rate": "inverse_time",
+                      "dissolution_arrhenius.activation_energy": "molar_energy"}
 
 #: where a run starts: at the upper cut-off (charged) or the lower (discharged)
 INITIAL_STATES = ("charged", "discharged")
@@ -40,6 +47,7 @@ def check_name(value: str, names: tuple[str, ...], what: str) -> str:
 
 
 __all__ = [
+    "AGING_INPUT_FIELDS",
     "AGING_MECHANISMS",
     "INITIAL_STATES",
     "MODEL_NAMES",

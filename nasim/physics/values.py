@@ -40,13 +40,11 @@ from collections.abc import Collection
 import numpy as np
 import pybamm
 
-from nasim.params.constants import AVOGADRO
 from nasim.params.inventory import sodium_inventory
-from nasim.params.loading import LoadedCell, ParameterFileError
-from nasim.params.names import AGING_MECHANISMS
+from nasim.params.loading import LoadedCell
+from nasim.params.names import AGING_INPUT_FIELDS
 from nasim.params.quantities import FARADAY, GAS_CONSTANT, StateFunction
 from nasim.params.thermal import cell_thermal, current_collectors, heat_capacity
-from nasim.physics.phases import volume_change
 
 SIDE = {"cathode": "Positive", "anode": "Negative"}
 #: PyBaMM's cell-wide reference temperature (entropic OCP term, SEI Arrhenius factor)
@@ -138,10 +136,12 @@ def input_paths(loaded: LoadedCell) -> dict[str, tuple[str, float]]:
             if getattr(loaded.cell, role).loading is not None and not geom.thickness_derived:
                 out[f"{role}.loading"] = ("areal_mass", geom.loading_kg_per_m2)
     degradation = loaded.cathode.degradation
-    if degradation is not None:  # aging rate constants (used when aging is switched on)
-        for name in AGING_RATE_FIELDS:
-            out[f"cathode.degradation.{name}"] = ("inverse_time",
-                                                  getattr(degradation, name).si)
+    if degradation is not None:  # aging constants (used when aging is switched on)
+        for name, dimension in AGING_INPUT_FIELDS.items():
+            value = degradation
+            for part in name.split("."):
+                value = getattr(value, part)
+            out[f"cathode.degradation.{name}"] = (dimension, value.si)
     return out
 
 
@@ -324,115 +324,3 @@ def to_parameter_values(loaded: LoadedCell, inputs: Collection[str] = ()
     else:
         values.update(_counter_electrode_values(loaded, inputs))
     return pybamm.ParameterValues(values)
-
-
-# ----------------------------------------------------------------------------- aging
-
-#: nasim's own parameter names of the dissolution law (read by nasim.physics.aging)
-DISSOLUTION_RATE = "nasim positive electrode dissolution rate [s-1]"
-DISSOLUTION_U_REF = "nasim positive electrode dissolution reference potential [V]"
-DISSOLUTION_U_SCALE = "nasim positive electrode dissolution potential scale [V]"
-DISSOLUTION_EA = "nasim positive electrode dissolution activation energy [J.mol-1]"
-DISSOLUTION_T_REF = "nasim positive electrode dissolution reference temperature [K]"
-AGING_RATE_FIELDS = ("strain_loss_rate", "dissolution_rate")  # may be input parameters
-
-
-_SECTION_SCHEMA = {"mechanics": "Mechanics", "degradation": "CathodeDegradation",
-                   "sei": "SEIGrowth", "phase_map": "PhaseMap"}
-
-
-def _missing(loaded: LoadedCell, role: str, section: str, mechanism: str):
-    return ParameterFileError(loaded.files()[role], [
-        f"field '{section}': missing; the '{mechanism}' aging mechanism needs it (see "
-        f"nasim.params.schema.{_SECTION_SCHEMA[section]})"])
-
-
-def strain_tables(loaded: LoadedCell, n: int = 801) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(x, |Omega(x)| [m3/mol], volume change(x)) of the cathode from its phase map.
-
-    The magnitude of Omega is used: a lattice mismatch in either direction puts the particle
-    surface in tension in one half-cycle, which is what PyBaMM's stress-driven LAM counts."""
-    phase_map = loaded.cathode.phase_map
-    x = np.linspace(0.0, 1.0, n)
-    v0 = phase_map.phases[0].volume_at_x_high.si  # m3 per formula unit, pristine
-    dv = volume_change(phase_map, x)
-    return x, np.abs(np.gradient(dv, x)) * v0 * AVOGADRO, dv
-
-
-def aging_values(loaded: LoadedCell, mechanisms: Collection[str],
-                 inputs: Collection[str] = ()) -> dict:
-    """PyBaMM values of the aging mechanisms (a subset of ``AGING_MECHANISMS``) for
-    ``loaded``: particle mechanics and LAM of the cathode ("phase_strain", with the strain
-    tables of :func:`strain_tables`), the dissolution law ("dissolution"), SEI growth on the
-    anode of a full cell ("sei"). Rate constants whose path (``cathode.degradation.<field>``)
-    is in ``inputs`` become input parameters.
-
-    PyBaMM's SEI Arrhenius factor uses the cell-wide reference temperature
-    (:data:`REFERENCE_TEMPERATURE_K`, also that of the entropic OCP term), so the file's SEI
-    exchange current density, given at its own reference temperature, is moved to that one
-    (no change when they are equal) instead of overwriting it."""
-    unknown = set(mechanisms) - set(AGING_MECHANISMS)
-    if unknown:
-        raise ValueError(f"unknown aging mechanism(s) {sorted(unknown)}; expected any of "
-                         f"{', '.join(AGING_MECHANISMS)}")
-    cathode = loaded.cathode
-    values: dict = {}
-    if mechanisms:
-        deg = cathode.degradation
-        if deg is None:
-            raise _missing(loaded, "cathode", "degradation", next(iter(mechanisms)))
-        def rate(field: str, mechanism: str):
-            path = f"cathode.degradation.{field}"
-            if mechanism not in mechanisms:
-                return 0.0
-            return pybamm.InputParameter(path) if path in inputs else getattr(deg, field).si
-
-        values.update({
-            "Positive electrode LAM constant proportional term [s-1]":
-                rate("strain_loss_rate", "phase_strain"),
-            "Positive electrode LAM constant exponential term": deg.strain_loss_exponent.si,
-            "Positive electrode current-driven LAM rate": 0.0,
-            DISSOLUTION_RATE: rate("dissolution_rate", "dissolution"),
-            DISSOLUTION_U_REF: deg.dissolution_reference_potential.si,
-            DISSOLUTION_U_SCALE: deg.dissolution_potential_scale.si,
-            DISSOLUTION_EA: deg.dissolution_arrhenius.activation_energy.si,
-            DISSOLUTION_T_REF: deg.dissolution_arrhenius.reference_temperature.si,
-        })
-    if "phase_strain" in mechanisms:
-        mech = cathode.mechanics
-        if mech is None:
-            raise _missing(loaded, "cathode", "mechanics", "phase_strain")
-        if cathode.phase_map is None:
-            raise _missing(loaded, "cathode", "phase_map", "phase_strain")
-        x, omega, dv = strain_tables(loaded)
-        c_max = loaded.design.cathode.maximum_concentration_mol_per_m3
-        values.update({
-            "Positive electrode partial molar volume [m3.mol-1]":
-                lambda sto, T: pybamm.Interpolant(x, omega, sto, name="cathode |Omega|"),
-            "Positive electrode volume change":
-                lambda sto: pybamm.Interpolant(x, dv, sto, name="cathode volume change"),
-            "Positive electrode Young's modulus [Pa]": mech.youngs_modulus.si,
-            "Positive electrode Poisson's ratio": mech.poissons_ratio.si,
-            "Positive electrode critical stress [Pa]": mech.critical_stress.si,
-            # zero deformation at the pristine (discharged) composition of the window
-            "Positive electrode reference concentration for free of deformation [mol.m-3]":
-                cathode.stoichiometry_window.discharged.si * c_max,
-            "Cell thermal expansion coefficient [m.K-1]": 0.0,
-        })
-    if "sei" in mechanisms and loaded.anode is not None:
-        sei = loaded.anode.sei
-        if sei is None:
-            raise _missing(loaded, "anode", "sei", "sei")
-        # j0 at the cell-wide reference temperature (exp(0) = 1 when the two agree)
-        j0 = sei.exchange_current_density.si * float(np.exp(
-            sei.arrhenius.exponent(REFERENCE_TEMPERATURE_K)))
-        values.update({
-            "SEI reaction exchange current density [A.m-2]": j0,
-            "SEI open-circuit potential [V]": sei.open_circuit_potential.si,
-            "SEI partial molar volume [m3.mol-1]": sei.partial_molar_volume.si,
-            "SEI resistivity [Ohm.m]": sei.resistivity.si,
-            "Initial SEI thickness [m]": sei.initial_thickness.si,
-            "Ratio of lithium moles to SEI moles": sei.sodium_per_sei_formula_unit.si,
-            "SEI growth activation energy [J.mol-1]": sei.arrhenius.activation_energy.si,
-        })
-    return values

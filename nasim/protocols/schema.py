@@ -336,6 +336,24 @@ RateTest.model_rebuild()
 Repeat.model_rebuild()
 
 
+def _as_aging(value: Any) -> Any:
+    """``aging: [mechanisms]`` is short for ``aging: {mechanisms: [...]}``."""
+    return {"mechanisms": value} if isinstance(value, list | tuple) else value
+
+
+class Aging(FrozenStrict):
+    """Cycle aging of a protocol: the mechanisms switched on (nasim.physics.aging) and cycle
+    jumping (nasim.simulate.execute): with ``accelerate``, the slow aging states of a repeat
+    are extrapolated over skipped cycles between fully solved pairs of cycles; the jump
+    length adapts so that the estimated error of an extrapolated state stays below
+    ``jump_tolerance`` (relative to the state's value), at most ``max_jump`` cycles."""
+
+    mechanisms: list[AgingMechanism] = Field(default_factory=list)
+    accelerate: bool = False
+    jump_tolerance: float = Field(default=2e-3, gt=0.0, le=0.1)
+    max_jump: int = Field(default=50, ge=1, le=1000)
+
+
 class Protocol(FrozenStrict):
     """A protocol file."""
 
@@ -346,8 +364,9 @@ class Protocol(FrozenStrict):
     model: ModelName = "DFN"
     temperature: Temperature | None = None
     initial_state: InitialState = "discharged"
-    #: aging mechanisms switched on (nasim.physics.aging): phase_strain, dissolution, sei
-    aging: list[AgingMechanism] = Field(default_factory=list)
+    #: aging mechanisms switched on (nasim.physics.aging): phase_strain, dissolution, sei; a
+    #: list, or a mapping with ``mechanisms`` and cycle-jumping settings (:class:`Aging`)
+    aging: Annotated[Aging, BeforeValidator(_as_aging)] = Field(default_factory=Aging)
     source: str
     assumptions: list[str] = Field(default_factory=list)
     observations: list[str] = Field(default_factory=list)  # qualitative, shown in the report

@@ -17,7 +17,10 @@ solve: output times, a batch). The rules, taught once:
 - repeats (cycling) end at a step that cannot be solved, or at a discharge whose capacity falls
   below the repeat's ``stop_below_retention`` of its first discharge; the cycles after the end
   are not run;
-- a listener may end the walk early (:meth:`Listener.done`: it has all it needs).
+- a listener may end the walk early (:meth:`Listener.done`: it has all it needs);
+- cycle jumping (``accelerate``, :mod:`nasim.simulate.jump`): within a repeat, the state after
+  two consecutive solved cycles is extrapolated over N cycles, whose steps are reported
+  skipped; cycles the listener keeps (:meth:`Listener.keeps`) are never skipped.
 
 :func:`plan_steps` lists the steps of the same walk without solving (every step, nothing
 skipped): step labelling uses it.
@@ -36,6 +39,7 @@ from nasim.analysis.metrics import step_metrics
 from nasim.protocols.plan import Plan, PlannedStep, RateBlock, RepeatRule
 from nasim.simulate.ends import SimulationError
 from nasim.simulate.engine import StepSolution
+from nasim.simulate.jump import Jumper
 
 
 class Solver(Protocol):
@@ -66,6 +70,10 @@ class Listener(Protocol):
 
     def done(self) -> bool:
         """True once nothing further is needed: the walk stops."""
+        ...
+
+    def keeps(self, step: PlannedStep) -> bool:
+        """Whether ``step`` must be solved when cycles are jumped (its cycle is not skipped)."""
         ...
 
     def solved(self, solved: StepSolution) -> None: ...
@@ -130,6 +138,7 @@ class _Walk:
         self.skip_group: str | None = None
         self.ended: set[str] = set()  # repeats past their end of life
         self.first_capacity: dict[str, float] = {}
+        self.failed_cycles: set[tuple[str | None, int]] = set()
 
     def record(self, step: PlannedStep, result: StepSolution | SimulationError) -> None:
         self.n_recorded += 1
@@ -162,6 +171,8 @@ class _Walk:
         result = self.solve(step, self.state)
         if isinstance(result, StepSolution):
             self.state = result.end_state
+        else:
+            self.failed_cycles.add((step.group, step.cycle))
         if not unit.grouped:
             return
         self.skip_group = None
@@ -220,16 +231,75 @@ class _Walk:
         return None
 
 
-def execute(plan: Plan, runner: Solver, listener: Listener, *, sequential: bool = False
-            ) -> Sequence[str]:
+def execute(plan: Plan, runner: Solver, listener: Listener, *, sequential: bool = False,
+            accelerate: bool | None = None) -> Sequence[str]:
     """Walk ``plan`` on ``runner`` (see the module doc), telling ``listener`` every step's
-    outcome; returns the notes of the run (rate tests run independently, repeats ended)."""
+    outcome; returns the notes of the run (rate tests run independently, repeats ended, cycles
+    jumped). ``accelerate``: cycle jumping in repeats (None: the protocol's ``aging.
+    accelerate``)."""
     walk = _Walk(plan, runner, listener)
-    for unit in schedule(plan, sequential):
+    settings = plan.protocol.aging
+    on = settings.accelerate if accelerate is None else accelerate
+    jumper = (Jumper(runner, settings.jump_tolerance, settings.max_jump)
+              if on and plan.repeats and settings.mechanisms else None)
+    units = list(schedule(plan, sequential))
+    kept = _kept_cycles(units, plan, listener) if jumper is not None else {}
+    i = 0
+    while i < len(units):
+        unit = units[i]
         if listener.done():
             break
-        if isinstance(unit, Single):
-            walk.single(unit)
-        else:
+        if isinstance(unit, Rates):
             walk.rates(unit)
+        else:
+            walk.single(unit)
+            step = unit.step
+            if jumper is not None and step.group in plan.repeats and _ends_cycle(units, i):
+                i = _maybe_jump(walk, jumper, units, i, kept[step.group])
+        i += 1
+    if jumper is not None and jumper.jumps:
+        walk.notes.append(jumper.note())
     return walk.notes
+
+
+def _ends_cycle(units: list, i: int) -> bool:
+    step = units[i].step
+    nxt = units[i + 1] if i + 1 < len(units) else None
+    return not (isinstance(nxt, Single) and nxt.step.group == step.group
+                and nxt.step.cycle == step.cycle)
+
+
+def _kept_cycles(units: list, plan: Plan, listener: Listener) -> dict[str, list[int]]:
+    """Per repeat, the cycles that are never jumped (sorted), ending with one past its last."""
+    kept: dict[str, set[int]] = {g: {r.last_cycle + 1} for g, r in plan.repeats.items()}
+    targets = {t.cycle for t in plan.cycle_targets}
+    for unit in units:
+        if isinstance(unit, Single) and unit.step.group in kept and (
+                listener.keeps(unit.step) or unit.step.cycle in targets):
+            kept[unit.step.group].add(unit.step.cycle)
+    return {g: sorted(c) for g, c in kept.items()}
+
+
+def _maybe_jump(walk: _Walk, jumper: Jumper, units: list, i: int, kept: list[int]) -> int:
+    """After the last step of a cycle (``units[i]``): record the cycle boundary and jump if
+    the jumper allows; returns the index of the last unit consumed."""
+    step = units[i].step
+    group, cycle = step.group, step.cycle
+    if group in walk.ended or (group, cycle) in walk.failed_cycles:
+        jumper.cycle_failed(group)
+        return i
+    jumper.cycle_solved(group, cycle, walk.state)
+    next_kept = next(c for c in kept if c > cycle)
+    jump = jumper.jump(group, next_kept)
+    if jump is None:
+        return i
+    n, walk.state = jump
+    last = cycle + n
+    why = (f"cycle jumped: the aging state was extrapolated from cycles {cycle - 1}-{cycle} "
+           f"over cycles {cycle + 1}-{last}")
+    while i + 1 < len(units) and isinstance(units[i + 1], Single) and \
+            units[i + 1].step.group == group and units[i + 1].step.cycle <= last:
+        i += 1
+        walk.n_recorded += 1
+        walk.listener.skipped(units[i].step, why)
+    return i

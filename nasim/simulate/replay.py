@@ -148,6 +148,9 @@ class _Recorder:
     def done(self) -> bool:
         return False
 
+    def keeps(self, step: PlannedStep) -> bool:
+        return step.keep_timeseries or step.measured is not None
+
     def solved(self, solved: StepSolution) -> None:
         step, frame = solved.step, solved.frame
         row = self._row(step, "ok", solved.termination)
@@ -262,7 +265,8 @@ def _comparisons(steps: pd.DataFrame, plan: Plan) -> pd.DataFrame:
 def replay(protocol: LoadedProtocol | str | Path, model: str | None = None, *,
            sequential: bool = False, progress: bool = False, num_threads: int = 2,
            mesh_points: int | Mesh | None = None, aging: Sequence[str] | None = None,
-           cell: LoadedCell | str | Path | None = None) -> ReplayResult:
+           cell: LoadedCell | str | Path | None = None,
+           accelerate: bool | None = None) -> ReplayResult:
     """Run a protocol file (see :mod:`nasim.protocols.schema`) and compare with its measured
     values.
 
@@ -270,7 +274,9 @@ def replay(protocol: LoadedProtocol | str | Path, model: str | None = None, *,
     every rate even when the file declares the rates independent. ``progress`` shows a
     progress bar (tqdm) over the steps. ``aging`` overrides the protocol's aging mechanisms
     (``[]`` switches aging off; see :mod:`nasim.physics.aging`); ``cell`` replays the protocol
-    on another cell file than the one it names (e.g. a fitted parameter set). Returns a
+    on another cell file than the one it names (e.g. a fitted parameter set); ``accelerate``
+    switches cycle jumping on or off (None: the protocol's ``aging.accelerate``, see
+    :mod:`nasim.simulate.jump`). Returns a
     :class:`ReplayResult`; failed steps are in it with their reasons (never raised), bad
     input raises ``ParameterFileError``.
     """
@@ -281,7 +287,7 @@ def replay(protocol: LoadedProtocol | str | Path, model: str | None = None, *,
     tic = time.perf_counter()
     plan = loaded.plan(model)
     soc = STATE_OF_CHARGE[loaded.protocol.initial_state]
-    mechanisms = tuple(loaded.protocol.aging if aging is None else aging)
+    mechanisms = tuple(loaded.protocol.aging.mechanisms if aging is None else aging)
     runner = CellRunner(loaded.cell, plan.model, initial_soc=soc, mesh_points=mesh_points,
                         num_threads=num_threads, aging=mechanisms)
     bar = None
@@ -292,7 +298,7 @@ def replay(protocol: LoadedProtocol | str | Path, model: str | None = None, *,
                    mininterval=1.0)
     rec = _Recorder(plan, bar, loaded, mechanisms)
     try:
-        notes = list(execute(plan, runner, rec, sequential=sequential))
+        notes = list(execute(plan, runner, rec, sequential=sequential, accelerate=accelerate))
     finally:
         if bar is not None:
             bar.close()

@@ -1,0 +1,113 @@
+"""Leave-one-out validation of a fit (``options: {leave_one_out: true}`` in a fit file): for
+each dataset, the parameters are fitted to the other datasets (from the file's initial
+values, with the same options) and the held-out dataset's targets are evaluated with those
+values: how well each dataset is predicted by the rest."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pandas as pd
+
+from nasim.fit.loading import LoadedFit
+from nasim.fit.optimize import optimise
+from nasim.fit.problem import FitProblem
+
+
+def leave_one_out(fit: LoadedFit, progress=None) -> list[dict]:
+    """One entry per dataset: the values fitted without it and its targets predicted."""
+    out = []
+    for i, held in enumerate(fit.datasets):
+        rest = [d for j, d in enumerate(fit.datasets) if j != i]
+        optimum = optimise(FitProblem(replace(fit, datasets=rest)), progress)
+        evaluation = FitProblem(replace(fit, datasets=[held]), sensitivities=False
+                                ).evaluate(np.asarray(optimum.values_si))
+        rows = pd.DataFrame(evaluation.rows)
+        targets = rows[rows.kind == "target"] if len(rows) else rows
+        out.append({
+            "held_out": held.name,
+            "fitted_on": [d.name for d in rest],
+            "values": {p.path: p.to_unit(float(v)) for p, v in
+                       zip(fit.parameters, optimum.values_si, strict=True)},
+            "units": {p.path: p.unit for p in fit.parameters},
+            "cost": float(optimum.cost),
+            "n_evaluations": optimum.n_evaluations,
+            "targets": [{"step": r.step, "quantity": r.quantity, "measured": r.measured,
+                         "predicted": r.simulated,
+                         "error": (r.simulated - r.measured)} for r in targets.itertuples()],
+        })
+    return out
+
+
+def _short(path: str) -> str:
+    """``cathode.degradation.strain_relaxation.activation_energy`` -> ``strain_relaxation``."""
+    parts = path.split(".")
+    return parts[-2] if parts[-1] == "activation_energy" else parts[-1]
+
+
+def markdown(rows: list[dict]) -> list[str]:
+    """The report's leave-one-out section."""
+    lines = ["## Leave-one-out validation", "",
+             "Each dataset held out in turn: the parameters fitted to the others (from the "
+             "initial values), the held-out targets predicted with them.", "",
+             "| held out | quantity | measured | predicted | error | values fitted on the rest |",
+             "|---|---|---|---|---|---|"]
+    for r in rows:
+        values = ", ".join(f"`{_short(k)}` {v:.4g} {r['units'][k] or ''}"
+                           for k, v in r["values"].items())
+        for t in r["targets"]:
+            lines.append(f"| {r['held_out']} | {t['quantity']} ({t['step']}) | "
+                         f"{t['measured']:.4g} | {t['predicted']:.4g} | {t['error']:+.4f} | "
+                         f"{values} |")
+    return lines + [""]
+
+
+def _quantities(node, prefix: str):
+    """(path, Quantity) of every quantity under a pydantic section, depth first."""
+    for name in type(node).model_fields:
+        value = getattr(node, name)
+        if value is None:
+            continue
+        if hasattr(value, "source") and hasattr(value, "unit"):
+            yield f"{prefix}.{name}", value
+        elif hasattr(type(value), "model_fields"):
+            yield from _quantities(value, f"{prefix}.{name}")
+
+
+def aging_parameters(fit: LoadedFit, values: dict[str, float]) -> list[dict]:
+    """Every aging constant of the fit's cathode (``cathode.degradation``) and, for a full
+    cell, of the anode's SEI: value (the fitted one where fitted, in the file's unit), source
+    kind and the source's literature / plausible range."""
+    fitted = {p.path: p for p in fit.parameters}
+    sections = [("cathode.degradation", fit.cell.cathode.degradation)]
+    if fit.cell.anode is not None:
+        sections.append(("anode.sei", fit.cell.anode.sei))
+    rows = []
+    for prefix, section in sections:
+        if section is None:
+            continue
+        for path, q in _quantities(section, prefix):
+            value = q.value
+            if path in fitted:
+                value = float(q.value * values[path] / q.si) if q.si else values[path]
+            rng = getattr(q.source, "range", None)
+            inside = None if rng is None else bool(rng[0] <= value <= rng[1])
+            rows.append({"path": path, "value": value, "unit": q.unit,
+                         "fitted": path in fitted, "source": q.source.kind,
+                         "range": list(rng) if rng is not None else None,
+                         "inside_range": inside,
+                         "range_source": getattr(q.source, "range_source", None)})
+    return rows
+
+
+def aging_markdown(rows: list[dict]) -> list[str]:
+    lines = ["## Aging parameters and their ranges", "",
+             "| parameter | value | unit | source | range | inside |", "|---|---|---|---|---|---|"]
+    for r in rows:
+        rng = "—" if r["range"] is None else f"[{r['range'][0]:.4g}, {r['range'][1]:.4g}]"
+        inside = "" if r["inside_range"] is None else ("yes" if r["inside_range"] else "**no**")
+        kind = r["source"] + (" (this fit)" if r["fitted"] else "")
+        lines.append(f"| `{r['path']}` | {r['value']:.4g} | {r['unit']} | {kind} | {rng} | "
+                     f"{inside} |")
+    return lines + [""]
