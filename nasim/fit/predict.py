@@ -34,8 +34,10 @@ def predictions(fit: LoadedFit, optimum: Optimum) -> list[dict]:
             if p.path.endswith(".scale") or p.path in CELL_INPUT_PATHS:
                 raise ValueError(f"prediction {pred.protocol}: fitted value {p.path!r} cannot be "
                                  "carried to another file by path (a scale or cell value)")
-            changes[_override_path(p.path)] = {"value": float(v),
-                                               "unit": DIMENSIONS[p.dimension].si_unit}
+            # in the fit file's unit (that of the files' values and their source ranges)
+            changes[_override_path(p.path)] = (
+                {"value": p.to_unit(float(v)), "unit": p.unit} if p.unit else
+                {"value": float(v), "unit": DIMENSIONS[p.dimension].si_unit})
         try:
             result = replay(protocol, cell=load_cell(cell_path, changes))
         except Exception as exc:  # a prediction that cannot run is reported, not fatal

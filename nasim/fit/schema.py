@@ -156,6 +156,9 @@ class FitOptions(FrozenStrict):
     mesh_points: int | None = Field(default=None, ge=3)
     #: also fit on every dataset but one and predict the one left out (nasim.fit.validate)
     leave_one_out: bool = False
+    #: where those fits start (parameter path -> value in the parameter's unit; default its
+    #: ``initial``): values that owe nothing to the held-out data, e.g. pre-fit priors
+    leave_one_out_initial: dict[str, float] = Field(default_factory=dict)
 
 
 class Prediction(FrozenStrict):

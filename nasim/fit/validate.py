@@ -16,11 +16,19 @@ from nasim.fit.problem import FitProblem
 
 
 def leave_one_out(fit: LoadedFit, progress=None) -> list[dict]:
-    """One entry per dataset: the values fitted without it and its targets predicted."""
+    """One entry per dataset: the values fitted without it (from ``leave_one_out_initial``)
+    and its targets predicted."""
+    start = fit.definition.options.leave_one_out_initial
+    unknown = set(start) - {p.path for p in fit.parameters}
+    if unknown:
+        raise ValueError(f"leave_one_out_initial: not fitted parameters {sorted(unknown)}")
+    parameters = [replace(p, initial_si=start[p.path] * p.factor) if p.path in start else p
+                  for p in fit.parameters]
     out = []
     for i, held in enumerate(fit.datasets):
         rest = [d for j, d in enumerate(fit.datasets) if j != i]
-        optimum = optimise(FitProblem(replace(fit, datasets=rest)), progress)
+        optimum = optimise(FitProblem(replace(fit, datasets=rest, parameters=parameters)),
+                           progress)
         evaluation = FitProblem(replace(fit, datasets=[held]), sensitivities=False
                                 ).evaluate(np.asarray(optimum.values_si))
         rows = pd.DataFrame(evaluation.rows)
@@ -50,16 +58,20 @@ def markdown(rows: list[dict]) -> list[str]:
     """The report's leave-one-out section."""
     lines = ["## Leave-one-out validation", "",
              "Each dataset held out in turn: the parameters fitted to the others (from the "
-             "initial values), the held-out targets predicted with them.", "",
+             "fit file's leave_one_out_initial values, else its initial values), the held-out "
+             "targets predicted with them.", "",
              "| held out | quantity | measured | predicted | error | values fitted on the rest |",
              "|---|---|---|---|---|---|"]
     for r in rows:
         values = ", ".join(f"`{_short(k)}` {v:.4g} {r['units'][k] or ''}"
                            for k, v in r["values"].items())
         for t in r["targets"]:
+            ok = t["predicted"] == t["predicted"]  # not NaN
+            predicted = (f"{t['predicted']:.4g} | {t['error']:+.4f}" if ok else
+                         "not simulated: the cycling ended before this cycle (end of life or "
+                         "a failed step) | —")
             lines.append(f"| {r['held_out']} | {t['quantity']} ({t['step']}) | "
-                         f"{t['measured']:.4g} | {t['predicted']:.4g} | {t['error']:+.4f} | "
-                         f"{values} |")
+                         f"{t['measured']:.4g} | {predicted} | {values} |")
     return lines + [""]
 
 
