@@ -205,8 +205,8 @@ def _cmd_replay(args) -> int:
     for path in files:
         target = out if len(files) == 1 else out / path.stem
         try:
-            result = replay(path, model=args.model, sequential=args.sequential,
-                            progress=not args.quiet, aging=_aging(args.aging), cell=args.cell,
+            result = replay(path, model=args.model, sequential=args.sequential, cell=args.cell,
+                            progress=not args.quiet, aging=_aging(args.aging),
                             accelerate=args.accelerate)
         except ParameterFileError as exc:
             if len(files) == 1:
@@ -372,11 +372,8 @@ def build_parser() -> argparse.ArgumentParser:
     rp.add_argument("--quiet", action="store_true", help="no progress bar or tables")
     rp.add_argument("--cell", help="run on this cell file instead of the protocol's (e.g. a "
                     "fitted parameter set)")
-    rp.add_argument("--aging", help="aging mechanisms instead of the protocol's: a comma list "
-                    "of phase_strain, dissolution, sei, or 'none'")
-    rp.add_argument("--accelerate", action=argparse.BooleanOptionalAction, default=None,
-                    help="cycle jumping in repeats (extrapolated aging states between solved "
-                         "cycles); default: the protocol's aging.accelerate")
+    rp.add_argument("--aging", help="aging mechanisms (comma list) or 'none'")
+    rp.add_argument("--accelerate", action=argparse.BooleanOptionalAction, help="cycle jumping")
     rp.set_defaults(func=_cmd_replay)
 
     sw = sub.add_parser("sweep", help="run a study (studies/*.yaml) over its axes: "

@@ -149,11 +149,6 @@ class BuiltModel:
     concatenated_initial_conditions: pybamm.Symbol
 
 
-#: words in the names of the slow aging states of PyBaMM's models (LAM, SEI, Na lost)
-_AGING_STATE_WORDS = ("active material volume fraction", "SEI thickness", "Loss of lithium",
-                      "SEI on cracks thickness")
-
-
 class CellRunner:
     """The built PyBaMM model of one cell, solved step by step through input parameters.
 
@@ -408,38 +403,6 @@ class CellRunner:
                 except SimulationError as exc:
                     results[id(s)] = exc
         return [results[id(s)] for s in steps]
-
-    def aging_state_indices(self) -> np.ndarray:
-        """Indices in the state vector of the slow aging states (active material fractions,
-        SEI thickness, Na lost to LAM and SEI): the states cycle jumping controls."""
-        model = self.build().model
-        out = [np.arange(sl.start, sl.stop) for var, slices in model.y_slices.items()
-               for sl in slices if any(k in var.name for k in _AGING_STATE_WORDS)]
-        return np.concatenate(out) if out else np.array([], dtype=int)
-
-    def extrapolate(self, before: pybamm.Solution, after: pybamm.Solution, n_cycles: int
-                    ) -> pybamm.Solution:
-        """The state ``n_cycles`` cycles after ``after``, extrapolated linearly from the change
-        between two cycle-synchronous states of consecutive cycles (``before``, ``after``):
-        y + n (y - y_before), likewise the time and the sensitivities dy/dp (cycle jumping,
-        :mod:`nasim.simulate.execute`). Every state is extrapolated, so that what the model
-        conserves linearly (the Na inventory, with the Na lost to LAM and SEI) stays
-        conserved."""
-        a, b = before.last_state, after.last_state
-        ya = np.asarray(a.all_ys[0])[:, -1]
-        yb = np.asarray(b.all_ys[0])[:, -1]
-        y = yb + n_cycles * (yb - ya)
-        t = float(b.t[-1]) + n_cycles * (float(b.t[-1]) - float(a.t[-1]))
-        sens = {}
-        for key, value in (b._all_sensitivities or {}).items():
-            sb = np.asarray(value[0] if isinstance(value, list) else value)
-            old = a._all_sensitivities[key]
-            sa = np.asarray(old[0] if isinstance(old, list) else old)
-            sens[key] = sb + n_cycles * (sb - sa)
-        state = pybamm.Solution(np.array([t]), y[:, None], b.all_models[-1:],
-                                b.all_inputs[-1:], None, None, "final time",
-                                all_sensitivities=sens or None)
-        return state
 
     def _finish(self, step: PlannedStep, solution: pybamm.Solution, elapsed: float
                 ) -> StepSolution:

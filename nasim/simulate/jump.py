@@ -20,6 +20,45 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
+import pybamm
+
+#: words in the names of the slow aging states of PyBaMM's models (LAM, SEI, Na lost)
+_AGING_STATE_WORDS = ("active material volume fraction", "SEI thickness", "Loss of lithium",
+                      "SEI on cracks thickness")
+
+
+
+def aging_state_indices(runner) -> np.ndarray:
+    """Indices in the state vector of the slow aging states (active material fractions,
+    SEI thickness, Na lost to LAM and SEI): the states cycle jumping controls."""
+    model = runner.build().model
+    out = [np.arange(sl.start, sl.stop) for var, slices in model.y_slices.items()
+           for sl in slices if any(k in var.name for k in _AGING_STATE_WORDS)]
+    return np.concatenate(out) if out else np.array([], dtype=int)
+
+def extrapolate(before: pybamm.Solution, after: pybamm.Solution, n_cycles: int
+                ) -> pybamm.Solution:
+    """The state ``n_cycles`` cycles after ``after``, extrapolated linearly from the change
+    between two cycle-synchronous states of consecutive cycles (``before``, ``after``):
+    y + n (y - y_before), likewise the time and the sensitivities dy/dp (cycle jumping,
+    :mod:`nasim.simulate.execute`). Every state is extrapolated, so that what the model
+    conserves linearly (the Na inventory, with the Na lost to LAM and SEI) stays
+    conserved."""
+    a, b = before.last_state, after.last_state
+    ya = np.asarray(a.all_ys[0])[:, -1]
+    yb = np.asarray(b.all_ys[0])[:, -1]
+    y = yb + n_cycles * (yb - ya)
+    t = float(b.t[-1]) + n_cycles * (float(b.t[-1]) - float(a.t[-1]))
+    sens = {}
+    for key, value in (b._all_sensitivities or {}).items():
+        sb = np.asarray(value[0] if isinstance(value, list) else value)
+        old = a._all_sensitivities[key]
+        sa = np.asarray(old[0] if isinstance(old, list) else old)
+        sens[key] = sb + n_cycles * (sb - sa)
+    state = pybamm.Solution(np.array([t]), y[:, None], b.all_models[-1:],
+                            b.all_inputs[-1:], None, None, "final time",
+                            all_sensitivities=sens or None)
+    return state
 
 
 @dataclass
@@ -33,7 +72,7 @@ class _Boundary:
 class Jumper:
     """Cycle-jumping bookkeeping of one walk (see the module doc)."""
 
-    runner: object  # CellRunner: aging_state_indices(), extrapolate()
+    runner: object  # CellRunner (its built model)
     tolerance: float
     max_jump: int
     n: int = 4  # the next jump's length
@@ -44,7 +83,7 @@ class Jumper:
     jumps: int = 0
 
     def __post_init__(self):
-        self.index = self.runner.aging_state_indices()
+        self.index = aging_state_indices(self.runner)
 
     def _slow(self, state) -> np.ndarray:
         y = np.asarray(state.last_state.all_ys[0])[:, -1]
@@ -83,7 +122,7 @@ class Jumper:
         n = min(self.n, next_kept - hist[1].cycle - 2)
         if n < 2:
             return None
-        state = self.runner.extrapolate(hist[0].state, hist[1].state, n)
+        state = extrapolate(hist[0].state, hist[1].state, n)
         self.slope_before[group] = (n, hist[1].slow - hist[0].slow)
         self.history[group] = []
         self.jumped += n
