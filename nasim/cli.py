@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -414,8 +415,18 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _command_line_environment() -> None:
+    """What the command line chooses for its own process (never on ``import nasim``): no PyBaMM
+    telemetry question (it would wait 10 s for an answer), figures drawn without a display."""
+    os.environ.setdefault("PYBAMM_DISABLE_TELEMETRY", "true")
+    import matplotlib
+
+    matplotlib.use("Agg")
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    _command_line_environment()
     args.argv = list(sys.argv[1:] if argv is None else argv)
     one_line_warnings()
     if not options_ok(args):  # --temperature-C nan, --c-rate inf ...

@@ -1,13 +1,14 @@
-"""Figures from results (no solving here): matplotlib Figures a paper would show."""
+"""Figures from results (no solving here): matplotlib Figures a paper would show.
+
+Importing this package leaves matplotlib's backend alone (a notebook keeps its inline backend,
+a script the one it chose); the command line selects ``Agg`` itself.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-import matplotlib
-
-matplotlib.use("Agg", force=False)
-import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib.pyplot as plt
 
 
 def figure_axes(ax=None, size: tuple[float, float] = (5.4, 4.0)):
