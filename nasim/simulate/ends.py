@@ -24,9 +24,13 @@ _LIMIT_EVENTS = {
 
 
 class SimulationError(RuntimeError):
-    """A simulation step that did not reach its cut-off; ``reason`` says why and
-    ``partial_capacity_mAh_per_g`` what it delivered before (mAh per g of cathode active
-    material, None when unknown)."""
+    """A simulation step that did not reach its cut-off (a ``RuntimeError``).
+
+    ``reason`` says why (solver failure, cut-off reached at once, no cut-off reached,
+    electrolyte concentration below zero); ``partial_capacity_mAh_per_g`` is what the step
+    delivered before it stopped (mAh per g of cathode active material, None when unknown).
+    The command line exits 1 on it.
+    """
 
     def __init__(self, reason: str, partial_capacity_mAh_per_g: float | None = None):
         self.reason = reason
