@@ -27,6 +27,7 @@ from nasim.cli_support import (
     read_first,
     run_folder,
 )
+from nasim.console import SolverLog, solver_summary, terminal_options
 from nasim.params.names import MODEL_NAMES, THERMAL_MODES
 
 
@@ -126,7 +127,8 @@ def _cmd_simulate(args) -> int:
         save(out / "summary.json",
              lambda p: p.write_text(json.dumps(summary, indent=2, default=float)))
         save(out / "voltage_capacity.png", result.plot().savefig)
-    print(json.dumps(summary, indent=2, default=float))
+    if not args.quiet:
+        print(json.dumps(summary, indent=2, default=float))
     return EXIT_OK
 
 
@@ -155,6 +157,9 @@ def _cmd_energy(args) -> int:
     summary["outputs"] = [str(out / n) for n in written]
     save(out / "summary.json", lambda p: p.write_text(json.dumps(summary, indent=2,
                                                                   default=float)))
+    args.failures += len(summary.get("ragone_failed", {}))
+    if args.quiet:
+        return EXIT_OK
     print(result.table[["level", "mass_g", "volume_cm3", "specific_energy_Wh_per_kg",
                         "energy_density_Wh_per_L", "specific_power_W_per_kg"]]
           .to_string(index=False, float_format=lambda v: f"{v:.4g}"))
@@ -228,6 +233,7 @@ def _cmd_replay(args) -> int:
         for row in failed.itertuples():
             print(f"{path.name}: step {row.step} (cycle {row.cycle}, {row.description}) "
                   f"failed: {row.termination}", file=sys.stderr)
+        args.failures += len(failed)
         if len(failed) and exit_code == EXIT_OK:
             exit_code = EXIT_FAILED
     return exit_code
@@ -255,6 +261,7 @@ def _cmd_sweep(args) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_FAILED
     failed = frame[frame.status != "ok"] if len(frame) else frame
+    args.failures += len(failed)
     if not args.quiet:
         print(f"{run.n_points} points: {run.n_stored_before} already stored, {run.n_computed} "
               f"computed in {run.n_tasks} tasks, {run.wall_time_s:.1f} s; "
@@ -337,6 +344,7 @@ def build_parser() -> argparse.ArgumentParser:
                      help="isothermal at the ambient temperature (default), or one lumped cell "
                           "temperature (needs the cell file's 'thermal' section)")
     sim.add_argument("--out", help="directory for timeseries.csv, summary.json and the figure")
+    terminal_options(sim)
     sim.set_defaults(func=_cmd_simulate)
 
     en = sub.add_parser("energy", help="energy at the cathode, active-pair, stack and cell "
@@ -353,6 +361,7 @@ def build_parser() -> argparse.ArgumentParser:
                     "(default 10,20,50,100,200,500,1000,2000)")
     en.add_argument("--out", required=True,
                     help="directory for energy.csv, mass_budget.csv and summary.json")
+    terminal_options(en)
     en.set_defaults(func=_cmd_energy)
 
     rp = sub.add_parser("replay", help="run protocol files (experiments/*.yaml) and compare "
@@ -367,11 +376,11 @@ def build_parser() -> argparse.ArgumentParser:
     rp.add_argument("--sequential", action="store_true",
                     help="run a rate test's charge before every rate even when the file "
                          "declares the rates independent")
-    rp.add_argument("--quiet", action="store_true", help="no progress bar or tables")
     rp.add_argument("--cell", help="run on this cell file instead of the protocol's (e.g. a "
                     "fitted parameter set)")
     rp.add_argument("--aging", help="aging mechanisms instead of the protocol's: a comma list "
                     "of phase_strain, dissolution, sei, or 'none'")
+    terminal_options(rp)
     rp.set_defaults(func=_cmd_replay)
 
     sw = sub.add_parser("sweep", help="run a study (studies/*.yaml) over its axes: "
@@ -390,10 +399,10 @@ def build_parser() -> argparse.ArgumentParser:
                     "worker has been alive for this many seconds (default 120)")
     sw.add_argument("--retry-failed", action="store_true",
                     help="also recompute points stored as failed")
-    sw.add_argument("--quiet", action="store_true", help="no progress bar or summary")
     sw.add_argument("--compiled", action="store_true", help="solve with IDAKLU's compiled "
                     "mode (as the study's options: {compiled: true}): about a minute of gcc "
                     "per model the first time (cached on disk), then faster solves")
+    terminal_options(sw)
     sw.set_defaults(func=_cmd_sweep)
 
     ft = sub.add_parser("fit", help="fit parameters to measured curves and values (fits/*/"
@@ -404,9 +413,9 @@ def build_parser() -> argparse.ArgumentParser:
     ft.add_argument("--starts", type=int, help="number of starts (overrides the file)")
     ft.add_argument("--max-evaluations", type=int,
                     help="model evaluations per start (overrides the file)")
-    ft.add_argument("--quiet", action="store_true", help="no progress bar or table")
     ft.add_argument("--resume", action="store_true", help="continue the interrupted fit in "
                     "--out (the same fit file): finished starts are not run again")
+    terminal_options(ft)
     ft.set_defaults(func=_cmd_fit)
     for verb in (sim, en, rp, sw, ft):
         verb.add_argument("--overwrite", action="store_true", help="replace the run already "
@@ -432,9 +441,12 @@ def main(argv: list[str] | None = None) -> int:
     if not options_ok(args):  # --temperature-C nan, --c-rate inf ...
         return EXIT_BAD_INPUT
     status, message = "error", ""
+    log = SolverLog(args.verbose) if hasattr(args, "verbose") else None
+    args.failures = 0
     with contextlib.ExitStack() as args.resources:  # e.g. a folder lock, released last
         try:
-            code = args.func(args)
+            with log or contextlib.nullcontext():
+                code = args.func(args)
             status = "complete" if code == EXIT_OK else "failed"
             return code
         except KeyboardInterrupt:
@@ -447,11 +459,16 @@ def main(argv: list[str] | None = None) -> int:
 
                 traceback.print_exc()
             code, message = error_line(exc)
+            args.failures += message.startswith("simulation failed")
             print(message, file=sys.stderr)
             return code
         finally:
-            if getattr(args, "run", None) is not None:
-                args.run.finish(status, message)
+            run = getattr(args, "run", None)
+            if log is not None:
+                solver_summary(log, args, None if run is None else run.folder)
+            if run is not None:
+                run.finish(status, message)
+
 
 
 if __name__ == "__main__":
