@@ -68,12 +68,13 @@ class FitResult:
         a replay)."""
         return list(self.solutions.values())
 
-    def write(self, out_dir: str | Path) -> dict:
+    def write(self, out_dir: str | Path, fmt: str = "png", dpi: int | None = None) -> dict:
         """Write ``fitted/`` (the parameter set), ``fit_report.json``, ``fit_report.md`` and
-        the figures to ``out_dir``; returns the report."""
+        the figures (``fmt``: png, svg or pdf; ``dpi`` for png) to ``out_dir``; returns the
+        report."""
         from nasim.fit.output import write_all
 
-        self.report = write_all(self.fit, self.optimum, Path(out_dir))
+        self.report = write_all(self.fit, self.optimum, Path(out_dir), fmt, dpi)
         return self.report
 
 

@@ -108,12 +108,14 @@ class ReplayResult:
 
         return replay_figures(self)
 
-    def write(self, out_dir: str | Path) -> list[Path]:
+    def write(self, out_dir: str | Path, fmt: str = "png", dpi: int | None = None
+              ) -> list[Path]:
         """Write ``summary.csv``, ``steps.csv``, ``comparisons.csv``, ``timeseries.csv``, the
-        figures and ``report.md`` into ``out_dir``; returns the paths written."""
+        figures (``fmt``: png, svg or pdf; ``dpi`` for png) and ``report.md`` into
+        ``out_dir``; returns the paths written."""
         from nasim.plots.report import write_replay
 
-        return write_replay(self, Path(out_dir), self.protocol.cell)
+        return write_replay(self, Path(out_dir), self.protocol.cell, fmt, dpi)
 
 
 def curve_rmse_V(frame: pd.DataFrame, capacity_mAh_per_g: np.ndarray,

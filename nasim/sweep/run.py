@@ -393,9 +393,11 @@ def sweep(study: LoadedStudy | str | Path, out: str | Path | None = None, *,
 
 
 def write_outputs(study: LoadedStudy | str | Path, out: str | Path, *,
-                  figures: bool = True, **kwargs) -> tuple[pd.DataFrame, SweepRun]:
-    """:func:`run_study`, then ``out/results.csv`` and (``figures``) one PNG per figure."""
-    import matplotlib.pyplot as plt
+                  figures: bool = True, fmt: str = "png", dpi: int | None = None,
+                  **kwargs) -> tuple[pd.DataFrame, SweepRun]:
+    """:func:`run_study`, then ``out/results.csv`` and (``figures``) one figure file per
+    figure (``fmt``: png, svg or pdf)."""
+    from nasim.plots import save_figure
 
     loaded = study if isinstance(study, LoadedStudy) else load_study(study)
     out = Path(out)
@@ -404,11 +406,7 @@ def write_outputs(study: LoadedStudy | str | Path, out: str | Path, *,
         frame.to_csv(tmp, index=False)
     if figures:
         for stem, fig in study_figures(loaded, frame).items():
-            path = out / f"{stem}.png"
-            with atomic(path) as tmp:
-                fig.savefig(tmp)
-            plt.close(fig)
-            run.figures.append(path)
+            run.figures.append(save_figure(fig, out / f"{stem}.{fmt}", dpi))
     return frame, run
 
 
