@@ -49,7 +49,8 @@ def test_solver_failure_is_logged_and_blames_the_temperature(tmp_path):
 
 def test_verbose_shows_the_solver(tmp_path):
     done = _nasim("simulate", "parameter_sets/cells/heo_half.yaml", "--model", "DFN",
-                  "--c-rate", "1", "--temperature-C", "-60", "--verbose")
+                  "--c-rate", "1", "--temperature-C", "-60", "--verbose", "--out",
+                  str(tmp_path / "v"))
     assert done.returncode == 1 and "[ERROR]" in done.stderr
 
 

@@ -80,7 +80,8 @@ class FitResult:
 
 def fit(definition: str | Path | LoadedFit, out: str | Path | None = None, *,
         progress: bool = False, starts: int | None = None,
-        max_evaluations: int | None = None, resume: bool = False) -> FitResult:
+        max_evaluations: int | None = None, resume: bool = False, fmt: str = "png",
+        dpi: int | None = None) -> FitResult:
     """Fit the parameters of a fit file to its measured curves and values.
 
     Parameters
@@ -101,6 +102,8 @@ def fit(definition: str | Path | LoadedFit, out: str | Path | None = None, *,
         Skip the starts stored by an interrupted run of the same fit in ``out``
         (:mod:`nasim.fit.resume`). With ``out``, each finished start is kept in
         ``out/fit_state.json``.
+    fmt, dpi
+        Figure format (png, svg or pdf) and PNG resolution of what is written to ``out``.
 
     Returns
     -------
@@ -148,7 +151,7 @@ def fit(definition: str | Path | LoadedFit, out: str | Path | None = None, *,
             bar.close()
     result = FitResult(loaded, optimum)
     if out is not None:
-        result.write(out)
+        result.write(out, fmt, dpi)
     return result
 
 
