@@ -32,28 +32,39 @@ def _legend_texts(legend) -> list[str]:
     return [t.get_text() for t in legend.get_texts()]
 
 
+def _legends(ax) -> dict:
+    """Title (or "") -> texts of every legend on ``ax``."""
+    found = [a for a in ax.artists if isinstance(a, matplotlib.legend.Legend)]
+    found += [ax.get_legend()] if ax.get_legend() is not None else []
+    return {lg.get_title().get_text(): _legend_texts(lg) for lg in found}
+
+
 def test_rate_test_legend_names_each_rate(rate_run):
     fig = voltage_capacity_steps(rate_run)
     ax = fig.axes[0]
-    assert _legend_texts(ax.get_legend()) == ["0.2C", "0.5C", "1C", "5C", "10C", "20C"]
+    legends = _legends(ax)
+    assert legends["C-rate"] == ["0.2C", "0.5C", "1C", "5C", "10C", "20C"]
+    assert legends[""] == ["simulated (DFN)", "measured (Huo et al. 2026)"]
     assert ax.get_ylabel() == "Voltage (V vs Na$^+$/Na)"
     assert ax.get_xlabel() == "Specific capacity (mAh g$^{-1}$)"
-    assert "cycle" not in " ".join(_legend_texts(ax.get_legend()))
+    # the measured capacity of each rate: a marker in that rate's colour
+    lines = {ln.get_label(): mcolors.to_hex(ln.get_color()) for ln in ax.lines
+             if not ln.get_label().startswith("_")}
+    markers = [mcolors.to_hex(ln.get_color()) for ln in ax.lines if ln.get_marker() == "o"]
+    assert sorted(markers) == sorted(lines.values())
 
 
 def test_a_failed_rate_keeps_its_legend_entry():
     run = nasim.replay(ROOT / "experiments/heo_half_rate_25C.yaml", model="SPMe")
     assert list(run.failed.c_rate) == [20.0]  # the SPMe empties the electrolyte at 20C
     ax = voltage_capacity_steps(run).axes[0]
-    assert _legend_texts(ax.get_legend())[-1] == "20C (failed)"
+    assert _legends(ax)["C-rate"][-1] == "20C (failed)"
 
 
 def test_measured_curves_share_their_rate_colour_and_name_the_source():
     run = nasim.replay(ROOT / "experiments/chayambuka2022_rate.yaml", model="SPM")
     ax = voltage_capacity_steps(run).axes[0]
-    legends = [a for a in ax.artists if isinstance(a, matplotlib.legend.Legend)]
-    legends.append(ax.get_legend())
-    texts = [t for lg in legends for t in _legend_texts(lg)]
+    texts = [t for texts in _legends(ax).values() for t in texts]
     assert "0.05C" in texts and "1.4C" in texts
     assert "simulated (SPM)" in texts
     assert any(t.startswith("measured (Chayambuka") for t in texts)

@@ -116,8 +116,16 @@ def voltage_capacity_steps(result, ax=None):
         color = colors.get(c_rate, "k") if by_rate else "k"
         ax.plot(q, v, "o", color=color, ms=2.2, mfc="none", mew=0.6)
         sources.append(source)
+    if by_rate:  # measured capacities (no curve): a marker at the simulated end voltage
+        comp = result.comparisons
+        comp = comp[comp.quantity == "capacity_mAh_per_g"].set_index("step")
+        for color, row in zip(color_of, rows, strict=False):
+            if row.step in comp.index and not measured:
+                v_end = ts[ts.step == row.step].voltage_V.iloc[-1]
+                ax.plot(comp.measured[row.step], v_end, "o", color=color, ms=5, mfc="none")
+                sources.append(str(comp.source[row.step]))
     rate_legend = ax.legend(title="C-rate" if by_rate else None, loc="lower left")
-    if measured:
+    if sources:
         from matplotlib.lines import Line2D
 
         ax.add_artist(rate_legend)
