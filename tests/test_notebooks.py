@@ -35,3 +35,6 @@ def test_notebook_runs_and_shows_figures(path: Path):
     assert not [o for o in outputs if o.output_type == "error"]
     images = [o for o in outputs if "image/png" in o.get("data", {})]
     assert images, f"{path.name} shows no figure"
+    for cell in book.cells:  # a figure drawn with pyplot is shown where it is drawn
+        if cell.cell_type == "code" and "plt.subplots" in cell.source:
+            assert any("image/png" in o.get("data", {}) for o in cell.outputs), cell.source
