@@ -29,6 +29,9 @@ def test_notebook_runs_and_shows_figures(path: Path):
     # the kernel gets the user's environment, not the suite's MPLBACKEND=Agg (conftest): its
     # figures are shown inline, as in Jupyter
     env = {k: v for k, v in os.environ.items() if k != "MPLBACKEND"}
+    # a kernel is not under pytest: without this PyBaMM 26.10 would ask its telemetry question
+    # (no answer possible there: 10 s, once per machine)
+    env.setdefault("PYBAMM_DISABLE_TELEMETRY", "true")
     NotebookClient(book, timeout=180, kernel_name="python3",
                    resources={"metadata": {"path": str(EXAMPLES)}}).execute(env=env)
     outputs = [o for c in book.cells if c.cell_type == "code" for o in c.outputs]
