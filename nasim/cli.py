@@ -248,7 +248,8 @@ def _cmd_fit(args) -> int:
 def build_parser() -> argparse.ArgumentParser:
     from nasim._version import __version__
 
-    parser = Parser(prog="nasim", description=__doc__.splitlines()[0],
+    parser = Parser(prog="nasim", description="nasim: physics-based sodium-ion cell simulation "
+                    "(SPM, SPMe, DFN on PyBaMM) from sourced parameter files.",
                     epilog="`nasim VERB --help` shows a verb's options and their defaults.")
     parser.add_argument("--version", action="version", version=f"nasim {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="VERB")

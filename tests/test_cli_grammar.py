@@ -15,7 +15,8 @@ from conftest import CELLS
 import nasim
 from nasim.cli import main
 
-VERBS = ("params", "material", "simulate", "energy", "replay", "sweep", "fit")
+VERBS = ("params", "material", "list", "export-bpx", "import-bpx", "simulate", "energy", "replay",
+         "sweep", "fit")
 RUNS = ("simulate", "energy", "replay", "sweep", "fit")
 
 
