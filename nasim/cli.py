@@ -283,7 +283,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_current_options(sim)
     sim.add_argument("--charge", action="store_true", help="charge instead of discharge")
     sim.add_argument("--temperature-C", type=TEMPERATURE_C,
-                     help="ambient temperature, -100 to 150 (default: the cell file's)")
+                     help="ambient temperature, -273 to 1700 (default: the cell file's)")
     sim.add_argument("--mesh-points", type=bounded("--mesh-points", 3, 500, kind=int),
                      help="points per domain and per particle (default: the cell file's)")
     sim.add_argument("--thermal", choices=THERMAL_MODES, default="isothermal",
@@ -298,7 +298,7 @@ def build_parser() -> argparse.ArgumentParser:
     en.add_argument("cell", help="cell file, or the name of a bundled cell (nasim list)")
     add_current_options(en)
     en.add_argument("--temperature-C", type=TEMPERATURE_C,
-                    help="ambient temperature, isothermal, -100 to 150 (default: the cell "
+                    help="ambient temperature, isothermal, -273 to 1700 (default: the cell "
                          "file's)")
     en.add_argument("--model", choices=MODEL_NAMES, default="DFN", help="PyBaMM model")
     en.add_argument("--ragone", action="store_true",

@@ -151,7 +151,9 @@ def bounded(flag: str, lo: float, hi: float, unit: str = "", kind=float):
     return parse
 
 
-TEMPERATURE_C = bounded("--temperature-C", -100.0, 150.0, "degC")
+#: the physical limits (above absolute zero, below params.limits' 2000 K); implausible values
+#: inside them are warned about (cli_support.options_ok, params.plausible)
+TEMPERATURE_C = bounded("--temperature-C", -273.0, 1700.0, "degC")
 #: the current forms of every verb that takes a current: option -> LoadedCell.current_A keyword
 CURRENT_FORMS = {"c_rate": ("--c-rate", "C-rate (1C as the cell file defines it)", 1e3),
                  "current_mA_per_g": ("--current-mA-per-g", "mA per g of cathode active mass",

@@ -26,6 +26,15 @@ LOG_NAME = "solver.log"
 EXTRAPOLATED = re.compile(r"Interpolant '([^']+)'")
 
 
+def _on_fd2(stream) -> bool:
+    """Whether ``stream`` writes to file descriptor 2 (then it needs a new stream on the
+    terminal while fd 2 goes to the log)."""
+    try:
+        return stream.fileno() == 2
+    except (AttributeError, OSError, ValueError):
+        return False
+
+
 class SolverLog:
     """Context manager: while open, solver output and warnings go to a temporary file;
     :meth:`store` then moves it into the run's folder as ``solver.log`` (an ``--out`` folder is
@@ -54,8 +63,9 @@ class SolverLog:
         self._saved_fd = os.dup(2)
         os.dup2(self._log.fileno(), 2)
         self._saved_stderr = sys.stderr
-        sys.stderr = os.fdopen(os.dup(self._saved_fd), "w", buffering=1, encoding="utf-8",
-                               errors="replace")
+        if _on_fd2(sys.stderr):  # else (a notebook, pytest's capsys) it is not fd 2: kept
+            sys.stderr = os.fdopen(os.dup(self._saved_fd), "w", buffering=1, encoding="utf-8",
+                                   errors="replace")
         self._saved_showwarning = warnings.showwarning
         warnings.showwarning = self._warning
         return self
@@ -73,7 +83,8 @@ class SolverLog:
         warnings.showwarning = self._saved_showwarning
         sys.stderr.flush()
         terminal, sys.stderr = sys.stderr, self._saved_stderr
-        terminal.close()
+        if terminal is not self._saved_stderr:
+            terminal.close()
         os.dup2(self._saved_fd, 2)
         os.close(self._saved_fd)
         self._log.close()

@@ -87,7 +87,7 @@ def test_human_table_by_default_and_wall_time_includes_writing(tmp_path, capsys)
 
 
 @pytest.mark.parametrize(("args", "fragment"), [
-    (["--c-rate", "1", "--temperature-C", "-300"], "--temperature-C -300: outside -100 to 150"),
+    (["--c-rate", "1", "--temperature-C", "-300"], "--temperature-C -300: outside -273 to 1700"),
     (["--c-rate", "1", "--temperature-C", "nan"], "--temperature-C nan: expected a finite"),
     (["--c-rate", "0"], "--c-rate 0: outside"),
     (["--c-rate", "1", "--mesh-points", "2"], "--mesh-points 2: outside"),
