@@ -102,7 +102,8 @@ def test_lumped_without_thermal_section_is_a_clear_error(tmp_path, capsys):
     assert "heat_transfer_coefficient" in text and "cooling_surface_area" in text
     # the isothermal default does not need the section
     nasim.simulate(path, model="SPM", c_rate=1.0)
-    code = main(["simulate", str(path), "--model", "SPM", "--c-rate", "1", "--thermal", "lumped"])
+    code = main(["simulate", str(path), "--model", "SPM", "--c-rate", "1", "--thermal", "lumped",
+                 "--out", str(tmp_path / "lumped")])
     assert code == EXIT_BAD_INPUT
     assert "field 'thermal': missing" in capsys.readouterr().err
 

@@ -312,9 +312,11 @@ def write_markdown(report: dict, figures: list[Path], out_dir: Path) -> Path:
     return path
 
 
-def write_all(fit: LoadedFit, optimum: Optimum, out_dir: Path) -> dict:
+def write_all(fit: LoadedFit, optimum: Optimum, out_dir: Path, fmt: str = "png",
+              dpi: int | None = None) -> dict:
     """Write the fitted parameter set (``out_dir/fitted``), ``fit_report.json``,
-    ``fit_report.md`` and the figures; returns the report (with the predictions)."""
+    ``fit_report.md`` and the figures (``fmt``: png, svg or pdf); returns the report (with
+    the predictions)."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     files = write_parameter_set(fit, optimum, out_dir / "fitted")
@@ -322,7 +324,7 @@ def write_all(fit: LoadedFit, optimum: Optimum, out_dir: Path) -> dict:
     report["predictions"] = predictions(fit, optimum)
     evaluation = optimum.evaluation
     figures = fit_figures(fit.datasets, pd.DataFrame(evaluation.rows), evaluation.steps,
-                          fit.cell.design.cathode_active_mass_kg, out_dir)
+                          fit.cell.design.cathode_active_mass_kg, out_dir, fmt, dpi)
     write_text(out_dir / "fit_report.json", json.dumps(report, indent=2, default=float))
     write_markdown(report, figures, out_dir)
     return report

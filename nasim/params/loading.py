@@ -40,8 +40,12 @@ _HINTS = {
 
 
 class ParameterFileError(ValueError):
-    """A parameter file that cannot be used: names the file, the field path, the value and what
-    was expected."""
+    """A parameter file that cannot be used (a ``ValueError``).
+
+    Its message names the file, the field path, the value and what was expected; ``path`` is
+    the file and ``problems`` the list of what is wrong with it. The command line exits 2 on
+    it.
+    """
 
     def __init__(self, path: Path | str, problems: list[str], what: str = "parameter file"):
         self.path = Path(path)
@@ -278,10 +282,35 @@ def _active_material(path: Path, cell: Cell, role: str, edits: dict) -> ActiveMa
 def load_cell(path: str | Path, changes: Mapping[str, Any] | None = None) -> LoadedCell:
     """Load and validate a cell file and the material/electrolyte files it references.
 
-    ``changes`` maps dotted parameter paths (``"cathode.loading"``,
-    ``"electrolyte.concentration"`` ...; see :mod:`nasim.params.overrides`) to new raw values,
-    e.g. ``{"value": 20, "unit": "mg/cm2", "source": {...}}``; the changed files are validated
-    as usual. ``path`` may be the name of a bundled cell (``load_cell("heo_half")``)."""
+    Parameters
+    ----------
+    path
+        The cell file (YAML), e.g. ``parameter_sets/cells/heo_half.yaml``, or the name of a
+        bundled cell (``"heo_half"``).
+    changes
+        Dotted parameter paths (``"cathode.loading"``, ``"electrolyte.concentration"`` ...;
+        see :mod:`nasim.params.overrides`) mapped to new raw values, e.g.
+        ``{"value": 20, "unit": "mg/cm2", "source": {...}}``; the changed files are validated
+        as usual.
+
+    Returns
+    -------
+    LoadedCell
+        The validated cell with its materials and electrolyte in SI units, the derived
+        design (masses, 1C current) and the path of every file it came from.
+
+    Raises
+    ------
+    ParameterFileError
+        A file is missing or a value is invalid; the message names the file, the field, the
+        value and what was expected.
+
+    Examples
+    --------
+    >>> cell = nasim.load_cell("parameter_sets/cells/heo_half.yaml")
+    >>> cell.configuration
+    'half'
+    """
     path = resolved(resolve(path, "cell"))
     edits = overrides.split(changes or {})
     cell = load_file(path, Cell, edits.get(overrides.CELL))

@@ -134,8 +134,30 @@ def parameter_rows(path: str | Path) -> list[dict]:
 
 
 def parameter_table(path: str | Path) -> pd.DataFrame:
-    """Every value of a parameter file (a cell includes the files it references) with its unit
-    and source. ``path`` may be a bundled name (``"heo_half"``, ``"heo"``)."""
+    """Every value of a parameter file with its unit and source.
+
+    Parameters
+    ----------
+    path
+        A cell, material or electrolyte file, or a bundled name (``"heo_half"``,
+        ``"heo"``); a cell includes the files it references.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per value: ``file``, ``parameter``, ``value``, ``unit``, ``si_value``,
+        ``si_unit`` and ``source``.
+
+    Raises
+    ------
+    ParameterFileError
+        The file is missing or invalid.
+
+    Examples
+    --------
+    >>> table = nasim.parameter_table("parameter_sets/cells/heo_half.yaml")
+    >>> table[["parameter", "value", "unit", "source"]].head()
+    """
     path = resolve(path, *_NAMED_KINDS)
     if _is_cell(path):
         return cell_provenance(load_cell(path))

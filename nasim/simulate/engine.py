@@ -361,7 +361,11 @@ class CellRunner:
                 calculate_sensitivities=self._sensitivities,
                 inputs=self._step_inputs(step, v0, 0.0 if state is None else float(state.t[-1])))
         except pybamm.SolverError as exc:
-            raise SimulationError(solver_failure_reason(exc)) from None
+            c_rate = step.c_rate if step.c_rate is not None else (
+                abs(step.current_A) / self.cell.one_c_current_A if step.mode == "current"
+                else None)
+            raise SimulationError(solver_failure_reason(
+                exc, step.temperature_K - 273.15, c_rate)) from None
         return self._finish(step, solution, time.perf_counter() - tic)
 
     def run_parallel(self, steps: list[PlannedStep], state: pybamm.Solution | None

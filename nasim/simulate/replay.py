@@ -96,15 +96,28 @@ class ReplayResult:
 
     @property
     def failed(self) -> pd.DataFrame:
+        """The rows of ``steps`` that failed, with how they ended (``termination``)."""
         return self.steps[self.steps.status == "failed"].reset_index(drop=True)
 
     def to_frame(self) -> pd.DataFrame:
+        """The ``summary`` table: one row per charge/discharge step."""
         return self.summary
 
-    def write(self, out_dir: str | Path) -> list[Path]:
+    def plot(self) -> dict:
+        """The figures that fit the protocol (voltage-capacity, rate capability, GITT
+        voltage-time ...): name → matplotlib Figure."""
+        from nasim.plots.report import replay_figures
+
+        return replay_figures(self)
+
+    def write(self, out_dir: str | Path, fmt: str = "png", dpi: int | None = None
+              ) -> list[Path]:
+        """Write ``summary.csv``, ``steps.csv``, ``comparisons.csv``, ``timeseries.csv``, the
+        figures (``fmt``: png, svg or pdf; ``dpi`` for png) and ``report.md`` into
+        ``out_dir``; returns the paths written."""
         from nasim.plots.report import write_replay
 
-        return write_replay(self, Path(out_dir), self.protocol.cell)
+        return write_replay(self, Path(out_dir), self.protocol.cell, fmt, dpi)
 
 
 def curve_rmse_V(frame: pd.DataFrame, capacity_mAh_per_g: np.ndarray,
@@ -263,16 +276,46 @@ def replay(protocol: LoadedProtocol | str | Path, model: str | None = None, *,
            sequential: bool = False, progress: bool = False, num_threads: int = 2,
            mesh_points: int | Mesh | None = None, aging: Sequence[str] | None = None,
            cell: LoadedCell | str | Path | None = None) -> ReplayResult:
-    """Run a protocol file (see :mod:`nasim.protocols.schema`) and compare with its measured
-    values.
+    """Run a protocol file and compare with its measured values.
 
-    ``model`` overrides the protocol's model. ``sequential`` runs a rate test's charge before
-    every rate even when the file declares the rates independent. ``progress`` shows a
-    progress bar (tqdm) over the steps. ``aging`` overrides the protocol's aging mechanisms
-    (``[]`` switches aging off; see :mod:`nasim.physics.aging`); ``cell`` replays the protocol
-    on another cell file than the one it names (e.g. a fitted parameter set). Returns a
-    :class:`ReplayResult`; failed steps are in it with their reasons (never raised), bad
-    input raises ``ParameterFileError``.
+    Parameters
+    ----------
+    protocol
+        A loaded protocol (:func:`nasim.load_protocol`) or the path of a protocol file (see
+        :mod:`nasim.protocols.schema`).
+    model
+        ``"SPM"``, ``"SPMe"`` or ``"DFN"`` instead of the protocol's model.
+    sequential
+        Run a rate test's charge before every rate even when the file declares the rates
+        independent.
+    progress
+        Show a progress bar (tqdm) over the steps.
+    num_threads
+        Threads of the IDAKLU solver.
+    mesh_points
+        Points per domain and in each particle (default PyBaMM's).
+    aging
+        Aging mechanisms instead of the protocol's (``[]`` switches aging off; see
+        :mod:`nasim.physics.aging`).
+    cell
+        Another cell to run the protocol on (e.g. a fitted parameter set).
+
+    Returns
+    -------
+    ReplayResult
+        Steps, comparisons with the measured values, time series; failed steps are in it
+        with their reasons (never raised).
+
+    Raises
+    ------
+    ParameterFileError
+        The protocol or its cell is missing or invalid.
+
+    Examples
+    --------
+    >>> run = nasim.replay("experiments/heo_half_rate_25C.yaml", model="SPMe")
+    >>> run.comparisons[["label", "simulated", "measured", "relative_error"]]
+    >>> run.write("out/rate_25C")
     """
     if isinstance(protocol, LoadedProtocol):
         loaded = protocol if cell is None else load_protocol(protocol.path, cell)

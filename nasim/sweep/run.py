@@ -331,6 +331,42 @@ def sweep(study: LoadedStudy | str | Path, out: str | Path | None = None, *,
           ) -> pd.DataFrame:
     """Run a study file (:mod:`nasim.sweep.study`) and return its results, one row per point.
 
+    Parameters
+    ----------
+    study
+        A loaded study (:func:`nasim.load_study`) or the path of a study file.
+    out
+        Folder of the resumable store, the results table and the figures (below).
+    workers
+        Local processes (default: one per core; 1 runs in this process).
+    scheduler
+        ``"tcp://host:port"`` of a Dask scheduler, or ``"dask-local"``.
+    progress
+        Show a progress bar (tqdm).
+    retry_failed
+        Also recompute the points stored as failed.
+    figures
+        Draw the study's figures into ``out``.
+    compiled
+        Solve with IDAKLU's compiled mode (None: the study's ``options.compiled``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per point (columns below).
+
+    Raises
+    ------
+    ParameterFileError
+        The study, its cell or its protocol is missing or invalid.
+
+    Examples
+    --------
+    >>> results = nasim.sweep("studies/heo_hc_loading_crate.yaml", out="out/loading")
+    >>> results[["cathode_loading_mg_per_cm2", "c_rate", "specific_energy_Wh_per_kg_stack"]]
+
+    Notes
+    -----
     ``out``: directory of the resumable store (``sweep.sqlite``), ``results.csv`` and the
     figures (PNG); a study started again in the same directory computes only the points not
     stored yet (``retry_failed`` also recomputes failed ones). Without ``out`` a temporary
@@ -357,9 +393,11 @@ def sweep(study: LoadedStudy | str | Path, out: str | Path | None = None, *,
 
 
 def write_outputs(study: LoadedStudy | str | Path, out: str | Path, *,
-                  figures: bool = True, **kwargs) -> tuple[pd.DataFrame, SweepRun]:
-    """:func:`run_study`, then ``out/results.csv`` and (``figures``) one PNG per figure."""
-    import matplotlib.pyplot as plt
+                  figures: bool = True, fmt: str = "png", dpi: int | None = None,
+                  **kwargs) -> tuple[pd.DataFrame, SweepRun]:
+    """:func:`run_study`, then ``out/results.csv`` and (``figures``) one figure file per
+    figure (``fmt``: png, svg or pdf)."""
+    from nasim.plots import save_figure
 
     loaded = study if isinstance(study, LoadedStudy) else load_study(study)
     out = Path(out)
@@ -368,11 +406,7 @@ def write_outputs(study: LoadedStudy | str | Path, out: str | Path, *,
         frame.to_csv(tmp, index=False)
     if figures:
         for stem, fig in study_figures(loaded, frame).items():
-            path = out / f"{stem}.png"
-            with atomic(path) as tmp:
-                fig.savefig(tmp)
-            plt.close(fig)
-            run.figures.append(path)
+            run.figures.append(save_figure(fig, out / f"{stem}.{fmt}", dpi))
     return frame, run
 
 

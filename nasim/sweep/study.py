@@ -239,7 +239,28 @@ def _check_axes(loaded: LoadedStudy) -> None:
 
 
 def load_study(path: str | Path) -> LoadedStudy:
-    """Read and validate a study file; errors name the file, the field and the value."""
+    """Read and validate a study file (what-if axes over cell parameters, current, temperature).
+
+    Parameters
+    ----------
+    path
+        The study file (YAML), e.g. ``studies/heo_hc_loading_crate.yaml``.
+
+    Returns
+    -------
+    LoadedStudy
+        The study with its cell (and protocol) loaded and its axes checked against them.
+
+    Raises
+    ------
+    ParameterFileError
+        The study, its cell or its protocol is missing or invalid (file, field and value named).
+
+    Examples
+    --------
+    >>> nasim.load_study("studies/heo_hc_loading_crate.yaml").study.axes[0].parameter
+    'cathode.loading'
+    """
     path, study = load_document(path, "study", Study, WHAT)
     protocol_path, protocol = None, None
     if study.protocol is not None:
