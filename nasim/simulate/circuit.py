@@ -120,3 +120,13 @@ def last_current(state: pybamm.Solution) -> float:
     where = _slots(model).get(CURRENT_VARIABLE)
     y = np.asarray(state.all_ys[-1])
     return float((y[:, -1] if y.ndim > 1 else y)[where[0]]) if where is not None else 0.0
+
+
+def initial_state(model: pybamm.BaseModel, inputs: dict) -> pybamm.Solution:
+    """``model``'s initial state at ``inputs`` as a one-point solution at t = 0, the start of a
+    ``solver.step`` from the initial state: PyBaMM would otherwise set the solver up again (its
+    initial-condition function) for every such step. Not for sensitivity runs (no dy0/dp)."""
+    values = {name: inputs[name] for name in sorted(p.name for p in model.input_parameters)}
+    y0 = model.concatenated_initial_conditions.evaluate(0.0, inputs=values)
+    return pybamm.Solution([np.zeros(1)], [np.asarray(y0, dtype=float).reshape(-1, 1)], model,
+                           values, termination="final time")

@@ -372,12 +372,14 @@ class CellRunner:
         else:
             t_interp = (None if self.solver_time_steps
                         else output_times(step.duration_s, 300, 100))
+        inputs = self._step_inputs(step, v0, 0.0 if state is None else float(state.t[-1]))
+        if state is None and not self._sensitivities:
+            state = circuit.initial_state(built.model, inputs)
         tic = time.perf_counter()
         try:
             solution = built.solver.step(
                 state, built.model, step.duration_s, t_interp=t_interp, save=False,
-                calculate_sensitivities=self._sensitivities,
-                inputs=self._step_inputs(step, v0, 0.0 if state is None else float(state.t[-1])),
+                calculate_sensitivities=self._sensitivities, inputs=inputs,
                 state_mapper=circuit.state_mapper(state, built.model))
         except pybamm.SolverError as exc:
             raise SimulationError(solver_failure_reason(exc)) from None
