@@ -41,7 +41,7 @@ def plain_pybamm(cycles: int):
     values.update(aging_parameter_values(loaded, MECHANISMS), check_already_exists=False)
     set_initial_state(loaded, values, 0.0)
     current = 10 * 0.150 * loaded.design.cathode_active_mass_kg * 1e3
-    tic = time.perf_counter()
+    tic, cpu = time.perf_counter(), time.process_time()
     model = build_aging_model(MODEL_CLASSES["SPMe"], model_options("half"), MECHANISMS,
                               "plain SPMe with aging")
     experiment = pybamm.Experiment([(f"Charge at {current:.10g} A until 4.2 V",
@@ -49,7 +49,7 @@ def plain_pybamm(cycles: int):
     sim = pybamm.Simulation(model, parameter_values=values, experiment=experiment,
                             solver=pybamm.IDAKLUSolver())
     sol = sim.solve()
-    elapsed = time.perf_counter() - tic
+    elapsed = (time.perf_counter() - tic, time.process_time() - cpu)
     mass_g = loaded.design.cathode_active_mass_kg * 1e3
     caps = []
     for cycle in sol.cycles:
@@ -63,21 +63,23 @@ def main() -> None:
     parser.add_argument("--baseline-cycles", type=int, default=None)
     args = parser.parse_args()
 
-    tic = time.perf_counter()
+    tic, cpu = time.perf_counter(), time.process_time()
     result = nasim.replay(PROTOCOL)
-    nasim_t = time.perf_counter() - tic
+    nasim_t, nasim_cpu = time.perf_counter() - tic, time.process_time() - cpu
     dis = result.summary[result.summary.direction == "discharge"]
     caps = dis.capacity_mAh_per_g.to_numpy()
 
-    plain_t, plain_caps = plain_pybamm(args.baseline_cycles or len(caps))
+    (plain_t, plain_cpu), plain_caps = plain_pybamm(args.baseline_cycles or len(caps))
     n = len(plain_caps)
-    scaled = plain_t * len(caps) / n
+    scaled, scaled_cpu = plain_t * len(caps) / n, plain_cpu * len(caps) / n
     print(f"nasim.replay, {len(caps)} cycles (SPMe, aging {'+'.join(MECHANISMS)}): "
-          f"{nasim_t:.1f} s, retention at the last cycle {dis.retention.iloc[-1]:.4f}, "
+          f"{nasim_t:.1f} s (CPU {nasim_cpu:.1f} s), retention at the last cycle "
+          f"{dis.retention.iloc[-1]:.4f}, "
           f"{len(result.failed)} failed steps")
-    print(f"plain PyBaMM Experiment, {n} cycles: {plain_t:.1f} s"
+    print(f"plain PyBaMM Experiment, {n} cycles: {plain_t:.1f} s (CPU {plain_cpu:.1f} s)"
           + (f" -> {scaled:.1f} s for {len(caps)} cycles (scaled)" if n != len(caps) else ""))
-    print(f"ratio nasim / plain: {nasim_t / scaled:.3f}; load average "
+    print(f"ratio nasim / plain: {nasim_t / scaled:.3f} wall, {nasim_cpu / scaled_cpu:.3f} CPU; "
+          f"load average "
           f"{os.getloadavg()[0]:.2f}")
     diff = np.max(np.abs(caps[:n] - plain_caps) / plain_caps)
     print(f"discharge capacities over the first {n} cycles: max relative difference {diff:.2e}")
