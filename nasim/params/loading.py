@@ -208,13 +208,17 @@ def load_file(path: str | Path, expected: type[BaseModel] | None = None,
     their modification time and size (a sweep loads the same material files for every point):
     later calls return the same validated object, which callers treat as read-only."""
     path = resolved(path)
+    stamp = None
     if not edits:
         cached = _unchanged(path, expected)
         if cached is not None:
             return cached
-        stamp = _stamp(path)
+        try:
+            stamp = _stamp(path)
+        except OSError:
+            pass  # _validate names the missing or unreadable file
     model = _validate(path, expected, edits)
-    if not edits:
+    if stamp is not None:
         tables = tuple((p, _stamp(p)) for p in sorted(_table_paths(model, set())))
         if len(_VALIDATED) >= _MAX_VALIDATED:
             _VALIDATED.pop(next(iter(_VALIDATED)))
