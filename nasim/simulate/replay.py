@@ -211,12 +211,23 @@ def _derived_columns(steps: pd.DataFrame) -> pd.DataFrame:
     if len(dis):
         first = dis.capacity_mAh_per_g.iloc[0]
         steps.loc[dis.index, "retention"] = dis.capacity_mAh_per_g / first
-    charges = steps[ok & (steps.direction == "charge")]
-    for i, row in dis.iterrows():
-        before = charges[(charges.cycle == row.cycle) & (charges.index < i)]
-        if len(before):
-            total_charge = before.capacity_mAh_per_g.sum()
-            steps.loc[i, "coulombic_efficiency"] = row.capacity_mAh_per_g / total_charge
+    # one pass in step order: the charge capacity of each cycle so far (a filter per discharge
+    # took seconds for 500 cycles)
+    order = np.argsort(steps.index.to_numpy(), kind="stable")
+    good = ok.to_numpy()[order]
+    direction = steps.direction.to_numpy()[order]
+    cycle = steps.cycle.to_numpy()[order]
+    capacity = steps.capacity_mAh_per_g.to_numpy(dtype=float)[order]
+    efficiency = np.full(len(steps), np.nan)
+    charged: dict = {}  # cycle -> capacities of its charges so far
+    for k in range(len(steps)):
+        if not good[k]:
+            continue
+        if direction[k] == "charge":
+            charged.setdefault(cycle[k], []).append(capacity[k])
+        elif direction[k] == "discharge" and cycle[k] in charged:
+            efficiency[order[k]] = np.float64(capacity[k]) / np.sum(charged[cycle[k]])
+    steps["coulombic_efficiency"] = efficiency
     return steps
 
 
