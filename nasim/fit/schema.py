@@ -33,7 +33,8 @@ multiplier of the function as the file gives it, e.g. a table), an Arrhenius fac
 ``cathode.<field>`` (the dotted paths of :mod:`nasim.params.overrides`).
 
 Residuals are ``weight (simulated - measured) / sigma``; ``sigma`` defaults to 10 mV for
-curve points, 1 % of the measured value for capacities, 5 mV for median voltages and 0.01 for
+curve points, 1 % of the measured value for capacities and specific energies (per gram of
+cathode active mass, the discharge's integral of V dQ), 5 mV for median voltages and 0.01 for
 capacity retentions.
 """
 
@@ -44,7 +45,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-QUANTITIES = ("capacity_mAh_per_g", "median_voltage_V", "capacity_retention")
+QUANTITIES = ("capacity_mAh_per_g", "median_voltage_V", "specific_energy_Wh_per_kg_cathode",
+              "capacity_retention")
 X_UNITS = {"mAh": ("capacity", 3.6), "Ah": ("capacity", 3600.0),
            "mAh/g": ("specific_capacity", 3.6), "s": ("time", 1.0), "min": ("time", 60.0),
            "h": ("time", 3600.0)}  # unit -> (kind, factor to C, C/g or s)
@@ -70,6 +72,9 @@ class FitParameter(_Strict):
     bounds: tuple[float, float]
     unit: str | None = None
     scale: Literal["linear", "log"] = "linear"
+    #: where the bounds come from (a literature range): written into the fitted value's
+    #: source as ``range`` (the bounds, in the file's unit) and ``range_source``
+    range_source: str | None = Field(default=None, min_length=1)
 
     _finite_initial = field_validator("initial")(_finite)
 
@@ -114,7 +119,8 @@ class Target(_Strict):
     ``relative_to`` (retention) to the protocol's reference step."""
 
     step: str = Field(min_length=1, description="label of the protocol step")
-    quantity: Literal["capacity_mAh_per_g", "median_voltage_V", "capacity_retention"]
+    quantity: Literal["capacity_mAh_per_g", "median_voltage_V",
+                      "specific_energy_Wh_per_kg_cathode", "capacity_retention"]
     value: float | None = Field(default=None, gt=0)
     relative_to: str | None = None
     sigma: float | None = Field(default=None, gt=0)
@@ -141,8 +147,9 @@ class Dataset(_Strict):
 class FitOptions(_Strict):
     """Optimiser settings: ``starts`` local least-squares runs (the first from the initial
     values, the others from a Latin hypercube over the bounds), each of at most
-    ``max_evaluations`` model evaluations; ``jacobian``: IDAKLU forward sensitivities or finite
-    differences on the built model."""
+    ``max_evaluations`` model evaluations; ``jacobian``: IDAKLU forward sensitivities, or
+    checked central finite differences on the built model without them (computed only where
+    the optimiser asks for a Jacobian; cheaper for many parameters on a DFN)."""
 
     starts: int = Field(default=3, ge=1)
     max_evaluations: int = Field(default=40, ge=2)
