@@ -20,6 +20,7 @@ from pydantic import model_validator
 
 from nasim.params.cell_sections import (
     CellFormat,
+    CellMesh,
     CellThermal,
     CounterElectrodeDesign,
     CurrentCollector,
@@ -214,6 +215,7 @@ class Cell(Strict):
     #: that the model does not otherwise resolve (PyBaMM's "contact resistance" option)
     contact_resistance: Q("areal_resistance", ge=0.0) | None = None
     thermal: CellThermal | None = None
+    mesh: CellMesh | None = None
     current_collectors: CurrentCollectors | None = None
     electrolyte_fill: ElectrolyteFill | None = None
     format: CellFormat | None = None
