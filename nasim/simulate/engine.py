@@ -276,8 +276,8 @@ class CellRunner:
                                 solver=pybamm.IDAKLUSolver(options=options, **tolerances))
         sim.build()
         built = sim.built_model
-        initial = (dict(built.initial_conditions), built.concatenated_initial_conditions)
-        self._built = (built, sim.solver, initial)
+        self._built = BuiltModel(built, sim.solver, dict(built.initial_conditions),
+                                 built.concatenated_initial_conditions)
         self.n_states = int(built.concatenated_initial_conditions.shape[0])
         return self._built
 
