@@ -14,6 +14,7 @@ import math
 import sys
 from pathlib import Path
 
+from nasim import cli_uncertainty
 from nasim.cli_support import (
     EXIT_BAD_INPUT,
     EXIT_FAILED,
@@ -63,13 +64,10 @@ def _cmd_material(args) -> int:
     from nasim.params.formula import parse_formula, parse_redox
 
     comp = parse_formula(args.formula)
-    out = {
-        "formula": args.formula,
-        "molar_mass_g_per_mol": round(comp.molar_mass_g_per_mol, 3),
-        "capacity_per_na_mAh_per_g": round(comp.capacity_per_na_mAh_per_g(), 2),
-        "configurational_entropy_R": round(comp.configurational_entropy_R(), 3),
-        "sites": comp.sites(),
-    }
+    out = {"formula": args.formula, "molar_mass_g_per_mol": round(comp.molar_mass_g_per_mol, 3),
+           "capacity_per_na_mAh_per_g": round(comp.capacity_per_na_mAh_per_g(), 2),
+           "configurational_entropy_R": round(comp.configurational_entropy_R(), 3),
+           "sites": comp.sites()}
     if args.redox:
         electrons, capacity = comp.redox_capacity(parse_redox(args.redox))
         out["redox"] = args.redox
@@ -198,6 +196,8 @@ def _cmd_replay(args) -> int:
     if len(files) == 1:  # several: a bad one is reported and the others run
         read_first(files, "protocol file")
     out = run_folder(args)
+    if args.uncertainty:
+        return cli_uncertainty.replay(args, files, out)
     from nasim.simulate.replay import replay
 
     exit_code = EXIT_OK
@@ -370,6 +370,7 @@ def build_parser() -> argparse.ArgumentParser:
                     "fitted parameter set)")
     rp.add_argument("--aging", help="aging mechanisms instead of the protocol's: a comma list "
                     "of phase_strain, dissolution, sei, or 'none'")
+    cli_uncertainty.add_arguments(rp)
     rp.set_defaults(func=_cmd_replay)
 
     sw = sub.add_parser("sweep", help="run a study (studies/*.yaml) over its axes: "
