@@ -32,9 +32,10 @@ VARY = ("assumed", "fitted", "all")
 DEFAULT_SAMPLES = 64
 #: sections that only the mass budget, thermal runs or reports read (never a replay's
 #: capacity, voltage or energy per active mass): not probed, not sampled
-REPORT_ONLY = ("format.", "current_collectors.", "electrolyte_fill.", "thermal.",
-               ".phase_map.", ".mechanics.", ".lattice.", "specific_heat_capacity",
-               "separator.density", "binder_density", "carbon_density")
+MASS_BUDGET = ("format.", "current_collectors.", "electrolyte_fill.", "separator.density",
+               "binder_density", "carbon_density", "electrolyte.density")
+REPORT_ONLY = (*MASS_BUDGET, "thermal.", ".phase_map.", ".mechanics.", ".lattice.",
+               "specific_heat_capacity")
 DEPENDENT = ("binder_mass_fraction", "carbon_mass_fraction")
 
 
@@ -128,11 +129,15 @@ def discover(cell_path: str | Path) -> list[UncertainInput]:
     return out
 
 
-def select(inputs: list[UncertainInput], vary: str = "all", exclude: list[str] = ()
+def select(inputs: list[UncertainInput], vary: str = "all", exclude: list[str] = (),
+           only: list[str] = (), mass_budget: bool = False
            ) -> tuple[list[UncertainInput], list[tuple[UncertainInput, str]]]:
     """The inputs to sample and the ones left out with why: ``vary`` (assumed, fitted or all),
-    ``exclude`` patterns (fnmatch) on the path or on ``file:path``, report-only sections, and
-    the binder and carbon fractions (they follow the active fraction)."""
+    ``exclude`` patterns (fnmatch) on the path or on ``file:path`` (``only``: keep just the
+    matching ones), report-only sections (the mass budget's are kept with ``mass_budget``: an
+    energy run's levels read them), and the binder and carbon fractions (they follow the
+    active fraction)."""
+    skip = REPORT_ONLY[len(MASS_BUDGET):] if mass_budget else REPORT_ONLY
     if vary not in VARY:
         raise ValueError(f"vary {vary!r}: expected one of {', '.join(VARY)}")
     keep, left = [], []
@@ -142,7 +147,10 @@ def select(inputs: list[UncertainInput], vary: str = "all", exclude: list[str] =
             left.append((item, f"--vary {vary}"))
         elif any(fnmatch.fnmatch(item.path, p) or fnmatch.fnmatch(target, p) for p in exclude):
             left.append((item, "excluded"))
-        elif any(s in f".{item.path}" for s in REPORT_ONLY):
+        elif only and not any(fnmatch.fnmatch(item.path, p) or fnmatch.fnmatch(target, p)
+                              for p in only):
+            left.append((item, "not in the inputs asked for"))
+        elif any(s in f".{item.path}" for s in skip):
             left.append((item, "mass budget, thermal or report only"))
         elif item.path.endswith(DEPENDENT):
             left.append((item, "follows active_mass_fraction (the fractions sum to 1)"))

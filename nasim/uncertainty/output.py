@@ -30,7 +30,7 @@ def _tornados(result, drivers, out_dir: Path) -> list[Path]:
         if int(part.step.iloc[0]) not in chosen or len(paths) >= MAX_TORNADOS:
             continue
         row = result.nominal.summary.set_index("step").loc[int(part.step.iloc[0])]
-        title = (f"{result.nominal.protocol.path.name}: {part.column.iloc[0]} at step "
+        title = (f"{result.name}: {part.column.iloc[0]} at step "
                  f"{int(part.step.iloc[0])} ({row.current_mA_per_g:.4g} mA/g)")
         fig = tornado(part, title)
         path = out_dir / f"tornado_{quantity}.png"
@@ -42,7 +42,7 @@ def _tornados(result, drivers, out_dir: Path) -> list[Path]:
 
 def report_text(result, comparisons, drivers) -> str:
     n = len(result.records)
-    lines = [f"# Uncertainty: {result.nominal.protocol.path.name} ({result.nominal.model})", "",
+    lines = [f"# Uncertainty: {result.name} ({result.nominal.model})", "",
              f"{n} Latin-hypercube samples (seed {result.seed}, --vary {result.vary}) of "
              f"{len(result.inputs)} inputs; {result.n_failed} samples failed "
              f"(counted, not dropped silently: their reasons are in uncertainty.csv); "

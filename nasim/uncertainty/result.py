@@ -40,6 +40,7 @@ class UncertaintyResult:
     seed: int | None
     vary: str
     wall_time_s: float
+    name: str = ""
     _cache: dict = field(default_factory=dict, repr=False)
 
     # ------------------------------------------------------------------ tables
@@ -53,7 +54,8 @@ class UncertaintyResult:
             rows = [{"sample": r["sample"], "step": row["step"], "quantity": q,
                      "value": row[q]}
                     for r in self.records for row in r["rows"] if row["status"] == "ok"
-                    for q in QUANTITIES if np.isfinite(row[q])]
+                    for q, v in row.items() if q not in ("step", "status")
+                    and isinstance(v, float) and np.isfinite(v)]
             self._cache["outputs"] = pd.DataFrame(
                 rows, columns=["sample", "step", "quantity", "value"])
         return self._cache["outputs"]
@@ -90,11 +92,13 @@ class UncertaintyResult:
         columns = []
         for column in base.columns:
             columns.append(column)
-            if column in QUANTITIES:
+            if column in QUANTITIES or (column in set(pct.quantity) and column not in (
+                    "step", "c_rate", "current_mA_per_g", "temperature_C")):
                 part = pct[pct.quantity == column].set_index("step")
                 for p in (LOW, HIGH):
                     name = f"{column}_{suffix(p)}"
-                    base[name] = base.step.map(part[suffix(p)])
+                    base[name] = (base.step.map(part[suffix(p)]) if len(part)
+                                  else np.nan)
                     columns.append(name)
         n = pct.groupby("step").n.max() if len(pct) else pd.Series(dtype=float)
         base["samples_ok"] = base.step.map(n).fillna(0).astype(int)

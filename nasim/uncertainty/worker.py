@@ -24,8 +24,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from nasim.params.loading import load_cell
-from nasim.params.names import STATE_OF_CHARGE
+from nasim.params.loading import LoadedCell, load_cell
+from nasim.params.names import STATE_OF_CHARGE, initial_state_of
 from nasim.params.units import to_si
 from nasim.protocols import LoadedProtocol, load_protocol
 from nasim.sweep.worker import _numeric_changes
@@ -52,6 +52,8 @@ class Group:
     path_inputs: tuple[str, ...]  # input paths (of input_paths) of path-named inputs
     value_keys: tuple[str, ...]  # PyBaMM keys the other inputs move
     sequential: bool = False
+    #: ("replay",) or ("simulate", direction, current keyword, its value, temperature_C)
+    run: tuple = ("replay",)
 
 
 @dataclass(frozen=True)
@@ -60,11 +62,18 @@ class SampleTask:
     samples: tuple[tuple[int, tuple[float, ...]], ...]  # (sample index, values in units)
 
 
-def _setup(loaded: LoadedProtocol, model: str | None, aging):
-    plan = loaded.plan(model)
-    soc = STATE_OF_CHARGE[loaded.protocol.initial_state]
-    mechanisms = tuple(loaded.protocol.aging if aging is None else aging)
-    return plan, soc, mechanisms
+def _base(protocol_path: str, cell_path: str, model: str | None, aging, run: tuple):
+    """(protocol or cell, model name, initial state of charge, aging mechanisms) of a run."""
+    if run[0] in ("simulate", "energy"):
+        cell = load_cell(cell_path)
+        return cell, model, STATE_OF_CHARGE[initial_state_of(run[1])], ()
+    loaded = load_protocol(protocol_path, cell_path)
+    return (loaded, loaded.plan(model).model, STATE_OF_CHARGE[loaded.protocol.initial_state],
+            tuple(loaded.protocol.aging if aging is None else aging))
+
+
+def _cell(base):
+    return base if isinstance(base, LoadedCell) else base.cell
 
 
 def _values(cell, mechanisms, paths):
@@ -78,21 +87,29 @@ def _values(cell, mechanisms, paths):
     return values
 
 
-def _masses(cell) -> tuple:
-    return (cell.design.cathode_active_mass_kg, cell.design.anode_active_mass_kg)
+def _masses(cell, budget: bool = False) -> tuple:
+    """The active masses (and with ``budget`` the mass and volume at every level)."""
+    out = (cell.design.cathode_active_mass_kg, cell.design.anode_active_mass_kg or 0.0)
+    if budget:
+        from nasim.analysis.energy import level_metrics
+        from nasim.params.budget import mass_budget
+
+        out += tuple(level_metrics(1.0, 1.0, mass_budget(cell)).values())
+    return out
 
 
 def probe(protocol_path: str, cell_path: str, model: str | None, aging,
-          inputs: list[UncertainInput]) -> tuple[Group, list[tuple[UncertainInput, str]]]:
+          inputs: list[UncertainInput], run: tuple = ("replay",)
+          ) -> tuple[Group, list[tuple[UncertainInput, str]]]:
     """Sort ``inputs`` (see the module doc): the group, and the inputs with no effect."""
     from nasim.physics.values import input_paths
 
-    base = load_protocol(protocol_path, cell_path)
-    plan, _, mechanisms = _setup(base, model, aging)
-    paths = input_paths(base.cell)
+    base, model_name, _, mechanisms = _base(protocol_path, cell_path, model, aging, run)
+    base_cell = _cell(base)
+    paths = input_paths(base_cell)
     path_inputs = [i for i in inputs if i.short_path in paths]
     names = sorted({i.short_path for i in path_inputs})
-    nominal = _values(base.cell, mechanisms, names)
+    nominal = _values(base_cell, mechanisms, names)
     keys = {k for k in nominal.keys() if k.startswith("Initial concentration in ")}
     kept, no_effect = list(path_inputs), []
     fractions = mass_fractions(cell_path)
@@ -107,7 +124,8 @@ def probe(protocol_path: str, cell_path: str, model: str | None, aging,
                 continue  # that end does not validate: samples there fail on their own
             changed = _numeric_changes(nominal, _values(cell, mechanisms, names))
             keys |= changed
-            moved = moved or bool(changed) or not np.allclose(_masses(cell), _masses(base.cell))
+            moved = moved or bool(changed) or not np.allclose(
+                _masses(cell, run[0] == "energy"), _masses(base_cell, run[0] == "energy"))
         if moved:
             kept.append(item)
         else:
@@ -115,13 +133,13 @@ def probe(protocol_path: str, cell_path: str, model: str | None, aging,
                                     "active mass)"))
     order = [i for i in inputs if i in kept]
     numeric = {k for k in keys if isinstance(nominal[k], int | float)} if keys else set()
-    group = Group(str(protocol_path), str(cell_path), plan.model, aging, tuple(order),
-                  tuple(names), tuple(sorted(numeric)))
+    group = Group(str(protocol_path), str(cell_path), model_name, aging, tuple(order),
+                  tuple(names), tuple(sorted(numeric)), run=tuple(run))
     return group, no_effect
 
 
 def _group_runner(group: Group):
-    """(loaded protocol, plan, runner, soc, mechanisms, paths) of ``group``, built once per
+    """(loaded protocol or cell, runner, soc, mechanisms, paths) of ``group``, built once per
     worker process."""
     if group in _GROUPS:
         _GROUPS.move_to_end(group)
@@ -129,14 +147,15 @@ def _group_runner(group: Group):
     from nasim.physics.values import input_paths
     from nasim.simulate.engine import CellRunner
 
-    base = load_protocol(group.protocol_path, group.cell_path)
-    plan, soc, mechanisms = _setup(base, group.model, group.aging)
-    paths = input_paths(base.cell)
-    plain = CellRunner(base.cell, plan.model, initial_soc=soc, aging=mechanisms,
+    base, model, soc, mechanisms = _base(group.protocol_path, group.cell_path, group.model,
+                                         group.aging, group.run)
+    cell = _cell(base)
+    paths = input_paths(cell)
+    plain = CellRunner(cell, model, initial_soc=soc, aging=mechanisms,
                        inputs={p: paths[p][1] for p in group.path_inputs})
     inputs = {**{p: paths[p][1] for p in group.path_inputs},
               **{k: plain.values[k] for k in group.value_keys}}
-    runner = CellRunner(base.cell, plan.model, initial_soc=soc, aging=mechanisms,
+    runner = CellRunner(cell, model, initial_soc=soc, aging=mechanisms,
                         inputs=inputs) if group.value_keys else plain
     _GROUPS[group] = (base, runner, soc, mechanisms, paths)
     while len(_GROUPS) > CACHE_SIZE:
@@ -167,7 +186,7 @@ def run_sample(group: Group, index: int, values: tuple[float, ...]) -> dict:
     others = [i for i in group.inputs if i.short_path not in group.path_inputs]
     rebuilt = False
     try:
-        cell = base.cell
+        cell = _cell(base)
         if others:
             cell = load_cell(group.cell_path, changes(others, [by_path[i.path] for i in others],
                                                       mass_fractions(group.cell_path)))
@@ -181,6 +200,8 @@ def run_sample(group: Group, index: int, values: tuple[float, ...]) -> dict:
                 runner, rebuilt = own, True
         else:
             runner.set_inputs(path_si)
+        if group.run[0] in ("simulate", "energy"):
+            return _simulate(group, index, runner, cell, rebuilt, tic)
         loaded = LoadedProtocol(base.path, base.protocol, cell)
         result = replay_on(loaded, loaded.plan(group.model), runner, mechanisms,
                            sequential=group.sequential)
@@ -197,6 +218,40 @@ def run_sample(group: Group, index: int, values: tuple[float, ...]) -> dict:
     status = "ok" if not len(failed) else "failed"
     error = "; ".join(f"step {r.step}: {r.termination}" for r in failed.itertuples())
     return _record(index, status, error, rows, comps, rebuilt, time.perf_counter() - tic)
+
+
+def simulate_row(frame, cell, levels: bool = False) -> dict:
+    """The QUANTITIES of one constant-current step (step 1); ``levels``: also the energy,
+    energy density and power at the four levels of :mod:`nasim.analysis.energy`."""
+    from nasim.analysis.metrics import step_metrics
+
+    m = step_metrics(frame, cell.design.cathode_active_mass_kg, cell.design.anode_active_mass_kg)
+    row = {"step": 1, "status": "ok", **{q: float(m.get(q, float("nan"))) for q in QUANTITIES}}
+    if levels:
+        from nasim.params.budget import mass_budget
+        from nasim.sweep.worker import discharge_metrics
+
+        row.update({k: float(v) for k, v in discharge_metrics(frame, cell, mass_budget(cell))
+                    .items() if isinstance(v, int | float)})
+    return row
+
+
+def _simulate(group: Group, index: int, runner, cell, rebuilt: bool, tic: float) -> dict:
+    """One constant-current step of ``group.run`` (see :func:`nasim.simulate`)."""
+    from nasim.simulate.ends import SimulationError
+    from nasim.simulate.engine import constant_current_step
+
+    _, direction, key, value, temperature_C = group.run
+    temperature_K = (cell.cell.ambient_temperature.si if temperature_C is None
+                     else temperature_C + 273.15)
+    step = constant_current_step(cell, direction, cell.current_A(**{key: value}), temperature_K)
+    try:
+        solved = runner.run(step, None)
+    except SimulationError as exc:
+        return _record(index, "failed", exc.reason, rebuilt=rebuilt,
+                       elapsed=time.perf_counter() - tic)
+    return _record(index, "ok", "", [simulate_row(solved.frame, cell, group.run[0] == "energy")],
+                   (), rebuilt, time.perf_counter() - tic)
 
 
 def run_samples(task: SampleTask) -> list[dict]:

@@ -1,0 +1,169 @@
+"""Issue 14: ranges as data, sampling, propagation through the sweep's executors, outputs."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import nasim
+from nasim.params.loading import ParameterFileError, load_cell
+from nasim.uncertainty.inputs import UncertainInput, discover, select
+from nasim.uncertainty.sampling import latin_hypercube
+
+ROOT = Path(__file__).resolve().parents[1]
+CELLS = ROOT / "parameter_sets" / "cells"
+HEO = CELLS / "heo_half.yaml"
+NA_I0 = "counter_electrode.material.exchange_current_density"
+
+
+def _copy_without_range(tmp_path: Path) -> Path:
+    text = HEO.read_text().replace("kind: assumed, range: [1.5, 5], ", "kind: assumed, ", 1)
+    assert text != HEO.read_text()
+    path = tmp_path / "cell.yaml"
+    path.write_text(text.replace("../", CELLS.parent.as_posix() + "/"))
+    return path
+
+
+def test_assumed_value_without_range_is_rejected_naming_file_and_field(tmp_path):
+    path = _copy_without_range(tmp_path)
+    with pytest.raises(ParameterFileError) as err:
+        load_cell(path)
+    assert "cell.yaml" in str(err.value) and "cathode.loading" in str(err.value)
+    assert "has no range" in str(err.value)
+    done = subprocess.run([sys.executable, "-m", "nasim.cli", "params", "validate", str(path)],
+                          capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert done.returncode == 2
+    assert "cell.yaml" in done.stderr and "cathode.loading" in done.stderr
+
+
+def test_every_bundled_assumed_value_has_a_range_and_fits_carry_intervals():
+    for cell in ("heo_half", "nfm_half", "heo_hc_full", "chayambuka2022_full"):
+        load_cell(CELLS / f"{cell}.yaml")  # the schema requires the ranges
+    fitted = [i for i in discover(HEO) if i.kind == "fitted"]
+    names = {i.path for i in fitted}
+    assert "cathode.material.diffusivity" in names and "cathode.material.rate_constant" in names
+    d = next(i for i in fitted if i.path == "cathode.material.diffusivity")
+    assert d.interval_95[0] < d.nominal < d.interval_95[1] and d.log
+    assert d.correlation["cathode.rate_constant"] == pytest.approx(-0.96, abs=0.01)
+
+
+def test_params_show_prints_the_range():
+    table = nasim.parameter_table(HEO)
+    row = table[table.parameter == "cathode.loading"].iloc[0]
+    assert row["range"] == "1.5 to 5"
+
+
+def test_precycled_full_cell_keeps_its_sodium():
+    from nasim.params.inventory import sodium_inventory
+
+    pre = sodium_inventory(load_cell(CELLS / "heo_hc_full.yaml"))
+    raw = sodium_inventory(load_cell(CELLS / "heo_hc_full.yaml",
+                                     {"electrode_preparation.precycled": False}))
+    assert pre.first_cycle_loss_mol == 0.0 and raw.first_cycle_loss_mol > 0.0
+    assert pre.cyclable_mol == pytest.approx(raw.cyclable_mol + raw.first_cycle_loss_mol)
+
+
+def _item(kind="assumed", **kw):
+    base = dict(path="x", file="f", kind=kind, unit="1", nominal=1.0, low=0.5, high=1.5)
+    return UncertainInput(**{**base, **kw})
+
+
+def test_latin_hypercube_is_stratified_and_seeded():
+    items = [_item(), _item(path="y", low=1.0, high=100.0, nominal=10.0, log=True)]
+    a = latin_hypercube(items, 50, seed=7)
+    assert np.array_equal(a, latin_hypercube(items, 50, seed=7))
+    strata = np.floor((a[:, 0] - 0.5) / 1.0 * 50).astype(int)
+    assert sorted(strata) == list(range(50))  # one sample per stratum
+    assert np.all((a[:, 1] >= 1.0) & (a[:, 1] <= 100.0))
+
+
+def test_fitted_samples_follow_the_fit_normal_and_correlation():
+    a = _item("fitted", path="a", nominal=1e-15, low=1e-18, high=1e-13, log=True,
+              interval_95=(1e-15 / 4, 4e-15), fit="f", fit_parameter="pa",
+              correlation={"pb": -0.9})
+    b = _item("fitted", path="b", nominal=2.0, low=0.0, high=2.5, interval_95=(1.0, 3.0),
+              fit="f", fit_parameter="pb", correlation={"pa": -0.9})
+    x = latin_hypercube([a, b], 4000, seed=1)
+    z = np.log10(x[:, 0])
+    assert z.std() == pytest.approx(np.log10(4) / 1.959964, rel=0.05)
+    assert x[:, 1].max() <= 2.5  # clipped to the bounds
+    assert np.corrcoef(z, x[:, 1])[0, 1] < -0.8
+
+
+def test_select_vary_and_exclude():
+    inputs = discover(HEO)
+    assumed, _ = select(inputs, "assumed")
+    fitted, _ = select(inputs, "fitted")
+    assert all(i.kind == "assumed" for i in assumed) and all(i.kind == "fitted" for i in fitted)
+    kept, left = select(inputs, "all", ["cathode.loading", "heo.yaml:*"])
+    assert "cathode.loading" not in {i.path for i in kept}
+    assert not any(i.file == "heo.yaml" for i in kept)
+    with pytest.raises(ValueError):
+        select(inputs, "everything")
+
+
+def test_monotone_input_gives_the_analytic_interval():
+    """The Na-metal exchange current (log-uniform over its range) moves the 5C median voltage
+    monotonically: the percentiles of the output are the output at the input's percentiles
+    (lo (hi/lo)^0.025 and lo (hi/lo)^0.975). The sampled interval is within 5 % of its width of
+    that answer."""
+    r = nasim.simulate(HEO, model="SPMe", c_rate=5, uncertainty=True, samples=40, seed=3,
+                       only=[NA_I0], workers=1)
+    assert r.n_failed == 0 and [i.path for i in r.inputs] == [NA_I0]
+    row = r.summary.iloc[0]
+    lo, hi = 0.26 * 10 ** 0.025, 0.26 * 10 ** 0.975
+    exact = [nasim.simulate(load_cell(HEO, {NA_I0: {"value": v}}), model="SPMe",
+                            c_rate=5).metrics["median_voltage_V"] for v in (lo, hi)]
+    width = exact[1] - exact[0]
+    assert width > 0.05
+    assert abs(row.median_voltage_V_p2_5 - exact[0]) < 0.05 * width
+    assert abs(row.median_voltage_V_p97_5 - exact[1]) < 0.05 * width
+
+
+@pytest.fixture(scope="module")
+def replayed(tmp_path_factory):
+    out = tmp_path_factory.mktemp("unc")
+    runs = []
+    for name in ("a", "b"):
+        done = subprocess.run(
+            [sys.executable, "-m", "nasim.cli", "replay", "experiments/heo_half_rate_25C.yaml",
+             "--model", "SPM", "--uncertainty", "--samples", "8", "--seed", "1", "--workers",
+             "2", "--quiet", "--out", str(out / name)],
+            capture_output=True, text=True, cwd=ROOT, timeout=600)
+        runs.append((done, out / name))
+    return runs
+
+
+def test_replay_uncertainty_outputs(replayed):
+    done, out = replayed[0]
+    assert done.returncode == 0, done.stderr[-2000:]
+    summary = pd.read_csv(out / "summary.csv")
+    dis = summary[summary.direction == "discharge"]
+    for column in ("capacity_mAh_per_g", "specific_energy_Wh_per_kg_cathode",
+                   "median_voltage_V"):
+        lo, hi = dis[f"{column}_p2_5"], dis[f"{column}_p97_5"]
+        assert lo.notna().all() and (lo <= hi).all()
+    assert (dis.samples_ok == 8).all()
+    # a half cell has no anode active mass: the column and its interval are there, empty
+    assert {"specific_energy_Wh_per_kg_active_p2_5", "specific_energy_Wh_per_kg_active_p97_5"
+            } <= set(summary.columns)
+    assert len(pd.read_csv(out / "uncertainty.csv")) == 8
+    drivers = pd.read_csv(out / "drivers.csv")
+    assert {"quantity", "input", "src", "share", "rank"} <= set(drivers.columns)
+    assert list(out.glob("tornado_*.png"))
+    report = (out / "report.md").read_text()
+    assert "inside" in report and "samples failed" in report
+    assert (out / "run.json").exists()
+
+
+def test_same_seed_same_percentiles(replayed):
+    (a, pa), (b, pb) = replayed
+    assert a.returncode == 0 and b.returncode == 0
+    x, y = pd.read_csv(pa / "summary.csv"), pd.read_csv(pb / "summary.csv")
+    cols = [c for c in x.columns if c.endswith(("_p2_5", "_p97_5"))]
+    np.testing.assert_allclose(x[cols].to_numpy(float), y[cols].to_numpy(float), rtol=1e-9)
