@@ -21,6 +21,7 @@ from nasim.params.names import STATE_OF_CHARGE, initial_state_of
 from nasim.physics.phases import phase_sequence
 from nasim.simulate.ends import SimulationError
 from nasim.simulate.engine import CellRunner, constant_current_step
+from nasim.simulate.mesh import Mesh
 
 Direction = Literal["discharge", "charge"]
 __all__ = ["CellRunner", "SimulationError", "SimulationResult", "simulate"]
@@ -41,6 +42,8 @@ class SimulationResult:
     initial_stoichiometry: dict[str, float] = field(default_factory=dict)
     solve_time_s: float = 0.0
     thermal: str = "isothermal"
+    mesh_points: dict = field(default_factory=dict)  # the mesh (nasim.simulate.mesh.Mesh)
+    n_states: int | None = None
 
     def to_frame(self) -> pd.DataFrame:
         return self.timeseries
@@ -75,6 +78,7 @@ class SimulationResult:
                                   if "temperature_C" in self.timeseries else None),
             "termination": self.termination,
             "initial_stoichiometry": self.initial_stoichiometry,
+            "mesh_points": self.mesh_points,
             **self.metrics,
             **self.phase_summary(),
         }
@@ -94,7 +98,7 @@ def simulate(
     current_A: float | None = None,
     direction: Direction = "discharge",
     temperature_C: float | None = None,
-    mesh_points: int | None = None,
+    mesh_points: int | Mesh | None = None,
     initial_soc: float | None = None,
     thermal: str = "isothermal",
 ) -> SimulationResult:
@@ -104,7 +108,8 @@ def simulate(
     paper), ``current_mA_per_g`` (per cathode active mass) or ``current_A``. The run starts from
     the matching end state (charged for a discharge, discharged for a charge) unless
     ``initial_soc`` says otherwise. ``temperature_C`` overrides the cell's ambient temperature.
-    ``mesh_points`` sets the points per domain and in each particle (default PyBaMM's).
+    ``mesh_points`` sets the points per domain and in each particle (an int: uniform), or a
+    :class:`nasim.simulate.mesh.Mesh`; default the cell file's ``mesh:`` (else PyBaMM's).
     ``thermal``: ``"isothermal"`` (default; the cell stays at the ambient temperature) or
     ``"lumped"`` (one cell temperature from a heat balance with the cell file's ``thermal``
     section; the Arrhenius laws follow it). The timeseries column ``temperature_C`` is the
@@ -137,4 +142,5 @@ def simulate(
         c_rate=current / loaded.one_c_current_A, temperature_K=temperature_K,
         termination=termination, timeseries=frame, initial_stoichiometry=initial,
         solve_time_s=solved.solve_time_s, thermal=thermal,
+        mesh_points=runner.mesh.describe(), n_states=runner.n_states,
     )
