@@ -164,7 +164,8 @@ def _optimise(problem: FitProblem, progress, done: list[StartResult], on_start,
             n_before = problem.n_evaluations
             result = least_squares(
                 fun, z0, jac=jac, bounds=(scaling.z_lo, scaling.z_hi), method="trf",
-                x_scale="jac", max_nfev=opts.max_evaluations, ftol=1e-8, xtol=1e-8, gtol=1e-8)
+                x_scale="jac", max_nfev=opts.max_evaluations, ftol=1e-8, xtol=1e-8,
+                gtol=1e-8)
             start = StartResult(i + 1, z0.tolist(), float(result.cost),
                                 scaling.to_p(result.x).tolist(),
                                 problem.n_evaluations - n_before, result.message,

@@ -109,9 +109,9 @@ def _apply(raw: dict, p: ResolvedParameter, si: float, source: dict, out_dir: Pa
         _set_quantity(node, si, p.dimension, source)
     elif rest == ["scale"]:  # a multiplier: its bounds are not the value's range
         if "range_si" in source:
-            lo, hi = source.pop("range_si")
-            source = {**source, "note": f"{source['note']}; multiplier bounded to "
-                      f"[{_fmt(lo)}, {_fmt(hi)}]: {source.pop('range_source')}"}
+            source = dict(source)
+            (lo, hi), cited = source.pop("range_si"), source.pop("range_source")
+            source["note"] += f"; multiplier bounded to [{_fmt(lo)}, {_fmt(hi)}]: {cited}"
         if node.get("value") is not None:
             node["value"] = float(node["value"] * si)
             node["source"] = source
@@ -193,11 +193,11 @@ def write_parameter_set(fit: LoadedFit, optimum: Optimum, out_dir: Path) -> list
 # ----------------------------------------------------------------------------- report
 
 def _at_bound(p: ResolvedParameter, si: float) -> str | None:
-    """'lower'/'upper' when the value sits within 0.1 % of its (scaled) range of a bound."""
+    """'lower'/'upper' when the value sits within 1 % of its (scaled) range of a bound."""
     lo, hi = p.bounds_si
     z = (np.log10([lo, si, hi]) if p.scale == "log" else np.array([lo, si, hi]))
     frac = (z[1] - z[0]) / (z[2] - z[0])
-    return "lower" if frac < 1e-3 else "upper" if frac > 1 - 1e-3 else None
+    return "lower" if frac < 0.01 else "upper" if frac > 0.99 else None
 
 
 def report_dict(fit: LoadedFit, optimum: Optimum, files: list[Path], out_dir: Path) -> dict:

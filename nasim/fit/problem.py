@@ -122,8 +122,10 @@ class FitListener:
 
     def __init__(self, ds: ResolvedDataset, needed: set[str]):
         self.needed = needed
-        self.broken: SimulationError | None = None
         self.out: dict[str, StepSolution | SimulationError] = {}
+        #: a failed step without a label (a charge before a measured discharge): the needed
+        #: steps after it fail too (they would start from a stale state)
+        self.broken: SimulationError | None = None
         self.curve_times: dict[str, list[np.ndarray]] = {}
         for c in ds.curves:
             self.curve_times.setdefault(c.step, []).append(c.time_s)
@@ -147,10 +149,8 @@ class FitListener:
             self.out[solved.step.label] = self.broken or solved
 
     def failed(self, step: PlannedStep, exc: SimulationError) -> None:
-        """A failed step without a label (a charge before the measured discharge) fails
-        every needed step after it: they would otherwise start from a stale state."""
         if step.label is not None:
-            self.out[step.label] = self.broken or exc
+            self.out[step.label] = exc
         elif self.broken is None:
             self.broken = SimulationError(f"an earlier step failed: {exc.reason}")
 
@@ -159,6 +159,8 @@ class FitListener:
 
     def not_run(self, step: PlannedStep) -> None:
         """Nothing recorded: a target after the end of life counts as not simulated."""
+
+
 def _failed(steps: dict) -> bool:
     return any(isinstance(v, SimulationError) for v in steps.values())
 
