@@ -65,11 +65,8 @@ class Quantity(Strict):
     _dimension: str = PrivateAttr(default="")
 
     @model_validator(mode="after")
-    def _inside_source_range(self) -> Quantity:
-        rng = getattr(self.source, "range", None)
-        if rng is not None and not rng[0] <= self.value <= rng[1]:
-            raise ValueError(f"value {self.value:g} {self.unit} is outside the range "
-                             f"[{rng[0]:g}, {rng[1]:g}] {self.unit} its source gives")
+    def _assumed_has_a_range(self) -> Quantity:
+        rng = self.source.range
         if (self.source.kind == "assumed" and rng is None and self.source.relative is None
                 and not self.source.exact):
             raise ValueError(f"assumed value {self.value:g} {self.unit} has no range: give "
@@ -116,6 +113,10 @@ def Q(dimension: str, *, gt=None, ge=None, lt=None, le=None):
             given = (f"{q.value:g}" if si_unit == "1" and q.unit in ("1", "-", "")
                      else f"{q.value:g} {q.unit} (= {si:g} {si_unit} in SI)")
             raise ValueError(f"value {given} is outside the expected range {expected}")
+        rng = q.source.range  # after the physical limits and the schema's bounds
+        if rng is not None and not rng[0] <= q.value <= rng[1]:
+            raise ValueError(f"value {q.value:g} {q.unit} is outside the range "
+                             f"[{rng[0]:g}, {rng[1]:g}] {q.unit} its source gives")
         q._si = si
         q._dimension = dimension
         return q
