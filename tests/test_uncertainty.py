@@ -167,3 +167,17 @@ def test_same_seed_same_percentiles(replayed):
     x, y = pd.read_csv(pa / "summary.csv"), pd.read_csv(pb / "summary.csv")
     cols = [c for c in x.columns if c.endswith(("_p2_5", "_p97_5"))]
     np.testing.assert_allclose(x[cols].to_numpy(float), y[cols].to_numpy(float), rtol=1e-9)
+
+
+def test_energy_uncertainty_varies_the_mass_budget():
+    r = nasim.energy(CELLS / "heo_hc_full.yaml", current_mA_per_g=50, model="SPM",
+                     uncertainty=True, samples=6, seed=2, workers=1)
+    assert r.n_failed == 0
+    assert any(i.path.startswith("current_collectors.") for i in r.inputs)
+    row = r.summary.iloc[0]
+    assert row.specific_energy_Wh_per_kg_stack_p2_5 < row.specific_energy_Wh_per_kg_stack_p97_5
+
+
+def test_uncertainty_options_need_uncertainty():
+    with pytest.raises(TypeError, match="uncertainty=True"):
+        nasim.simulate(HEO, model="SPM", c_rate=1, samples=4)
