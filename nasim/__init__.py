@@ -32,6 +32,7 @@ from nasim._version import __version__
 _PUBLIC = {
     "EnergyResult": "nasim.simulate.energy",
     "FitResult": "nasim.fit",
+    "Mesh": "nasim.simulate.mesh",
     "ParameterFileError": "nasim.params",
     "bundled": "nasim.params",
     "ReplayResult": "nasim.simulate.replay",
@@ -44,6 +45,7 @@ _PUBLIC = {
     "load_cell": "nasim.params",
     "load_protocol": "nasim.protocols",
     "load_study": "nasim.sweep",
+    "mesh_check": "nasim.simulate.mesh",
     "parameter_table": "nasim.params",
     "replay": "nasim.simulate.replay",
     "simulate": "nasim.simulate",
@@ -56,6 +58,7 @@ __all__ = [
     "__version__",
     "EnergyResult",
     "FitResult",
+    "Mesh",
     "ParameterFileError",
     "ReplayResult",
     "SimulationError",
@@ -68,6 +71,7 @@ __all__ = [
     "load_cell",
     "load_protocol",
     "load_study",
+    "mesh_check",
     "parameter_table",
     "replay",
     "simulate",
@@ -83,6 +87,7 @@ if TYPE_CHECKING:  # for type checkers and IDEs only; at run time names load on 
     from nasim.protocols import load_protocol
     from nasim.simulate import SimulationError, SimulationResult, simulate
     from nasim.simulate.energy import EnergyResult, energy
+    from nasim.simulate.mesh import Mesh, mesh_check
     from nasim.simulate.replay import ReplayResult, replay
     from nasim.sweep import load_study, sweep
 

@@ -28,6 +28,7 @@ from nasim.params.units import to_si
 from nasim.physics.values import CELL_INPUT_PATHS, WINDOW_PLACING_PATHS
 from nasim.plots.fit import fit_figures
 from nasim.rundir import save, write_text
+from nasim.simulate.mesh import resolve as resolve_mesh
 
 
 class _Dumper(yaml.SafeDumper):
@@ -217,6 +218,7 @@ def report_dict(fit: LoadedFit, optimum: Optimum, files: list[Path], out_dir: Pa
         "correlation": {"names": names, "matrix": optimum.correlation.tolist()},
         "identifiable": {p.path: optimum.identifiable[j] for j, p in enumerate(fit.parameters)},
         "n_evaluations": optimum.n_evaluations, "wall_time_s": optimum.wall_time_s,
+        "mesh_points": resolve_mesh(fit.cell, fit.definition.options.mesh_points).describe(),
         "starts": [vars(s) for s in optimum.starts],
         "notes": list(fit.definition.notes),
         "fitted_files": [os.path.relpath(f, out_dir) for f in files],

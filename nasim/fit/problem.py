@@ -43,6 +43,15 @@ from nasim.simulate.engine import CellRunner, StepSolution
 from nasim.simulate.execute import execute
 
 FAILED_RESIDUAL = 100.0  # in units of sigma
+#: IDAKLU's default tolerances (PyBaMM) and the tighter ones a dataset whose sensitivity solve
+#: failed is solved again with, before falling back to finite differences
+DEFAULT_RTOL = 1e-4
+TIGHT_TOLERANCES = {"rtol": 1e-6, "atol": 1e-8}
+#: central-difference step in the optimiser's scaled variable (log10 p, or p normalised to its
+#: bounds): the cube root of the solver's relative tolerance balances truncation error (h^2)
+#: against solver noise (rtol / h); doubled while forward and backward slopes disagree
+FD_STEP = DEFAULT_RTOL ** (1.0 / 3.0)
+FD_MAX_DOUBLINGS = 2
 #: a step with a measured curve runs this far past its voltage cut-off, so that every measured
 #: point lies inside the simulation and the residuals stay smooth in the parameters (a curve
 #: cut at the model's own end time would make the last points jump as the end moves) [V]
@@ -114,6 +123,9 @@ class FitListener:
     def __init__(self, ds: ResolvedDataset, needed: set[str]):
         self.needed = needed
         self.out: dict[str, StepSolution | SimulationError] = {}
+        #: a failed step without a label (a charge before a measured discharge): the needed
+        #: steps after it fail too (they would start from a stale state)
+        self.broken: SimulationError | None = None
         self.curve_times: dict[str, list[np.ndarray]] = {}
         for c in ds.curves:
             self.curve_times.setdefault(c.step, []).append(c.time_s)
@@ -134,17 +146,23 @@ class FitListener:
 
     def solved(self, solved: StepSolution) -> None:
         if solved.step.label in self.needed:
-            self.out[solved.step.label] = solved
+            self.out[solved.step.label] = self.broken or solved
 
     def failed(self, step: PlannedStep, exc: SimulationError) -> None:
         if step.label is not None:
             self.out[step.label] = exc
+        elif self.broken is None:
+            self.broken = SimulationError(f"an earlier step failed: {exc.reason}")
 
     def skipped(self, step: PlannedStep, why: str) -> None:
         """Nothing recorded: a target on a skipped step counts as not simulated."""
 
     def not_run(self, step: PlannedStep) -> None:
         """Nothing recorded: a target after the end of life counts as not simulated."""
+
+
+def _failed(steps: dict) -> bool:
+    return any(isinstance(v, SimulationError) for v in steps.values())
 
 
 class FitProblem:
@@ -159,17 +177,19 @@ class FitProblem:
         self._runners: dict[tuple[float, bool, tuple[str, ...]], CellRunner] = {}
         self.n_evaluations = 0
         self.n_fallbacks = 0  # datasets whose Jacobian fell back to finite differences
+        self.n_tight = 0  # datasets solved again at tight tolerances
 
     def runner(self, soc: float, values: dict[str, float], sens: bool,
-               aging: tuple[str, ...] = ()) -> CellRunner:
+               aging: tuple[str, ...] = (), tight: bool = False) -> CellRunner:
         """The built model for initial state ``soc`` and the protocol's aging mechanisms, with
-        or without sensitivities."""
-        key = (soc, sens, aging)
+        or without sensitivities (``tight``: at ``TIGHT_TOLERANCES``)."""
+        key = (soc, sens, aging, tight)
         if key not in self._runners:
             self._runners[key] = CellRunner(
                 self.fit.cell, self.fit.definition.model, initial_soc=soc,
                 mesh_points=self.fit.definition.options.mesh_points, inputs=values,
-                sensitivities=sens, solver_time_steps=True, aging=aging)
+                sensitivities=sens, solver_time_steps=True, aging=aging,
+                tolerances=TIGHT_TOLERANCES if tight else None)
         runner = self._runners[key]
         runner.set_inputs(values)
         return runner
@@ -219,9 +239,10 @@ class FitProblem:
         return result
 
     def _simulate(self, ds: ResolvedDataset, values: dict[str, float], needed: set[str],
-                  sens: bool) -> dict[str, StepResult | SimulationError]:
+                  sens: bool, tight: bool = False) -> dict[str, StepResult | SimulationError]:
         """Solve the steps of ``ds`` up to the last one in ``needed`` (labels)."""
-        runner = self.runner(ds.initial_soc, values, sens, tuple(ds.plan.protocol.aging))
+        runner = self.runner(ds.initial_soc, values, sens, tuple(ds.plan.protocol.aging),
+                             tight)
         listener = FitListener(ds, needed)
         execute(ds.plan, runner, listener)
         return {label: (self._result(solved, label in listener.curve_times, sens)
@@ -233,14 +254,19 @@ class FitProblem:
         """Residuals (and Jacobian d r / d p_SI when sensitivities are on) at ``values_si``.
 
         A dataset whose steps the solver cannot carry with sensitivities (IDAS fails on the
-        sensitivity equations, e.g. near an electrolyte emptied at a high rate) is solved again
-        without them, and its Jacobian rows come from finite differences on the built model."""
+        sensitivity equations, e.g. near an electrolyte emptied at a high rate, or accepts a
+        step into NaN states at the top of a charge) is solved again with sensitivities at
+        ``TIGHT_TOLERANCES``; if that fails too, without them, and its Jacobian rows come from
+        central finite differences on the built model (:meth:`_finite_differences`)."""
         self.n_evaluations += 1
         values = dict(zip(self.names, map(float, values_si), strict=True))
         res, jac, rows, steps = [], [], [], {}
         for k, ds in enumerate(self.fit.datasets):
             r, j, rw, st = self._dataset(k, ds, values, self.sensitivities)
-            if self.sensitivities and any(isinstance(v, SimulationError) for v in st.values()):
+            if self.sensitivities and _failed(st):
+                r, j, rw, st = self._dataset(k, ds, values, True, tight=True)
+                self.n_tight += 1
+            if self.sensitivities and _failed(st):
                 r, _, rw, st = self._dataset(k, ds, values, False)
                 j = self._finite_differences(k, ds, values, np.asarray(r))
                 self.n_fallbacks += 1
@@ -254,17 +280,38 @@ class FitProblem:
 
     def _finite_differences(self, k: int, ds: ResolvedDataset, values: dict[str, float],
                             r0: np.ndarray) -> np.ndarray:
+        """dr/dp by central differences with a step ``FD_STEP`` in the scaled variable (see
+        there), checked: while the forward and backward slopes of the residual that moves most
+        disagree by more than half their mean (solver noise), the step is doubled. Next to a
+        bound the difference is one-sided."""
         cols = []
         for p in self.fit.parameters:
             lo, hi = p.bounds_si
             v = values[p.path]
-            h = 1e-4 * (abs(v) if p.scale == "log" else hi - lo)
-            h = -h if v + h > hi else h
-            r = self._dataset(k, ds, {**values, p.path: v + h}, False)[0]
-            cols.append((np.asarray(r) - r0) / h)
+            h_z = FD_STEP
+            for _ in range(FD_MAX_DOUBLINGS + 1):
+                if p.scale == "log":
+                    up, down = v * 10.0 ** h_z, v * 10.0 ** -h_z
+                else:
+                    up, down = v + h_z * (hi - lo), v - h_z * (hi - lo)
+                up, down = min(up, hi), max(down, lo)
+                r_up = (np.asarray(self._dataset(k, ds, {**values, p.path: up}, False)[0])
+                        if up > v else r0)
+                r_down = (np.asarray(self._dataset(k, ds, {**values, p.path: down}, False)[0])
+                          if down < v else r0)
+                col = (r_up - r_down) / (up - down)
+                if up == v or down == v:
+                    break
+                fwd, bwd = (r_up - r0) / (up - v), (r0 - r_down) / (v - down)
+                i = int(np.argmax(np.abs(col)))
+                if abs(fwd[i] - bwd[i]) <= 0.5 * abs(col[i]) or col[i] == 0:
+                    break
+                h_z *= 2.0
+            cols.append(col)
         return np.column_stack(cols)
 
-    def _dataset(self, k: int, ds: ResolvedDataset, values: dict[str, float], sens: bool):
+    def _dataset(self, k: int, ds: ResolvedDataset, values: dict[str, float], sens: bool,
+                 tight: bool = False):
         """Residuals, Jacobian rows (None without ``sens``), report rows and solved steps."""
         res: list[float] = []
         jac: list[np.ndarray] = []
@@ -273,7 +320,7 @@ class FitProblem:
         zero = np.zeros(p)
         needed = {c.step for c in ds.curves} | {t.step for t in ds.targets} | {
             t.relative_to for t in ds.targets if t.relative_to}
-        solved = self._simulate(ds, values, needed, sens)
+        solved = self._simulate(ds, values, needed, sens, tight)
         for c in ds.curves:
             s = solved.get(c.step)
             w = ds.weight * c.weight / c.sigma_V

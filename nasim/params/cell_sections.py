@@ -10,6 +10,7 @@ from pydantic import Field, model_validator
 
 from nasim.params.material_sections import Fraction01, OpenFraction, PositiveLength
 from nasim.params.quantities import Q
+from nasim.params.sources import Source
 from nasim.params.strict import Strict
 
 
@@ -174,3 +175,23 @@ class InitialStoichiometry(Strict):
 
     cathode: Fraction01
     anode: Fraction01
+
+
+class CellMesh(Strict):
+    """The spatial mesh of the cell's models (nasim.simulate.mesh): finite-volume points per
+    domain (``x_n``, ``x_s``, ``x_p`` through anode, separator and cathode; ``r_n``, ``r_p``
+    along the particle radii; those not given keep PyBaMM's 20) and the particle mesh,
+    ``uniform`` or ``exponential`` (clustered towards the surface with ``stretch``). The
+    source says how it was chosen (e.g. ``nasim mesh-check`` against the 2x mesh)."""
+
+    points: dict[Literal["x_n", "x_s", "x_p", "r_n", "r_p"], int] = Field(min_length=1)
+    particle: Literal["uniform", "exponential"] = "uniform"
+    stretch: float = Field(default=1.5, gt=0.0)
+    source: Source
+
+    @model_validator(mode="after")
+    def _positive(self) -> CellMesh:
+        bad = {k: v for k, v in self.points.items() if v < 3}
+        if bad:
+            raise ValueError(f"mesh points must be >= 3: {bad}")
+        return self

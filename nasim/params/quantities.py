@@ -64,6 +64,14 @@ class Quantity(Strict):
     _si: float = PrivateAttr(default=math.nan)
     _dimension: str = PrivateAttr(default="")
 
+    @model_validator(mode="after")
+    def _inside_source_range(self) -> Quantity:
+        rng = getattr(self.source, "range", None)
+        if rng is not None and not rng[0] <= self.value <= rng[1]:
+            raise ValueError(f"value {self.value:g} {self.unit} is outside the range "
+                             f"[{rng[0]:g}, {rng[1]:g}] {self.unit} its source gives")
+        return self
+
     @property
     def si(self) -> float:
         """The value in the SI unit of its dimension."""

@@ -19,6 +19,7 @@ from typing import Literal
 from pydantic import model_validator
 
 from nasim.params.cell_sections import (
+    CellMesh,
     CellFormat,
     CellThermal,
     CounterElectrodeDesign,
@@ -214,6 +215,7 @@ class Cell(Strict):
     #: that the model does not otherwise resolve (PyBaMM's "contact resistance" option)
     contact_resistance: Q("areal_resistance", ge=0.0) | None = None
     thermal: CellThermal | None = None
+    mesh: CellMesh | None = None
     current_collectors: CurrentCollectors | None = None
     electrolyte_fill: ElectrolyteFill | None = None
     format: CellFormat | None = None

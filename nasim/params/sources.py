@@ -4,16 +4,38 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from nasim.params.strict import Strict
 
 
 class _SourceBase(Strict):
+    """Common fields. ``range: [low, high]`` (in the unit of the value it sources) is the
+    plausible or literature range of the value: the range an assumption is taken from, the
+    spread a citation reports, or the bounds a fit was held in; ``range_source`` says where the
+    range comes from (required where the source itself cites nothing: fitted, derived,
+    measured). A value outside its source's range is an error (nasim.params.quantities)."""
+
     note: str | None = None
     to_be_fitted: bool = Field(
         default=False, description="A starting value that a fit is expected to replace."
     )
+    range: tuple[float, float] | None = None
+    range_source: str | None = Field(default=None, min_length=1)
+
+    @model_validator(mode="after")
+    def _range(self):
+        if self.range is not None:
+            low, high = self.range
+            if not low < high:
+                raise ValueError(f"range [{low}, {high}]: low must be below high")
+            if self.range_source is None and getattr(self, "kind", None) in (
+                    "fitted", "derived", "measured"):
+                raise ValueError(f"range [{low}, {high}] of a {self.kind} value needs "
+                                 "range_source (the citation the range comes from)")
+        elif self.range_source is not None:
+            raise ValueError("range_source without range")
+        return self
 
 
 class Measured(_SourceBase):

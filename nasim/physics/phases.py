@@ -51,10 +51,11 @@ def volume_change(phase_map: PhaseMap, x: np.ndarray) -> np.ndarray:
     return volume / pristine - 1.0
 
 
-def shell_weights(n: int) -> np.ndarray:
-    """Volume weights of the n shells of a uniform radial finite-volume mesh (sum 1)."""
-    edges = np.linspace(0.0, 1.0, n + 1)
-    return np.diff(edges**3)
+def shell_weights(n: int, edges: np.ndarray | None = None) -> np.ndarray:
+    """Volume weights of the n shells of a radial finite-volume mesh (sum 1): uniform, or
+    with the given cell ``edges`` (0..1; e.g. a mesh clustered at the surface)."""
+    edges = np.linspace(0.0, 1.0, n + 1) if edges is None else np.asarray(edges, float)
+    return np.diff(edges**3) / (edges[-1] ** 3 - edges[0] ** 3)
 
 
 def phase_sequence(fractions: dict[str, np.ndarray], threshold: float = 0.5) -> list[str]:
@@ -67,17 +68,18 @@ def phase_sequence(fractions: dict[str, np.ndarray], threshold: float = 0.5) -> 
     return sorted(first, key=lambda n: first[n])
 
 
-def phase_columns(phase_map: PhaseMap, x_particles: np.ndarray, x_surface: np.ndarray
-                  ) -> dict[str, np.ndarray]:
+def phase_columns(phase_map: PhaseMap, x_particles: np.ndarray, x_surface: np.ndarray,
+                  edges: np.ndarray | None = None) -> dict[str, np.ndarray]:
     """Time series of phase fractions and volume change of an electrode's particles.
 
     ``x_particles``: Na content over (particle shell, electrode position, time);
     ``x_surface``: at the particle surface over (electrode position, time). Fractions are
     particle-volume averages over each particle and then means over the electrode (uniform mesh);
-    ``surface_phase_fraction_*`` use the surface content. Columns: ``phase_fraction_<name>``,
+    ``surface_phase_fraction_*`` use the surface content; ``edges``: the radial cell edges
+    (0..1) of a non-uniform particle mesh. Columns: ``phase_fraction_<name>``,
     ``surface_phase_fraction_<name>``, ``volume_change``.
     """
-    weights = shell_weights(x_particles.shape[0])
+    weights = shell_weights(x_particles.shape[0], edges)
 
     def average(field: np.ndarray) -> np.ndarray:
         return np.tensordot(weights, field, axes=(0, 0)).mean(axis=0)

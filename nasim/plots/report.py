@@ -7,6 +7,7 @@ simulated counterpart), ``timeseries.csv``, PNG figures and ``report.md``.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -287,6 +288,12 @@ def write_replay(result, out_dir: Path, cell: LoadedCell | None = None) -> list[
         plt.close(fig)
         figures[name] = path.name
         written.append(path)
+    summary = out_dir / "summary.json"
+    summary.write_text(json.dumps({"protocol": str(result.protocol.path), "model": result.model,
+                                   "mesh_points": result.mesh_points,
+                                   "wall_time_s": result.wall_time_s}, indent=2),
+                       encoding="utf-8")
+    written.append(summary)
     report = out_dir / "report.md"
     write_text(report, report_markdown(result, figures, cell))
     written.append(report)

@@ -23,6 +23,7 @@ from nasim.params.names import STATE_OF_CHARGE, initial_state_of
 from nasim.physics.phases import phase_sequence
 from nasim.simulate.ends import SimulationError
 from nasim.simulate.engine import CellRunner, constant_current_step
+from nasim.simulate.mesh import Mesh
 
 Direction = Literal["discharge", "charge"]
 __all__ = ["CellRunner", "SimulationError", "SimulationResult", "simulate"]
@@ -46,6 +47,8 @@ class SimulationResult:
     #: the PyBaMM solution behind the time series (QuickPlot, plot_voltage_components, any
     #: PyBaMM variable: ``result.solution["Electrolyte concentration [mol.m-3]"]``)
     solution: pybamm.Solution | None = field(default=None, repr=False)
+    mesh_points: dict = field(default_factory=dict)  # the mesh (nasim.simulate.mesh.Mesh)
+    n_states: int | None = None
 
     def to_frame(self) -> pd.DataFrame:
         return self.timeseries
@@ -80,6 +83,7 @@ class SimulationResult:
                                   if "temperature_C" in self.timeseries else None),
             "termination": self.termination,
             "initial_stoichiometry": self.initial_stoichiometry,
+            "mesh_points": self.mesh_points,
             **self.metrics,
             **self.phase_summary(),
             **versions(),
@@ -100,7 +104,7 @@ def simulate(
     current_A: float | None = None,
     direction: Direction = "discharge",
     temperature_C: float | None = None,
-    mesh_points: int | None = None,
+    mesh_points: int | Mesh | None = None,
     initial_soc: float | None = None,
     thermal: str = "isothermal",
 ) -> SimulationResult:
@@ -110,7 +114,8 @@ def simulate(
     paper), ``current_mA_per_g`` (per cathode active mass) or ``current_A``. The run starts from
     the matching end state (charged for a discharge, discharged for a charge) unless
     ``initial_soc`` says otherwise. ``temperature_C`` overrides the cell's ambient temperature.
-    ``mesh_points`` sets the points per domain and in each particle (default PyBaMM's).
+    ``mesh_points`` sets the points per domain and in each particle (an int: uniform), or a
+    :class:`nasim.simulate.mesh.Mesh`; default the cell file's ``mesh:`` (else PyBaMM's).
     ``thermal``: ``"isothermal"`` (default; the cell stays at the ambient temperature) or
     ``"lumped"`` (one cell temperature from a heat balance with the cell file's ``thermal``
     section; the Arrhenius laws follow it). The timeseries column ``temperature_C`` is the
@@ -143,4 +148,5 @@ def simulate(
         c_rate=current / loaded.one_c_current_A, temperature_K=temperature_K,
         termination=termination, timeseries=frame, initial_stoichiometry=initial,
         solve_time_s=solved.solve_time_s, thermal=thermal, solution=solved.solution,
+        mesh_points=runner.mesh.describe(), n_states=runner.n_states,
     )

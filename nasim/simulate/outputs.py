@@ -13,6 +13,7 @@ import pybamm
 from nasim.analysis.metrics import cumulative_charge_C
 from nasim.params.loading import LoadedCell
 from nasim.physics.phases import phase_columns
+from nasim.simulate.mesh import shell_edges
 
 _OUTPUTS = {
     "time_s": "Time [s]",
@@ -155,10 +156,12 @@ def timeseries(solution: pybamm.Solution, cell: LoadedCell, full: bool = True,
         return frame
     frame["sodium_total_mol"] = frame.sodium_in_particles_mol + frame.sodium_in_electrolyte_mol
     if cell.cathode.phase_map is not None:
-        columns = phase_columns(cell.cathode.phase_map,
-                                np.asarray(solution["Positive particle stoichiometry"].entries),
+        x_particles = np.asarray(solution["Positive particle stoichiometry"].entries)
+        columns = phase_columns(cell.cathode.phase_map, x_particles,
                                 np.asarray(solution["Positive particle surface stoichiometry"]
-                                           .entries))
+                                           .entries),
+                                shell_edges(solution, "Positive particle stoichiometry",
+                                            x_particles.shape[0]))
         for name, values in columns.items():
             frame[name] = values
     return frame

@@ -28,6 +28,7 @@ from nasim.protocols.plan import Plan
 from nasim.simulate.ends import SimulationError
 from nasim.simulate.engine import CellRunner, StepSolution
 from nasim.simulate.execute import execute
+from nasim.simulate.mesh import Mesh
 from nasim.simulate.outputs import aging_state
 
 SUMMARY_COLUMNS = [
@@ -59,6 +60,7 @@ class ReplayResult:
     comparisons: pd.DataFrame
     wall_time_s: float
     notes: list[str] = field(default_factory=list)
+    mesh_points: dict = field(default_factory=dict)
     kept: list[tuple[int, float, StepSolution]] = field(default_factory=list, repr=False)
 
     @cached_property
@@ -259,7 +261,7 @@ def _comparisons(steps: pd.DataFrame, plan: Plan) -> pd.DataFrame:
 
 def replay(protocol: LoadedProtocol | str | Path, model: str | None = None, *,
            sequential: bool = False, progress: bool = False, num_threads: int = 2,
-           mesh_points: int | None = None, aging: Sequence[str] | None = None,
+           mesh_points: int | Mesh | None = None, aging: Sequence[str] | None = None,
            cell: LoadedCell | str | Path | None = None) -> ReplayResult:
     """Run a protocol file (see :mod:`nasim.protocols.schema`) and compare with its measured
     values.
@@ -305,4 +307,4 @@ def replay(protocol: LoadedProtocol | str | Path, model: str | None = None, *,
     steps["relative_error"] = steps.step.map(cap.relative_error)
     steps = steps.drop(columns="measured_ref")
     return ReplayResult(loaded, plan.model, steps, comparisons, time.perf_counter() - tic,
-                        notes, rec.kept)
+                        notes, runner.mesh.describe(), rec.kept)
