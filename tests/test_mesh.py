@@ -12,7 +12,7 @@ HEO = "parameter_sets/cells/heo_half.yaml"
 def test_cell_file_sets_the_mesh():
     cell = nasim.load_cell(HEO)
     mesh = resolve(cell, None)
-    assert mesh.particle == "exponential" and mesh.points["r_p"] == 20
+    assert mesh.particle == "exponential" and mesh.points["r_p"] == 25
     assert resolve(cell, 30) == Mesh.uniform(30)
 
 
