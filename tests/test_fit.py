@@ -369,3 +369,40 @@ def test_points_beyond_the_simulated_end_see_the_shortfall(synthetic):
     assert analytic != 0.0 and np.sign(analytic) == np.sign(numeric)
     assert analytic == pytest.approx(numeric, rel=0.3)
 
+
+
+def test_energy_and_median_targets_agree_with_the_replay_and_their_gradients(synthetic):
+    """The fit's specific energy of a discharge (per gram of cathode active mass) is the
+    replay's ``specific_energy_Wh_per_kg_cathode``, and its sensitivity to a series resistance
+    is negative (a resistance lowers every voltage) and matches a central difference."""
+    import nasim
+    from nasim.fit import load_fit
+    from nasim.fit.problem import FitProblem
+
+    text = (synthetic / "fit.yaml").read_text()
+    targets = ("    targets:\n"
+               "      - {step: rate 3 C, quantity: specific_energy_Wh_per_kg_cathode, "
+               "value: 300}\n"
+               "      - {step: rate 3 C, quantity: median_voltage_V, value: 3.0}\n")
+    head = text[:text.index("    curves:")]
+    (synthetic / "energy_fit.yaml").write_text(
+        head + targets + "options: {starts: 1, max_evaluations: 5}\n")
+    fit = load_fit(synthetic / "energy_fit.yaml")
+    problem = FitProblem(fit)
+    x = np.array([p.file_value_si for p in fit.parameters])  # the files' values, as replayed
+    ev = problem.evaluate(x)
+    run = nasim.replay(synthetic / "protocol.yaml", model="SPMe")
+    replayed = run.summary.set_index("label").loc["rate 3 C"]
+    assert ev.rows[0]["simulated"] == pytest.approx(
+        replayed.specific_energy_Wh_per_kg_cathode, rel=0.005)
+    assert ev.rows[1]["simulated"] == pytest.approx(replayed.median_voltage_V, abs=0.003)
+    j = [p.path for p in fit.parameters].index("contact_resistance")
+    x[j] = TRUTH["contact_resistance"]
+    ev = problem.evaluate(x)
+    analytic = ev.jacobian[0, j]
+    h = 0.2 * x[j]
+    fd = FitProblem(fit, sensitivities=False)
+    up = fd.evaluate(x + h * np.eye(len(x))[j]).residuals[0]
+    down = fd.evaluate(x - h * np.eye(len(x))[j]).residuals[0]
+    numeric = (up - down) / (2 * h)
+    assert analytic < 0.0 and analytic == pytest.approx(numeric, rel=0.1)

@@ -33,6 +33,7 @@ WHAT = "fit file"
 #: measured voltages may lie this far outside the cell's window (digitising noise) [V]
 WINDOW_TOLERANCE_V = 0.05
 DEFAULT_SIGMA = {"capacity_mAh_per_g": None,  # 1 % of the measured value
+                 "specific_energy_Wh_per_kg_cathode": None,
                  "median_voltage_V": 0.005, "capacity_retention": 0.01}
 
 
@@ -49,6 +50,7 @@ class ResolvedParameter:
     bounds_si: tuple[float, float]
     scale: str
     file_value_si: float
+    range_source: str | None = None
 
     def to_unit(self, si: float) -> float:
         return si / self.factor
@@ -161,7 +163,7 @@ def _resolve_parameters(path: Path, definition: FitDefinition, cell: LoadedCell
                                    f"{geom.porosity:g}; expected at most "
                                    f"{most / factor:.4g} {unit}")
         out.append(ResolvedParameter(name, dimension, unit, factor, p.initial * factor,
-                                     (lo, hi), p.scale, file_value))
+                                     (lo, hi), p.scale, file_value, p.range_source))
     return out
 
 
@@ -208,6 +210,9 @@ def _measured_targets(steps: dict[str, PlannedStep]) -> list[tuple]:
             out.append((label, "capacity_mAh_per_g", m.capacity_mAh_per_g, None, None, 1.0))
         if m.median_voltage_V is not None:
             out.append((label, "median_voltage_V", m.median_voltage_V, None, None, 1.0))
+        if m.specific_energy_Wh_per_kg_cathode is not None:
+            out.append((label, "specific_energy_Wh_per_kg_cathode",
+                        m.specific_energy_Wh_per_kg_cathode, None, None, 1.0))
         if m.capacity_retention is not None:
             out.append((label, "capacity_retention", m.capacity_retention, m.relative_to,
                         None, 1.0))

@@ -145,8 +145,13 @@ def _optimise(problem: FitProblem, progress, done: list[StartResult], on_start,
     def fun(z):
         return evaluate(z).residuals
 
+    def jac_at(ev: Evaluation, z: np.ndarray) -> np.ndarray:
+        if ev.jacobian is None:  # finite differences, only where the optimiser asks
+            ev.jacobian = problem.fd_jacobian(scaling.to_p(z), ev)
+        return ev.jacobian * scaling.dp_dz(z)[None, :]
+
     def jac(z):
-        return evaluate(z).jacobian * scaling.dp_dz(z)[None, :]
+        return jac_at(evaluate(z), z)
 
     best: tuple[float, np.ndarray] | None = None
     starts = record.starts
@@ -158,9 +163,8 @@ def _optimise(problem: FitProblem, progress, done: list[StartResult], on_start,
         else:
             n_before = problem.n_evaluations
             result = least_squares(
-                fun, z0, jac=jac if problem.sensitivities else "2-point",
-                bounds=(scaling.z_lo, scaling.z_hi), method="trf", x_scale="jac",
-                max_nfev=opts.max_evaluations, diff_step=1e-3, ftol=1e-8, xtol=1e-8,
+                fun, z0, jac=jac, bounds=(scaling.z_lo, scaling.z_hi), method="trf",
+                x_scale="jac", max_nfev=opts.max_evaluations, ftol=1e-8, xtol=1e-8,
                 gtol=1e-8)
             start = StartResult(i + 1, z0.tolist(), float(result.cost),
                                 scaling.to_p(result.x).tolist(),
@@ -173,25 +177,11 @@ def _optimise(problem: FitProblem, progress, done: list[StartResult], on_start,
             best = (start.cost, np.array(start.z_final))
     cost, z = best
     final = problem.evaluate(scaling.to_p(z))  # its simulated curves go into the report
-    if problem.sensitivities:
-        J = final.jacobian * scaling.dp_dz(z)[None, :]
-    else:
-        J = _finite_difference_jacobian(problem, scaling, z, final.residuals)
+    J = jac_at(final, z)
     ci, corr, identifiable, notes, dof = _uncertainty(problem, scaling, z, J,
                                                       final.residuals)
     return Optimum(scaling.to_p(z), cost, final, ci, corr, identifiable, notes, starts,
                    problem.n_evaluations, time.perf_counter() - tic, dof)
-
-
-def _finite_difference_jacobian(problem: FitProblem, scaling: _Scaling, z: np.ndarray,
-                                r0: np.ndarray) -> np.ndarray:
-    cols = []
-    for j in range(len(z)):
-        h = 1e-3 * max(1.0, abs(z[j]))
-        zj = z.copy()
-        zj[j] = zj[j] + h if zj[j] + h <= scaling.z_hi[j] else zj[j] - h
-        cols.append((problem.evaluate(scaling.to_p(zj)).residuals - r0) / (zj[j] - z[j]))
-    return np.column_stack(cols)
 
 
 def _uncertainty(problem: FitProblem, scaling: _Scaling, z: np.ndarray, J: np.ndarray,
@@ -227,3 +217,10 @@ def _uncertainty(problem: FitProblem, scaling: _Scaling, z: np.ndarray, J: np.nd
             notes[name].append("at a bound (the interval is then not meaningful)")
     identifiable = [not notes[n_] for n_ in names]
     return ci, corr, identifiable, notes, dof
+
+
+def information_criteria(cost: float, k: int, n: int) -> dict:
+    """AIC and BIC of a least-squares fit whose residuals are scaled by the data's sigmas
+    (known variances): -2 ln L = sum r^2 + const = 2 cost + const, so AIC = 2 cost + 2k and
+    BIC = 2 cost + k ln n (comparable between fits of the same targets)."""
+    return {"aic": 2.0 * cost + 2.0 * k, "bic": 2.0 * cost + k * float(np.log(n))}

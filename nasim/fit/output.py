@@ -21,7 +21,7 @@ import pandas as pd
 import yaml
 
 from nasim.fit.loading import LoadedFit, ResolvedParameter
-from nasim.fit.optimize import Optimum
+from nasim.fit.optimize import Optimum, information_criteria
 from nasim.fit.predict import predictions
 from nasim.params.loading import load_cell, read_yaml
 from nasim.params.units import to_si
@@ -74,13 +74,21 @@ def _source(fit: LoadedFit, optimum: Optimum, p: ResolvedParameter, j: int) -> d
     flags = optimum.notes[p.path]
     note = (f"95 % interval [{_fmt(p.to_unit(lo))}, {_fmt(p.to_unit(hi))}] {p.unit}"
             + ("" if not flags else "; NOT IDENTIFIABLE: " + "; ".join(flags)))
-    return {"kind": "fitted", "data": data_text(fit), "method": method_text(fit, optimum),
-            "cost": float(optimum.cost), "date": _dt.date.today().isoformat(), "note": note}
+    source = {"kind": "fitted", "data": data_text(fit), "method": method_text(fit, optimum),
+              "cost": float(optimum.cost), "date": _dt.date.today().isoformat(), "note": note}
+    if p.range_source is not None:  # the bounds are a literature range: kept with the value
+        source.update(range_si=p.bounds_si, range_source=p.range_source)
+    return source
 
 
 def _set_quantity(node: dict, si: float, dimension: str, source: dict) -> None:
     unit = node.get("unit", "1")
-    node["value"] = float(si / (to_si(1.0, unit, dimension) - to_si(0.0, unit, dimension)))
+    per_unit = to_si(1.0, unit, dimension) - to_si(0.0, unit, dimension)
+    node["value"] = float(si / per_unit)
+    source = dict(source)
+    if "range_si" in source:
+        source["range"] = [float(b / per_unit) for b in source.pop("range_si")]
+        source["range_source"] = source.pop("range_source")
     node["source"] = source
 
 
@@ -88,8 +96,8 @@ def _apply(raw: dict, p: ResolvedParameter, si: float, source: dict, out_dir: Pa
            out_name: str) -> list[Path]:
     """Write the fitted value ``si`` of ``p`` into the raw YAML of its file."""
     if p.path == "contact_resistance":
-        raw["contact_resistance"] = {"value": float(si * 1e4), "unit": "Ohm.cm2",
-                                     "source": source}
+        raw["contact_resistance"] = {"unit": "Ohm.cm2"}
+        _set_quantity(raw["contact_resistance"], si, p.dimension, source)
         return []
     if p.path in WINDOW_PLACING_PATHS:  # a cell-file value, e.g. cathode.loading
         first, field = p.path.split(".")
@@ -99,7 +107,11 @@ def _apply(raw: dict, p: ResolvedParameter, si: float, source: dict, out_dir: Pa
     node = raw[field]
     if not rest:
         _set_quantity(node, si, p.dimension, source)
-    elif rest == ["scale"]:
+    elif rest == ["scale"]:  # a multiplier: its bounds are not the value's range
+        if "range_si" in source:
+            source = dict(source)
+            (lo, hi), cited = source.pop("range_si"), source.pop("range_source")
+            source["note"] += f"; multiplier bounded to [{_fmt(lo)}, {_fmt(hi)}]: {cited}"
         if node.get("value") is not None:
             node["value"] = float(node["value"] * si)
             node["source"] = source
@@ -180,6 +192,14 @@ def write_parameter_set(fit: LoadedFit, optimum: Optimum, out_dir: Path) -> list
 
 # ----------------------------------------------------------------------------- report
 
+def _at_bound(p: ResolvedParameter, si: float) -> str | None:
+    """'lower'/'upper' when the value sits within 0.1 % of its (scaled) range of a bound."""
+    lo, hi = p.bounds_si
+    z = (np.log10([lo, si, hi]) if p.scale == "log" else np.array([lo, si, hi]))
+    frac = (z[1] - z[0]) / (z[2] - z[0])
+    return "lower" if frac < 1e-3 else "upper" if frac > 1 - 1e-3 else None
+
+
 def report_dict(fit: LoadedFit, optimum: Optimum, files: list[Path], out_dir: Path) -> dict:
     ev = optimum.evaluation
     rows = pd.DataFrame(ev.rows)
@@ -192,7 +212,8 @@ def report_dict(fit: LoadedFit, optimum: Optimum, files: list[Path], out_dir: Pa
             "initial": p.to_unit(p.initial_si), "file_value": p.to_unit(p.file_value_si),
             "bounds": [p.to_unit(b) for b in p.bounds_si], "scale": p.scale,
             "ci95": [p.to_unit(lo), p.to_unit(hi)],
-            "identifiable": optimum.identifiable[j], "flags": optimum.notes[p.path]}
+            "identifiable": optimum.identifiable[j], "flags": optimum.notes[p.path],
+            "at_bound": _at_bound(p, optimum.values_si[j])}
     curves = rows[rows.kind == "curve"] if len(rows) else rows
     targets = rows[rows.kind == "target"] if len(rows) else rows
     rmse = (float(np.sqrt(np.nanmean((curves.simulated - curves.measured) ** 2)))
@@ -214,7 +235,8 @@ def report_dict(fit: LoadedFit, optimum: Optimum, files: list[Path], out_dir: Pa
                      "simulated": r.simulated, "relative_error": r.relative_error}
                     for r in targets.itertuples()],
         "cost": float(optimum.cost), "n_residuals": int(len(ev.residuals)),
-        "degrees_of_freedom": optimum.dof,
+        "degrees_of_freedom": optimum.dof, **information_criteria(optimum.cost, len(names),
+                                                                  len(ev.residuals)),
         "correlation": {"names": names, "matrix": optimum.correlation.tolist()},
         "identifiable": {p.path: optimum.identifiable[j] for j, p in enumerate(fit.parameters)},
         "n_evaluations": optimum.n_evaluations, "wall_time_s": optimum.wall_time_s,
@@ -230,15 +252,17 @@ def write_markdown(report: dict, figures: list[Path], out_dir: Path) -> Path:
              f"Cell `{report['cell']}`, model {report['model']}. {report['method']}.", "",
              f"{report['n_evaluations']} model evaluations, {report['wall_time_s']:.1f} s, "
              f"cost {report['cost']:.5g} over {report['n_residuals']} residuals "
-             f"({report['degrees_of_freedom']} degrees of freedom).", "",
+             f"({report['degrees_of_freedom']} degrees of freedom); AIC {report['aic']:.4g}, "
+             f"BIC {report['bic']:.4g} (2 cost + 2k, 2 cost + k ln n).", "",
              "## Parameters", "",
-             "| parameter | fitted | 95 % interval | unit | initial | bounds | identifiable |",
-             "|---|---|---|---|---|---|---|"]
+             "| parameter | fitted | 95 % interval | unit | initial | bounds | at bound "
+             "| identifiable |", "|---|---|---|---|---|---|---|---|"]
     for name, p in report["parameters"].items():
         flag = "yes" if p["identifiable"] else "**no**: " + "; ".join(p["flags"])
         lines.append(f"| `{name}` | {_fmt(p['value'])} | [{_fmt(p['ci95'][0])}, "
                      f"{_fmt(p['ci95'][1])}] | {p['unit']} | {_fmt(p['initial'])} | "
-                     f"[{_fmt(p['bounds'][0])}, {_fmt(p['bounds'][1])}] | {flag} |")
+                     f"[{_fmt(p['bounds'][0])}, {_fmt(p['bounds'][1])}] | "
+                     f"{p['at_bound'] or ''} | {flag} |")
     names = report["correlation"]["names"]
     if len(names) > 1:
         lines += ["", "Correlation:", "", "| | " + " | ".join(f"`{n}`" for n in names) + " |",

@@ -72,8 +72,10 @@ class StepResult:
     termination: str
     capacity_mAh_per_g: float = float("nan")
     median_voltage_V: float = float("nan")
+    specific_energy_Wh_per_kg: float = float("nan")
     dQ_dp: np.ndarray | None = None
     dVmedian_dp: np.ndarray | None = None
+    dE_dp: np.ndarray | None = None
     #: the PyBaMM solution of the step (FitResult.solutions keeps the final evaluation's)
     solution: pybamm.Solution | None = None
 
@@ -227,6 +229,9 @@ class FitProblem:
             voltage(t=t0 + np.array([tm, tm - delta, tm + delta, t_end - delta])),
             dtype=float).ravel()
         result.median_voltage_V = float(vm)
+        # per gram of cathode active mass: per_s * integral of V dt [mAh/g V = Wh/kg], on the
+        # solver's steps (the end, a cut-off event, is exact)
+        result.specific_energy_Wh_per_kg = per_s * float(np.trapezoid(v, t))
         if dv is not None:
             ended_by_time = (solved.step.time_limited
                              or "time or capacity limit" in solved.termination)
@@ -236,6 +241,8 @@ class FitProblem:
             result.dQ_dp = per_s * dt_end
             s_mid = np.array([np.interp(tm, t, dv[:, j]) for j in range(dv.shape[1])])
             result.dVmedian_dp = s_mid + (vm_hi - vm_lo) / (2 * delta) * dt_end / 2.0
+            # the integral moves with V(t) and with its end time (at the cut-off voltage)
+            result.dE_dp = per_s * (np.trapezoid(dv, t, axis=0) + v[-1] * dt_end)
         return result
 
     def _simulate(self, ds: ResolvedDataset, values: dict[str, float], needed: set[str],
@@ -277,6 +284,17 @@ class FitProblem:
             steps.update({(k, label): v for label, v in st.items()})
         jacobian = np.vstack(jac) if self.sensitivities and jac else None
         return Evaluation(np.asarray(res, dtype=float), jacobian, rows, steps)
+
+    def fd_jacobian(self, values_si: np.ndarray, ev: Evaluation) -> np.ndarray:
+        """dr/dp (SI) at an evaluation without sensitivities, dataset by dataset from
+        :meth:`_finite_differences` (``options.jacobian: finite_differences``)."""
+        values = dict(zip(self.names, map(float, values_si), strict=True))
+        owner = np.array([r["dataset"] for r in ev.rows])
+        out = np.zeros((len(ev.residuals), len(self.names)))
+        for k, ds in enumerate(self.fit.datasets):
+            mask = owner == k
+            out[mask] = self._finite_differences(k, ds, values, ev.residuals[mask])
+        return out
 
     def _finite_differences(self, k: int, ds: ResolvedDataset, values: dict[str, float],
                             r0: np.ndarray) -> np.ndarray:
@@ -376,6 +394,8 @@ class FitProblem:
             return s.capacity_mAh_per_g, s.dQ_dp
         if t.quantity == "median_voltage_V":
             return s.median_voltage_V, s.dVmedian_dp
+        if t.quantity == "specific_energy_Wh_per_kg_cathode":
+            return s.specific_energy_Wh_per_kg, s.dE_dp
         ref = solved.get(t.relative_to)
         if not isinstance(ref, StepResult):
             return None, None

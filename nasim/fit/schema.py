@@ -33,7 +33,8 @@ multiplier of the function as the file gives it, e.g. a table), an Arrhenius fac
 ``cathode.<field>`` (the dotted paths of :mod:`nasim.params.overrides`).
 
 Residuals are ``weight (simulated - measured) / sigma``; ``sigma`` defaults to 10 mV for
-curve points, 1 % of the measured value for capacities, 5 mV for median voltages and 0.01 for
+curve points, 1 % of the measured value for capacities and specific energies (per gram of
+cathode active mass, the discharge's integral of V dQ), 5 mV for median voltages and 0.01 for
 capacity retentions.
 """
 
@@ -48,7 +49,8 @@ from nasim.params.names import ModelName
 from nasim.params.strict import FrozenStrict
 from nasim.params.units import CURVE_X_UNITS
 
-QUANTITIES = ("capacity_mAh_per_g", "median_voltage_V", "capacity_retention")
+QUANTITIES = ("capacity_mAh_per_g", "median_voltage_V", "specific_energy_Wh_per_kg_cathode",
+              "capacity_retention")
 XUnit = Literal[tuple(CURVE_X_UNITS)]  # type: ignore[valid-type]
 DEFAULT_SIGMA_V = 0.01
 
@@ -68,6 +70,9 @@ class FitParameter(FrozenStrict):
     bounds: tuple[float, float]
     unit: str | None = None
     scale: Literal["linear", "log"] = "linear"
+    #: where the bounds come from (a literature range): written into the fitted value's
+    #: source as ``range`` (the bounds, in the file's unit) and ``range_source``
+    range_source: str | None = Field(default=None, min_length=1)
 
     _finite_initial = field_validator("initial")(_finite)
 
@@ -112,7 +117,8 @@ class Target(FrozenStrict):
     ``relative_to`` (retention) to the protocol's reference step."""
 
     step: str = Field(min_length=1, description="label of the protocol step")
-    quantity: Literal["capacity_mAh_per_g", "median_voltage_V", "capacity_retention"]
+    quantity: Literal["capacity_mAh_per_g", "median_voltage_V",
+                      "specific_energy_Wh_per_kg_cathode", "capacity_retention"]
     value: float | None = Field(default=None, gt=0)
     relative_to: str | None = None
     sigma: float | None = Field(default=None, gt=0)
@@ -139,8 +145,9 @@ class Dataset(FrozenStrict):
 class FitOptions(FrozenStrict):
     """Optimiser settings: ``starts`` local least-squares runs (the first from the initial
     values, the others from a Latin hypercube over the bounds), each of at most
-    ``max_evaluations`` model evaluations; ``jacobian``: IDAKLU forward sensitivities or finite
-    differences on the built model."""
+    ``max_evaluations`` model evaluations; ``jacobian``: IDAKLU forward sensitivities, or
+    checked central finite differences on the built model without them (computed only where
+    the optimiser asks for a Jacobian; cheaper for many parameters on a DFN)."""
 
     starts: int = Field(default=3, ge=1)
     max_evaluations: int = Field(default=40, ge=2)

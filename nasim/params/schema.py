@@ -19,8 +19,8 @@ from typing import Literal
 from pydantic import model_validator
 
 from nasim.params.cell_sections import (
-    CellMesh,
     CellFormat,
+    CellMesh,
     CellThermal,
     CounterElectrodeDesign,
     CurrentCollector,

@@ -166,6 +166,8 @@ class RateMeasured(FrozenStrict):
     ``capacity_retention`` is relative to the step labelled ``relative_to``."""
 
     capacity_mAh_per_g: list[float | None] | None = None
+    median_voltage_V: list[float | None] | None = None
+    specific_energy_Wh_per_kg_cathode: list[float | None] | None = None
     capacity_retention: list[float | None] | None = None
     relative_to: str | None = None
     curves: list[MeasuredCurve | None] | None = None
@@ -175,12 +177,15 @@ class RateMeasured(FrozenStrict):
     _retention_reference = model_validator(mode="after")(_retention_needs_reference)
 
     def for_rate(self, i: int) -> Measured | None:
-        cap = self.capacity_mAh_per_g[i] if self.capacity_mAh_per_g else None
-        ret = self.capacity_retention[i] if self.capacity_retention else None
-        curve = self.curves[i] if self.curves else None
-        if cap is None and ret is None and curve is None:
+        def at(name: str):
+            values = getattr(self, name)
+            return values[i] if values else None
+        cap, ret, curve = at("capacity_mAh_per_g"), at("capacity_retention"), at("curves")
+        median, energy = at("median_voltage_V"), at("specific_energy_Wh_per_kg_cathode")
+        if all(v is None for v in (cap, ret, curve, median, energy)):
             return None
-        return Measured(capacity_mAh_per_g=cap, capacity_retention=ret,
+        return Measured(capacity_mAh_per_g=cap, capacity_retention=ret, median_voltage_V=median,
+                        specific_energy_Wh_per_kg_cathode=energy,
                         relative_to=self.relative_to if ret is not None else None,
                         curve=curve, source=self.source, note=self.note)
 
@@ -286,7 +291,8 @@ class RateTest(FrozenStrict):
     def _lengths(self) -> RateTest:
         if self.measured is None:
             return self
-        for name in ("capacity_mAh_per_g", "capacity_retention", "curves"):
+        for name in ("capacity_mAh_per_g", "median_voltage_V",
+                     "specific_energy_Wh_per_kg_cathode", "capacity_retention", "curves"):
             values = getattr(self.measured, name)
             if values is not None and len(values) != len(self.rates):
                 raise ValueError(f"measured.{name} has {len(values)} values for "

@@ -53,9 +53,9 @@ from nasim.simulate.ends import (
     classify_end,
     solver_failure_reason,
 )
-from nasim.simulate.outputs import add_voltage, observe, timeseries
 from nasim.simulate.mesh import Mesh
 from nasim.simulate.mesh import resolve as resolve_mesh
+from nasim.simulate.outputs import add_voltage, observe, timeseries
 
 # input parameter names (PyBaMM's own keys where PyBaMM reads them)
 CURRENT = "nasim current [A]"
