@@ -193,11 +193,11 @@ def write_parameter_set(fit: LoadedFit, optimum: Optimum, out_dir: Path) -> list
 # ----------------------------------------------------------------------------- report
 
 def _at_bound(p: ResolvedParameter, si: float) -> str | None:
-    """'lower'/'upper' when the value sits within 0.1 % of its (scaled) range of a bound."""
+    """'lower'/'upper' when the value sits within 1 % of its (scaled) range of a bound."""
     lo, hi = p.bounds_si
     z = (np.log10([lo, si, hi]) if p.scale == "log" else np.array([lo, si, hi]))
     frac = (z[1] - z[0]) / (z[2] - z[0])
-    return "lower" if frac < 1e-3 else "upper" if frac > 1 - 1e-3 else None
+    return "lower" if frac < 0.01 else "upper" if frac > 0.99 else None
 
 
 def report_dict(fit: LoadedFit, optimum: Optimum, files: list[Path], out_dir: Path) -> dict:
