@@ -14,7 +14,7 @@ import math
 import sys
 from pathlib import Path
 
-from nasim import cli_interop
+from nasim import cli_interop, cli_mesh
 from nasim.cli_support import (
     EXIT_BAD_INPUT,
     EXIT_FAILED,
@@ -125,27 +125,6 @@ def _cmd_simulate(args) -> int:
              lambda p: p.write_text(json.dumps(summary, indent=2, default=float)))
         save(out / "voltage_capacity.png", result.plot().savefig)
     print(json.dumps(summary, indent=2, default=float))
-    return EXIT_OK
-
-
-def _cmd_mesh_check(args) -> int:
-    from nasim.simulate.mesh import mesh_check
-
-    frame = mesh_check(args.cell, args.model, c_rate=args.c_rate,
-                       temperature_C=args.temperature_C, mesh=args.mesh_points)
-    row = frame.iloc[0]
-    mesh = {k: (str(row[k]) if k == "particle_mesh" else int(row[k]))
-            for k in ("x_n", "x_s", "x_p", "r_n", "r_p", "particle_mesh") if k in frame}
-    print(f"mesh in use            {mesh}")
-    print(f"states                 {frame.states.iloc[0]} (2x mesh: {frame.states.iloc[1]})")
-    print(f"solve time             {frame.solve_time_s.iloc[0]:.3f} s "
-          f"(2x mesh: {frame.solve_time_s.iloc[1]:.3f} s)")
-    print(f"capacity               {row.capacity_mAh_per_g:.3f} mAh/g "
-          f"(2x mesh: {frame.capacity_mAh_per_g.iloc[1]:.3f})")
-    print(f"capacity_rel_diff      {row.capacity_rel_diff:.5f}")
-    print(f"voltage_rms_diff_mV    {row.voltage_rms_diff_mV:.3f}")
-    if args.out:
-        frame.to_csv(args.out, index=False)
     return EXIT_OK
 
 
@@ -357,15 +336,7 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--out", help="directory for timeseries.csv, summary.json and the figure")
     sim.set_defaults(func=_cmd_simulate)
 
-    mc = sub.add_parser("mesh-check", help="compare a discharge on the mesh in use with the "
-                        "same discharge on a 2x mesh (capacity and voltage differences)")
-    mc.add_argument("cell")
-    mc.add_argument("--model", choices=["SPM", "SPMe", "DFN"], default="DFN")
-    mc.add_argument("--c-rate", type=float, default=1.0, help="C-rate of the discharge")
-    mc.add_argument("--temperature-C", type=float, help="ambient temperature")
-    mc.add_argument("--mesh-points", type=int, help="uniform points instead of the cell's mesh")
-    mc.add_argument("--out", help="CSV file for the two rows")
-    mc.set_defaults(func=_cmd_mesh_check)
+    cli_mesh.add_parser(sub)
 
     en = sub.add_parser("energy", help="energy at the cathode, active-pair, stack and cell "
                         "levels for one discharge, with the mass budget")

@@ -9,6 +9,7 @@ import pytest
 
 import nasim
 from nasim.interop import to_pybamm
+from nasim.simulate.mesh import Mesh
 
 
 def _voltage_rms_mV(sol: pybamm.Solution, result) -> tuple[float, float]:
@@ -27,8 +28,11 @@ def test_plain_pybamm_equals_nasim_simulate_at_1c(name) -> None:
     cell = nasim.load_cell(name)
     ref = nasim.simulate(cell, model="DFN", c_rate=1.0)
     model, values = to_pybamm(cell, model="DFN", initial_state="charged")
-    # a plain solve: PyBaMM's current function is nasim's 1C, the start is charged
-    plain = pybamm.Simulation(model, parameter_values=values).solve([0, 7200])
+    # a plain solve: PyBaMM's current function is nasim's 1C, the start is charged; on the
+    # cell file's mesh, as nasim solves it
+    mesh = Mesh.of_cell(cell)
+    plain = pybamm.Simulation(model, parameter_values=values,
+                              **mesh.simulation_kwargs(model)).solve([0, 7200])
     assert "Minimum voltage" in plain.termination
     rms, dq = _voltage_rms_mV(plain, ref)
     assert rms < 1.0 and abs(dq) < 1e-3, (rms, dq)
@@ -36,7 +40,8 @@ def test_plain_pybamm_equals_nasim_simulate_at_1c(name) -> None:
     lower = values["Lower voltage cut-off [V]"]
     model, values = to_pybamm(cell, model="DFN")
     exp = pybamm.Experiment([f"Discharge at 1C until {lower} V"])
-    sol = pybamm.Simulation(model, parameter_values=values, experiment=exp).solve()
+    sol = pybamm.Simulation(model, parameter_values=values, experiment=exp,
+                            **mesh.simulation_kwargs(model)).solve()
     rms, dq = _voltage_rms_mV(sol, ref)
     assert rms < 1.0 and abs(dq) < 1e-3, (rms, dq)
     assert values["Current function [A]"] == pytest.approx(ref.current_A, rel=1e-12)
