@@ -2,7 +2,8 @@
 
 Public API::
 
-    cell = nasim.load_cell("parameter_sets/cells/heo_half.yaml")
+    cell = nasim.load_cell("parameter_sets/cells/heo_half.yaml")   # or a bundled name: "heo_half"
+    nasim.bundled("cells/heo_half.yaml")   # the path of a bundled file (`nasim list` lists them)
     result = nasim.simulate(cell, model="DFN", c_rate=0.1)
     result.timeseries      # pandas DataFrame
     result.metrics         # capacity_mAh_per_g, median_voltage_V, ...
@@ -13,6 +14,8 @@ Public API::
     band.summary           # ... with <column>_p2_5 / <column>_p97_5 beside each result
     fitted = nasim.fit("fits/heo_rate_25C/fit.yaml", out="out/fit")
     fitted.to_frame()      # fitted values, 95 % intervals, identifiability
+    model, values = nasim.to_pybamm("heo_half")   # a plain PyBaMM model + ParameterValues
+    nasim.from_pybamm("Chayambuka2022", out="D")  # PyBaMM set -> nasim files (from_bpx: BPX)
 
 ``import nasim`` is cheap: each public name is imported from its module on first use (PEP 562),
 so reading and checking parameter files never imports PyBaMM.
@@ -25,7 +28,7 @@ import sys
 import types
 from typing import TYPE_CHECKING
 
-__version__ = "0.1.0"
+from nasim._version import __version__
 
 #: public name -> module that defines it
 _PUBLIC = {
@@ -33,12 +36,15 @@ _PUBLIC = {
     "FitResult": "nasim.fit",
     "Mesh": "nasim.simulate.mesh",
     "ParameterFileError": "nasim.params",
+    "bundled": "nasim.params",
     "ReplayResult": "nasim.simulate.replay",
     "SimulationError": "nasim.simulate",
     "SimulationResult": "nasim.simulate",
     "UncertaintyResult": "nasim.uncertainty",
     "energy": "nasim.uncertainty.api",
     "fit": "nasim.fit",
+    "from_bpx": "nasim.interop",
+    "from_pybamm": "nasim.interop",
     "load_cell": "nasim.params",
     "load_protocol": "nasim.protocols",
     "load_study": "nasim.sweep",
@@ -47,9 +53,12 @@ _PUBLIC = {
     "replay": "nasim.uncertainty.api",
     "simulate": "nasim.uncertainty.api",
     "sweep": "nasim.sweep",
+    "to_bpx": "nasim.interop",
+    "to_pybamm": "nasim.interop",
 }
 
 __all__ = [
+    "__version__",
     "EnergyResult",
     "FitResult",
     "Mesh",
@@ -58,8 +67,11 @@ __all__ = [
     "SimulationError",
     "SimulationResult",
     "UncertaintyResult",
+    "bundled",
     "energy",
     "fit",
+    "from_bpx",
+    "from_pybamm",
     "load_cell",
     "load_protocol",
     "load_study",
@@ -68,11 +80,14 @@ __all__ = [
     "replay",
     "simulate",
     "sweep",
+    "to_bpx",
+    "to_pybamm",
 ]
 
 if TYPE_CHECKING:  # for type checkers and IDEs only; at run time names load on first use
     from nasim.fit import FitResult, fit
-    from nasim.params import ParameterFileError, load_cell, parameter_table
+    from nasim.interop import from_bpx, from_pybamm, to_bpx, to_pybamm
+    from nasim.params import ParameterFileError, bundled, load_cell, parameter_table
     from nasim.protocols import load_protocol
     from nasim.simulate import SimulationError, SimulationResult
     from nasim.simulate.energy import EnergyResult

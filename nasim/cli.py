@@ -14,7 +14,7 @@ import math
 import sys
 from pathlib import Path
 
-from nasim import cli_uncertainty
+from nasim import cli_interop, cli_mesh, cli_uncertainty
 from nasim.cli_support import (
     EXIT_BAD_INPUT,
     EXIT_FAILED,
@@ -85,9 +85,21 @@ def _cmd_material(args) -> int:
     else:
         print("redox-limited capacity        (give --redox, e.g. Ni:2-4,Fe:3-4)")
     print(f"configurational entropy       {out['configurational_entropy_R']:.3f} R "
-          "(TM site + anion site)")
-    for site, occ in out["sites"].items():
-        print(f"  {site:6s} site: " + ", ".join(f"{e} {n:g}" for e, n in occ.items()))
+          "(TM, polyanion-centre and anion sites)")
+    for site, occ in filter(lambda item: item[1], out["sites"].items()):
+        print(f"  {site:9s} site: " + ", ".join(f"{e} {n:g}" for e, n in occ.items()))
+    return EXIT_OK
+
+
+def _cmd_list(args) -> int:
+    from nasim.params.bundle import bundled_root, listing
+
+    print(f"bundled files in {bundled_root()} (load a cell, protocol or study by its name, "
+          "e.g. `nasim simulate heo_half --c-rate 1`)")
+    for folder, files in listing().items():
+        print(f"{folder}/")
+        for name in files:
+            print(f"  {name}")
     return EXIT_OK
 
 
@@ -110,27 +122,6 @@ def _cmd_simulate(args) -> int:
              lambda p: p.write_text(json.dumps(summary, indent=2, default=float)))
         save(out / "voltage_capacity.png", result.plot().savefig)
     print(json.dumps(summary, indent=2, default=float))
-    return EXIT_OK
-
-
-def _cmd_mesh_check(args) -> int:
-    from nasim.simulate.mesh import mesh_check
-
-    frame = mesh_check(args.cell, args.model, c_rate=args.c_rate,
-                       temperature_C=args.temperature_C, mesh=args.mesh_points)
-    row = frame.iloc[0]
-    mesh = {k: (str(row[k]) if k == "particle_mesh" else int(row[k]))
-            for k in ("x_n", "x_s", "x_p", "r_n", "r_p", "particle_mesh") if k in frame}
-    print(f"mesh in use            {mesh}")
-    print(f"states                 {frame.states.iloc[0]} (2x mesh: {frame.states.iloc[1]})")
-    print(f"solve time             {frame.solve_time_s.iloc[0]:.3f} s "
-          f"(2x mesh: {frame.solve_time_s.iloc[1]:.3f} s)")
-    print(f"capacity               {row.capacity_mAh_per_g:.3f} mAh/g "
-          f"(2x mesh: {frame.capacity_mAh_per_g.iloc[1]:.3f})")
-    print(f"capacity_rel_diff      {row.capacity_rel_diff:.5f}")
-    print(f"voltage_rms_diff_mV    {row.voltage_rms_diff_mV:.3f}")
-    if args.out:
-        frame.to_csv(args.out, index=False)
     return EXIT_OK
 
 
@@ -192,10 +183,17 @@ def _aging(text: str | None) -> list[str] | None:
 def _cmd_replay(args) -> int:
     from nasim.params.loading import ParameterFileError
 
-    files = _protocol_files(args.protocol)
-    if len(files) == 1:  # several: a bad one is reported and the others run
-        read_first(files, "protocol file")
-    out = run_folder(args)
+    if args.experiment:  # PyBaMM step strings on CELL: checked before the folder is made
+        from nasim.cli_interop import check_experiment, experiment_file
+
+        check_experiment(args)
+        out = run_folder(args)
+        files = [experiment_file(args)]
+    else:
+        files = _protocol_files(args.protocol)
+        if len(files) == 1:  # several: a bad one is reported and the others run
+            read_first(files, "protocol file")
+        out = run_folder(args)
     if args.uncertainty:
         return cli_uncertainty.replay(args, files, out)
     from nasim.simulate.replay import replay
@@ -294,7 +292,10 @@ def _cmd_fit(args) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from nasim._version import __version__
+
     parser = argparse.ArgumentParser(prog="nasim", description=__doc__.splitlines()[0])
+    parser.add_argument("--version", action="version", version=f"nasim {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
 
     params = sub.add_parser("params", help="validate or show a parameter file")
@@ -314,8 +315,13 @@ def build_parser() -> argparse.ArgumentParser:
     m.add_argument("--json", action="store_true")
     m.set_defaults(func=_cmd_material)
 
+    cli_interop.add_parsers(sub)
+
+    ls = sub.add_parser("list", help="the bundled parameter sets, experiments, studies and data")
+    ls.set_defaults(func=_cmd_list)
+
     sim = sub.add_parser("simulate", help="one constant-current charge or discharge")
-    sim.add_argument("cell")
+    sim.add_argument("cell", help="cell file, or the name of a bundled cell (nasim list)")
     sim.add_argument("--model", choices=MODEL_NAMES, default="DFN")
     rate = sim.add_mutually_exclusive_group(required=True)
     rate.add_argument("--c-rate", type=float, help="C-rate (1C as defined by the cell file)")
@@ -329,15 +335,7 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--out", help="directory for timeseries.csv, summary.json and the figure")
     sim.set_defaults(func=_cmd_simulate)
 
-    mc = sub.add_parser("mesh-check", help="compare a discharge on the mesh in use with the "
-                        "same discharge on a 2x mesh (capacity and voltage differences)")
-    mc.add_argument("cell")
-    mc.add_argument("--model", choices=["SPM", "SPMe", "DFN"], default="DFN")
-    mc.add_argument("--c-rate", type=float, default=1.0, help="C-rate of the discharge")
-    mc.add_argument("--temperature-C", type=float, help="ambient temperature")
-    mc.add_argument("--mesh-points", type=int, help="uniform points instead of the cell's mesh")
-    mc.add_argument("--out", help="CSV file for the two rows")
-    mc.set_defaults(func=_cmd_mesh_check)
+    cli_mesh.add_parser(sub)
 
     en = sub.add_parser("energy", help="energy at the cathode, active-pair, stack and cell "
                         "levels for one discharge, with the mass budget")
@@ -357,7 +355,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     rp = sub.add_parser("replay", help="run protocol files (experiments/*.yaml) and compare "
                         "with their measured values")
-    rp.add_argument("protocol", nargs="+", help="protocol file(s) or a directory of them")
+    rp.add_argument("protocol", nargs="+", help="protocol file(s) or a directory of them; "
+                    "with --experiment: CELL (a cell file or bundled cell name)")
+    cli_interop.add_experiment_options(rp)
     rp.add_argument("--model", choices=MODEL_NAMES,
                     help="override the protocol's model")
     rp.add_argument("--out", required=True, help="output directory (one subdirectory per "

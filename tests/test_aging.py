@@ -17,9 +17,10 @@ STRAIN = "cathode.degradation.strain_loss_rate"
 DISSOLUTION = "cathode.degradation.dissolution_rate"
 
 
-def _cycle(cell, mechanisms, n, c_rate=10.0, temperature_C=25.0, model="SPMe", rates=None):
+def _cycle(cell, mechanisms, n, c_rate=10.0, temperature_C=25.0, model="SPMe", rates=None,
+           tolerances=None):
     """n CC charge/discharge cycles; discharge capacities [mAh/g] and active fractions."""
-    runner = CellRunner(cell, model, aging=mechanisms, inputs=rates)
+    runner = CellRunner(cell, model, aging=mechanisms, inputs=rates, tolerances=tolerances)
     current = c_rate * 0.150 * cell.design.cathode_active_mass_kg * 1e3
     T = temperature_C + 273.15
     state, caps, active = None, [], []
@@ -44,15 +45,16 @@ def test_fade_is_monotonic(heo_half):
 
 def test_no_fade_with_every_mechanism_off(heo_half):
     """Aging model with both rates at zero: no active material lost, and the same capacity
-    and retention as the model without aging to the solver's tolerance (the two are different
-    DAE systems solved at PyBaMM's default rtol 1e-4: their capacities differ by ~0.2 % at 10C,
-    1.5e-5 at rtol 1e-6). CC-only 10C cycling itself settles over the first cycles."""
+    and retention as the model without aging. The two are different DAE systems: at PyBaMM's
+    default rtol 1e-4 their 10C capacities differ by solver noise (0.2 % with the earlier set,
+    0.84 % with the issue-13 set);
+    at rtol 1e-6 they agree to 1e-5, so they are compared there, to 1e-4."""
+    tight = {"rtol": 1e-6, "atol": 1e-8}
     caps, active = _cycle(heo_half, ("phase_strain", "dissolution"), 4,
-                          rates={STRAIN: 0.0, DISSOLUTION: 0.0})
-    plain, _ = _cycle(heo_half, (), 4)
+                          rates={STRAIN: 0.0, DISSOLUTION: 0.0}, tolerances=tight)
+    plain, _ = _cycle(heo_half, (), 4, tolerances=tight)
     np.testing.assert_allclose(active, 1.0, atol=1e-9)
-    np.testing.assert_allclose(caps, plain, rtol=5e-3)
-    np.testing.assert_allclose(caps / caps[1], plain / plain[1], atol=3e-3)
+    np.testing.assert_allclose(caps, plain, rtol=1e-4)
 
 
 def test_strain_loss_follows_the_phase_map(heo_half):

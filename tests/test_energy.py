@@ -78,10 +78,11 @@ def test_half_cell_na_metal_counts_as_anode(heo_half):
     budget = mass_budget(heo_half)
     rows = budget.to_frame().set_index("component")
     # 500 um Na foil x 1.131 cm2 x (22.990 g/mol / 23.75 cm3/mol)
+    # (M_Na from periodictable, 22.98977, vs the conventional 22.990 typed here: 1.0e-5)
     na_g = 500e-4 * 1.131 * 22.990 / 23.75
-    assert rows.loc["anode_na_metal", "mass_g"] == pytest.approx(na_g, rel=1e-5)
+    assert rows.loc["anode_na_metal", "mass_g"] == pytest.approx(na_g, rel=2e-5)
     assert budget.level_mass_kg["active_pair"] * 1e3 == pytest.approx(
-        rows.loc["cathode_active", "mass_g"] + na_g, rel=1e-5)
+        rows.loc["cathode_active", "mass_g"] + na_g, rel=2e-5)
     assert "anode_current_collector" not in rows.index
     assert not budget.missing
 

@@ -117,6 +117,11 @@ def test_synthetic_recovery_with_intervals(synthetic):
     assert math.isclose(cell.cell.contact_resistance.si, result.values["contact_resistance"])
     assert cell.cathode.particle_radius.source.kind != "fitted"
     assert (synthetic / "out" / "fit_report.md").read_text().count("![") >= 1
+    # the final evaluation's PyBaMM solutions, by (dataset, step label)
+    steps = result.optimum.evaluation.steps
+    assert result.solutions and len(result.solution) == len(result.solutions)
+    for key, sol in result.solutions.items():
+        assert sol["Voltage [V]"].entries[-1] == pytest.approx(steps[key].voltage_V[-1])
 
 
 def test_input_parameters_reproduce_file_values(heo_half):

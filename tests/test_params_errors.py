@@ -155,11 +155,22 @@ def test_missing_source(psets: Path) -> None:
     assert len(exc.problems) == 1, exc.problems
 
 
-def test_unknown_unit(psets: Path) -> None:
-    edit_heo_half(psets, "cathode.loading.unit", "mg/in2")
+def test_imported_source_needs_from(psets: Path) -> None:
+    """kind: imported carries where the value came from; with it the file loads."""
+    edit_heo_half(psets, "cathode.porosity.source", {"kind": "imported", "key": "porosity"})
     exc = load_error(load_cell, heo_half_path(psets))
-    text = assert_names(exc, "heo_half.yaml", "cathode.loading", "mg/in2")
-    assert "mg/cm2" in text  # the accepted spellings are listed
+    assert_names(exc, "heo_half.yaml", "cathode.porosity.source.imported.from")
+    edit_heo_half(psets, "cathode.porosity.source", {"kind": "imported", "from": "x.json",
+                                                     "key": "Positive electrode/Porosity"})
+    source = load_cell(heo_half_path(psets)).cell.cathode.porosity.source
+    assert source.describe() == "imported from x.json (Positive electrode/Porosity)"
+
+
+def test_unknown_unit(psets: Path) -> None:
+    edit_heo_half(psets, "cathode.loading.unit", "mg/xyz2")
+    exc = load_error(load_cell, heo_half_path(psets))
+    text = assert_names(exc, "heo_half.yaml", "cathode.loading", "mg/xyz2")
+    assert "areal_mass" in text and "mg/cm2" in text  # the dimension and example spellings
     assert len(exc.problems) == 1, exc.problems
 
 

@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 from conftest import ROOT
 
+import nasim
 from nasim.cli import main
 from nasim.params.loading import ParameterFileError
 from nasim.protocols import RateBlock, load_protocol
@@ -213,6 +214,7 @@ def test_replay_cli_writes_outputs(tmp_path):
     report = (out / "report.md").read_text()
     assert "| capacity_mAh_per_g |" in report and "![rate_capability]" in report
     assert "## Parameter sources" in report
+    assert f"nasim_version {nasim.__version__}" in report and "pybamm_version 26." in report
 
 
 def test_rate_block_shares_the_charge_when_independent():

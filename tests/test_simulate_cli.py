@@ -31,6 +31,19 @@ def test_cli_simulate_writes_outputs(tmp_path, capsys):
         summary["mean_voltage_V"] * summary["capacity_mAh_per_g"], rel=1e-9)
     printed = json.loads(capsys.readouterr().out)
     assert printed["capacity_mAh_per_g"] == summary["capacity_mAh_per_g"]
+    # what produced it: nasim's and PyBaMM's versions (the installed ones)
+    from importlib.metadata import version
+
+    assert summary["nasim_version"] == nasim.__version__
+    assert summary["pybamm_version"] == version("pybamm")
+
+
+def test_cli_version(capsys):
+    with pytest.raises(SystemExit) as info:
+        main(["--version"])
+    assert info.value.code == 0
+    assert capsys.readouterr().out.strip() == f"nasim {nasim.__version__}"
+    assert nasim.__version__.count(".") == 2
 
 
 def test_current_per_gram_equals_c_rate(heo_half):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -17,6 +18,9 @@ from nasim.fit.loading import LoadedFit, load_fit
 from nasim.fit.optimize import FitInterrupted, Optimum, optimise
 from nasim.fit.problem import FitProblem
 from nasim.fit.resume import FitState, write_partial
+
+if TYPE_CHECKING:
+    import pybamm
 
 
 @dataclass
@@ -46,6 +50,20 @@ class FitResult:
         """Fitted values in SI units by parameter path."""
         return {p.path: float(v) for p, v in zip(self.fit.parameters, self.optimum.values_si,
                                                  strict=True)}
+
+    @property
+    def solutions(self) -> dict[tuple[int, str], pybamm.Solution]:
+        """The PyBaMM solutions of the fit's final evaluation (at the fitted values), by
+        (dataset index in the fit file, step label): the steps that carry data and those
+        solved before them; a step that failed there has none."""
+        return {key: step.solution for key, step in self.optimum.evaluation.steps.items()
+                if getattr(step, "solution", None) is not None}
+
+    @property
+    def solution(self) -> list[pybamm.Solution]:
+        """:attr:`solutions` as a list in the order they were solved (one per step, as for
+        a replay)."""
+        return list(self.solutions.values())
 
     def write(self, out_dir: str | Path) -> dict:
         """Write ``fitted/`` (the parameter set), ``fit_report.json``, ``fit_report.md`` and

@@ -76,6 +76,8 @@ class StepResult:
     dQ_dp: np.ndarray | None = None
     dVmedian_dp: np.ndarray | None = None
     dE_dp: np.ndarray | None = None
+    #: the PyBaMM solution of the step (FitResult.solutions keeps the final evaluation's)
+    solution: pybamm.Solution | None = None
 
 
 @dataclass
@@ -213,7 +215,7 @@ class FitProblem:
         t = np.asarray(sol.t) - t0
         v = np.asarray(sol["Voltage [V]"].entries, dtype=float)
         dv = self._sens(sol, sens)
-        result = StepResult(solved.step, t, v, dv, solved.termination)
+        result = StepResult(solved.step, t, v, dv, solved.termination, solution=sol)
         if curve:
             return result
         voltage = sol["Voltage [V]"]

@@ -13,12 +13,14 @@ from typing import TYPE_CHECKING
 _PUBLIC = {
     "LoadedCell": "nasim.params.loading",
     "ParameterFileError": "nasim.params.loading",
+    "bundled": "nasim.params.bundle",
     "load_cell": "nasim.params.loading",
     "load_file": "nasim.params.loading",
     "parameter_table": "nasim.params.provenance",
 }
 
 if TYPE_CHECKING:
+    from nasim.params.bundle import bundled
     from nasim.params.loading import LoadedCell, ParameterFileError, load_cell, load_file
     from nasim.params.provenance import parameter_table
 
@@ -36,4 +38,5 @@ def __dir__() -> list[str]:
     return sorted([*globals(), *_PUBLIC])
 
 
-__all__ = ["LoadedCell", "ParameterFileError", "load_cell", "load_file", "parameter_table"]
+__all__ = ["LoadedCell", "ParameterFileError", "bundled", "load_cell", "load_file",
+           "parameter_table"]

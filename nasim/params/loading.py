@@ -16,6 +16,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from nasim.params import files, overrides
+from nasim.params.bundle import KIND_FOLDERS, resolve
 from nasim.params.design import CellDesign, DesignError, cell_design, one_c_current_A
 from nasim.params.schema import (
     FILE_KINDS,
@@ -130,8 +131,9 @@ def load_document(path: str | Path, kind: str, model: type[BaseModel], what: str
                   ) -> tuple[Path, BaseModel]:
     """Read ``path`` (a YAML file of ``kind``: protocol, fit, study …) and validate it against
     ``model``; errors name the file (as a ``what``), the field, the value and the expectation.
-    Returns the resolved path and the validated document."""
-    path = resolved(path, what)
+    Returns the resolved path and the validated document. A bare name is a bundled file of
+    ``kind`` (see :mod:`nasim.params.bundle`)."""
+    path = resolved(resolve(path, kind) if kind in KIND_FOLDERS else path, what)
     data = read_yaml(path, what)
     if data.get("kind") != kind:
         raise ParameterFileError(path, [f"field 'kind': expected {kind!r}, got "
@@ -264,8 +266,8 @@ def load_cell(path: str | Path, changes: Mapping[str, Any] | None = None) -> Loa
     ``changes`` maps dotted parameter paths (``"cathode.loading"``,
     ``"electrolyte.concentration"`` ...; see :mod:`nasim.params.overrides`) to new raw values,
     e.g. ``{"value": 20, "unit": "mg/cm2", "source": {...}}``; the changed files are validated
-    as usual."""
-    path = resolved(path)
+    as usual. ``path`` may be the name of a bundled cell (``load_cell("heo_half")``)."""
+    path = resolved(resolve(path, "cell"))
     edits = overrides.split(changes or {})
     cell = load_file(path, Cell, edits.get(overrides.CELL))
     unused = [k for k in edits if k != overrides.CELL and getattr(cell, k, None) is None]

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from pydantic import BaseModel
 
+from nasim.params.bundle import resolve
 from nasim.params.loading import LoadedCell, ParameterFileError, load_cell, load_file, read_yaml
 from nasim.params.quantities import Quantity, StateFunction
 from nasim.params.schema import ActiveMaterial
@@ -136,9 +137,13 @@ def _is_cell(path: Path) -> bool:
     return read_yaml(path).get("kind") == "cell"
 
 
+#: the kinds of parameter file a bare name may stand for (bundled files, nasim.params.bundle)
+_NAMED_KINDS = ("cell", "material", "electrolyte")
+
+
 def parameter_rows(path: str | Path) -> list[dict]:
     """The rows of :func:`parameter_table` (validating the file, and a cell's references)."""
-    path = Path(path)
+    path = resolve(path, *_NAMED_KINDS)
     if _is_cell(path):
         return [row for part in cell_provenance_rows(load_cell(path)) for row in part]
     return provenance_rows(load_file(path), path.name)
@@ -146,8 +151,8 @@ def parameter_rows(path: str | Path) -> list[dict]:
 
 def parameter_table(path: str | Path) -> pd.DataFrame:
     """Every value of a parameter file (a cell includes the files it references) with its unit
-    and source."""
-    path = Path(path)
+    and source. ``path`` may be a bundled name (``"heo_half"``, ``"heo"``)."""
+    path = resolve(path, *_NAMED_KINDS)
     if _is_cell(path):
         return cell_provenance(load_cell(path))
     return provenance_table(load_file(path), path.name)
@@ -169,6 +174,6 @@ def _thermal_rows(loaded: LoadedCell, file: str) -> list[dict]:
 
 
 def sources_used(table: pd.DataFrame) -> list[str]:
-    """Distinct literature and measurement sources (the 'citations' of a run)."""
-    keep = table[table.source_kind.isin(["literature", "measured", "fitted"])]
+    """Distinct literature, measurement, fit and import sources (the 'citations' of a run)."""
+    keep = table[table.source_kind.isin(["literature", "measured", "fitted", "imported"])]
     return sorted(set(keep.source))

@@ -131,9 +131,23 @@ class Assumed(_SourceBase):
         return f"assumed: {self.reason}"
 
 
-Source = Annotated[
-    Measured | Derived | Literature | Fitted | Assumed, Field(discriminator="kind")
-]
+class Imported(_SourceBase):
+    """Taken from another tool's parameter file or set that gives no citation (a PyBaMM
+    ``ParameterValues`` object, a BPX file): ``from`` names the file or set, ``key`` the name
+    of the value there, ``method`` how nasim converted it (e.g. a function tabulated)."""
+
+    kind: Literal["imported"]
+    origin: str = Field(alias="from", min_length=1)
+    key: str | None = None
+    method: str | None = None
+
+    def describe(self) -> str:
+        text = f"imported from {self.origin}" + (f" ({self.key})" if self.key else "")
+        return text + (f": {self.method}" if self.method else "")
+
+
+AnySource = Measured | Derived | Literature | Fitted | Assumed | Imported
+Source = Annotated[AnySource, Field(discriminator="kind")]
 
 
 def derived(inputs: list[str], method: str) -> Derived:
@@ -141,7 +155,7 @@ def derived(inputs: list[str], method: str) -> Derived:
     return Derived(kind="derived", inputs=inputs, method=method)
 
 
-def describe(source: Measured | Derived | Literature | Fitted | Assumed) -> str:
+def describe(source: AnySource) -> str:
     text = source.describe()
     if source.to_be_fitted:
         text += " [starting value, to be fitted]"

@@ -1,92 +1,167 @@
 """Units: the one place where lab units are converted to SI.
 
 Every quantity in a parameter file carries a unit string. Each field of the schema declares a
-*dimension* (``"length"``, ``"areal_mass"`` ...); the unit must be one of that dimension's
-spellings, and :func:`to_si` converts ``value`` to the SI unit of the dimension.
+*dimension* (``"length"``, ``"areal_mass"`` ...); the unit is parsed by `pint`, so every
+spelling of a unit is accepted (``mg/cm2``, ``mg/cm^2``, ``mg/cm**2``, ``mg cm-2``,
+``milligram/centimeter^2``), and its dimension must be the field's. :func:`to_si` converts
+``value`` to the SI unit of the dimension.
 
-Temperatures are affine (°C → K adds 273.15); every other conversion is a factor.
+Spellings pint does not read are rewritten first: a trailing exponent (``cm2`` → ``cm**2``,
+``cm-2`` → ``cm**-2``, ``Å3`` → ``Å**3``), ``Ohm`` → ``ohm``, ``-`` → dimensionless. A molar
+energy also accepts a per-particle energy (``eV`` means eV × N_A = 96485.33 J/mol).
+Temperatures are affine (°C → K adds 273.15); every other conversion is a factor. Factors are
+computed once per (unit, dimension), with pint's float noise rounded off: they equal those of
+the former spelling table (1 mg/cm2 = 0.01 kg/m2 exactly), except that ``eV`` is now e·N_A
+(96485.33212331 J/mol, was 96485.33212).
+
+pint is imported at the first conversion, not with :mod:`nasim.params`.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from functools import cache, cached_property
 
 CELSIUS_OFFSET_K = 273.15
 
 
+class UnitError(ValueError):
+    """A unit that is unknown or belongs to another dimension."""
+
+
 @dataclass(frozen=True)
 class Dimension:
-    """A physical dimension: its SI unit and the accepted spellings with their SI factors."""
+    """A physical dimension: its SI unit and example spellings (for messages; pint accepts any
+    spelling of the same dimension)."""
 
     name: str
     si_unit: str
-    factors: dict[str, float]
-    offsets: dict[str, float] | None = None
+    examples: tuple[str, ...] = ()
 
     def accepts(self, unit: str) -> bool:
-        return unit in self.factors
+        try:
+            _conversion(unit, self.name)
+        except UnitError:
+            return False
+        return True
 
     def to_si(self, value: float, unit: str) -> float:
-        offset = (self.offsets or {}).get(unit, 0.0)
-        return value * self.factors[unit] + offset
+        factor, offset = _conversion(unit, self.name)
+        return value * factor + offset
+
+    @cached_property
+    def factors(self) -> dict[str, float]:
+        """The SI factor of the SI unit and of each example spelling."""
+        return {u: _conversion(u, self.name)[0] for u in (self.si_unit, *self.examples)}
 
 
-_MICRO = ("um", "µm", "μm")
-
-
-def _dim(name: str, si_unit: str, factors: dict[str, float], offsets=None) -> Dimension:
-    return Dimension(name, si_unit, {si_unit: 1.0, **factors}, offsets)
+def _dim(name: str, si_unit: str, *examples: str) -> Dimension:
+    return Dimension(name, si_unit, examples)
 
 
 DIMENSIONS: dict[str, Dimension] = {
     d.name: d
     for d in [
-        _dim("dimensionless", "1", {"-": 1.0, "": 1.0, "%": 0.01}),
-        _dim(
-            "length",
-            "m",
-            {"cm": 1e-2, "mm": 1e-3, **{u: 1e-6 for u in _MICRO}, "nm": 1e-9,
-             "angstrom": 1e-10, "Å": 1e-10},
-        ),
-        _dim("area", "m2", {"cm2": 1e-4, "mm2": 1e-6}),
-        _dim("volume_per_formula_unit", "m3", {"angstrom3": 1e-30, "Å3": 1e-30}),
-        _dim("mass", "kg", {"g": 1e-3, "mg": 1e-6}),
-        _dim("volume", "m3", {"cm3": 1e-6, "mL": 1e-6, "uL": 1e-9, "µL": 1e-9, "L": 1e-3}),
-        _dim("areal_mass", "kg/m2", {"mg/cm2": 1e-2, "g/m2": 1e-3}),
-        _dim("density", "kg/m3", {"g/cm3": 1e3, "g/mL": 1e3}),
-        _dim("molar_mass", "kg/mol", {"g/mol": 1e-3}),
-        _dim("molar_volume", "m3/mol", {"cm3/mol": 1e-6}),
-        _dim("concentration", "mol/m3", {"mol/L": 1e3, "M": 1e3, "mol/dm3": 1e3, "mmol/L": 1.0}),
+        _dim("dimensionless", "1", "-", "%"),
+        _dim("length", "m", "cm", "mm", "um", "µm", "nm", "angstrom", "Å"),
+        _dim("area", "m2", "cm2", "mm2", "cm^2"),
+        _dim("volume_per_formula_unit", "m3", "angstrom3", "Å3"),
+        _dim("mass", "kg", "g", "mg"),
+        _dim("volume", "m3", "cm3", "mL", "uL", "µL", "L"),
+        _dim("areal_mass", "kg/m2", "mg/cm2", "mg/cm^2", "g/m2"),
+        _dim("density", "kg/m3", "g/cm3", "g/mL"),
+        _dim("molar_mass", "kg/mol", "g/mol"),
+        _dim("molar_volume", "m3/mol", "cm3/mol"),
+        _dim("concentration", "mol/m3", "mol/L", "M", "mol/dm3", "mmol/L"),
         # specific charge: SI is C/kg; 1 mAh/g = 3.6 C / 1e-3 kg = 3600 C/kg
-        _dim("specific_capacity", "C/kg", {"mAh/g": 3600.0, "Ah/kg": 3600.0}),
-        _dim("capacity", "C", {"Ah": 3600.0, "mAh": 3.6}),
-        _dim("specific_current", "A/kg", {"mA/g": 1.0}),
-        _dim("current", "A", {"mA": 1e-3, "uA": 1e-6}),
-        _dim("current_density", "A/m2", {"mA/cm2": 10.0, "A/cm2": 1e4}),
-        _dim("temperature", "K", {"degC": 1.0, "°C": 1.0},
-             {"degC": CELSIUS_OFFSET_K, "°C": CELSIUS_OFFSET_K}),
-        _dim("voltage", "V", {"mV": 1e-3}),
-        _dim("voltage_per_temperature", "V/K", {"mV/K": 1e-3}),
-        _dim("conductivity", "S/m", {"mS/cm": 0.1, "S/cm": 100.0}),
-        _dim("diffusivity", "m2/s", {"cm2/s": 1e-4}),
-        _dim("rate_constant", "m/s", {"cm/s": 1e-2}),
-        _dim("molar_energy", "J/mol", {"kJ/mol": 1e3, "eV": 96485.33212}),
-        _dim("resistance", "Ohm", {"ohm": 1.0, "mOhm": 1e-3}),
-        _dim("areal_resistance", "Ohm.m2", {"Ohm.cm2": 1e-4, "ohm.cm2": 1e-4}),
-        _dim("time", "s", {"min": 60.0, "h": 3600.0}),
-        _dim("voltage_rate", "V/s", {"mV/s": 1e-3}),
-        _dim("pressure", "Pa", {"kPa": 1e3, "MPa": 1e6, "GPa": 1e9}),
-        _dim("inverse_time", "1/s", {"1/min": 1.0 / 60.0, "1/h": 1.0 / 3600.0}),
-        _dim("resistivity", "Ohm.m", {"Ohm.cm": 1e-2, "ohm.m": 1.0}),
-        _dim("specific_heat_capacity", "J/kg/K", {"J/(kg K)": 1.0, "J/g/K": 1e3,
-                                                  "J/(g K)": 1e3}),
-        _dim("heat_transfer_coefficient", "W/m2/K", {"W/(m2 K)": 1.0}),
+        _dim("specific_capacity", "C/kg", "mAh/g", "Ah/kg"),
+        _dim("capacity", "C", "Ah", "mAh"),
+        _dim("specific_current", "A/kg", "mA/g"),
+        _dim("current", "A", "mA", "uA"),
+        _dim("current_density", "A/m2", "mA/cm2", "A/cm2"),
+        _dim("temperature", "K", "degC", "°C"),
+        _dim("voltage", "V", "mV"),
+        _dim("voltage_per_temperature", "V/K", "mV/K"),
+        _dim("conductivity", "S/m", "mS/cm", "S/cm"),
+        _dim("diffusivity", "m2/s", "cm2/s", "m^2/s"),
+        _dim("rate_constant", "m/s", "cm/s"),
+        _dim("molar_energy", "J/mol", "kJ/mol", "eV"),
+        _dim("resistance", "Ohm", "ohm", "mOhm"),
+        _dim("areal_resistance", "Ohm.m2", "Ohm.cm2"),
+        _dim("time", "s", "min", "h"),
+        _dim("voltage_rate", "V/s", "mV/s"),
+        _dim("pressure", "Pa", "kPa", "MPa", "GPa"),
+        _dim("inverse_time", "1/s", "1/min", "1/h"),
+        _dim("resistivity", "Ohm.m", "Ohm.cm"),
+        _dim("specific_heat_capacity", "J/kg/K", "J/(kg K)", "J/g/K"),
+        _dim("heat_transfer_coefficient", "W/m2/K", "W/(m2 K)"),
     ]
 }
 
+# a symbol followed by digits is a power (cm2, Å3, dm3); pint reads 'cm2' as one unknown name
+_TRAILING_POWER = re.compile(r"(?<=[A-Za-zµμÅ])(-?\d+)")
+_DIMENSIONLESS = ("", "1", "-")
 
-class UnitError(ValueError):
-    """A unit that is unknown or belongs to another dimension."""
+
+@cache
+def _registry():
+    import pint
+
+    return pint.UnitRegistry()
+
+
+def _pint_text(unit: str) -> str:
+    text = unit.strip()
+    if text in _DIMENSIONLESS:
+        return "dimensionless"
+    text = re.sub(r"Ohm", "ohm", text)
+    return _TRAILING_POWER.sub(r"**\1", text)
+
+
+def _expected(name: str, reason: str) -> str:
+    dim = DIMENSIONS[name]
+    examples = ", ".join(repr(u) for u in (dim.si_unit, *dim.examples) if u)
+    return f"{reason} for a {name} (SI {dim.si_unit}); e.g. {examples}"
+
+
+@cache
+def _conversion(unit: str, name: str) -> tuple[float, float]:
+    """(factor, offset) with SI = value * factor + offset; raises UnitError."""
+    if not isinstance(unit, str):
+        raise UnitError(_expected(name, f"unit {unit!r} is not text"))
+    import pint
+
+    ureg = _registry()
+    si = ureg.Unit(_pint_text(DIMENSIONS[name].si_unit))
+    try:
+        given = ureg.Quantity(1.0, _pint_text(unit)).units
+        scale = 1.0
+        if name == "molar_energy" and given.dimensionality == ureg.Unit("J").dimensionality:
+            scale = ureg.Quantity(1.0, "avogadro_constant").to("1/mol").magnitude
+            given = given / ureg.Unit("mol")  # a per-particle energy, times N_A
+        if given.dimensionality != si.dimensionality:
+            raise UnitError(_expected(
+                name, f"unit {unit!r} is a {given.dimensionality}, not the expected "
+                      f"{si.dimensionality},"))
+        zero = ureg.Quantity(0.0, given).to(si).magnitude
+        one = ureg.Quantity(1.0, given).to(si).magnitude
+    except UnitError:
+        raise
+    except (pint.errors.PintError, AttributeError, TypeError, ValueError, SyntaxError) as exc:
+        raise UnitError(_expected(name, f"unknown unit {unit!r} ({type(exc).__name__})")) \
+            from None
+    return _decimal(scale * (one - zero)), _decimal(zero)
+
+
+def _decimal(x: float) -> float:
+    """The shortest decimal within 4e-16 relative (2 ulp) of ``x``: pint's float noise goes (1 L is
+    1.0000000000000002e-3 m3 in pint, 1e-3 here), true values stay (1/60 is not rounded)."""
+    for digits in range(1, 16):
+        short = float(f"{x:.{digits}g}")
+        if abs(short - x) <= 4e-16 * abs(x):
+            return short
+    return x
 
 
 def dimension(name: str) -> Dimension:
@@ -96,15 +171,10 @@ def dimension(name: str) -> Dimension:
 def to_si(value: float, unit: str, dimension_name: str) -> float:
     """Convert ``value`` given in ``unit`` to the SI unit of ``dimension_name``.
 
-    Raises :class:`UnitError` naming the accepted spellings when the unit is not one of them.
+    Raises :class:`UnitError` naming the unit, the dimension, its SI unit and example
+    spellings when the unit is unknown or of another dimension.
     """
-    dim = DIMENSIONS[dimension_name]
-    if not dim.accepts(unit):
-        accepted = ", ".join(repr(u) for u in dim.factors)
-        raise UnitError(
-            f"unknown unit {unit!r} for a {dimension_name} (SI {dim.si_unit}); accepted: {accepted}"
-        )
-    return dim.to_si(float(value), unit)
+    return DIMENSIONS[dimension_name].to_si(float(value), unit)
 
 
 # --------------------------------------------------------------------------- lab currents

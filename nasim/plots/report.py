@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from nasim._version import versions
 from nasim.analysis.metrics import differential_capacity
 from nasim.params.loading import LoadedCell
 from nasim.params.provenance import cell_provenance, sources_used
@@ -221,6 +222,7 @@ def report_markdown(result, figures: dict[str, str], cell: LoadedCell | None = N
         f"- Model: {result.model} (PyBaMM, isothermal at each step's ambient temperature)",
         f"- Protocol source: {p.source}",
         f"- Wall time: {result.wall_time_s:.2f} s",
+        "- Versions: " + ", ".join(f"{k} {v}" for k, v in versions().items()),
         "",
     ]
     if p.assumptions:

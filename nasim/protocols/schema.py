@@ -20,6 +20,10 @@ Steps (each item has exactly one key):
 - ``rate_test``: for each rate, the ``before_each`` steps then a discharge (or charge) at it;
 - ``repeat``: ``steps`` ``count`` times (cycling).
 
+A step may also be a PyBaMM ``Experiment`` string (``"Discharge at C/10 until 2.0 V"``,
+``"Rest for 1 hour"``; :mod:`nasim.protocols.experiment`), read as the nasim step that does
+the same; its "C" is nasim's 1C (the cell file's), as everywhere here.
+
 Measured values sit beside the step that produced them (``measured:``) so a replay can set
 simulation and measurement side by side.
 """
@@ -37,6 +41,7 @@ from pydantic import BeforeValidator, Field, model_validator
 from nasim.params.names import AgingMechanism, InitialState, ModelName
 from nasim.params.strict import FrozenStrict
 from nasim.params.units import DIMENSIONS, UnitError, current_basis, to_si
+from nasim.protocols.experiment import experiment_step
 
 # --------------------------------------------------------------------------- lab quantities
 
@@ -247,7 +252,10 @@ class RateDischarge(FrozenStrict):
 
 
 def _as_step(raw: Any) -> Any:
-    """``{charge: {...}}`` → ``{type: charge, ...}``: one key per step item."""
+    """``{charge: {...}}`` → ``{type: charge, ...}``: one key per step item; a string is a
+    PyBaMM ``Experiment`` step (:mod:`nasim.protocols.experiment`)."""
+    if isinstance(raw, str):
+        return experiment_step(raw)
     if isinstance(raw, dict) and "type" not in raw:
         if len(raw) != 1:
             raise ValueError(f"a step has exactly one key ({', '.join(STEP_TYPES)}); "

@@ -14,7 +14,9 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
+import pybamm
 
+from nasim._version import versions
 from nasim.analysis.metrics import step_metrics
 from nasim.params.loading import LoadedCell, load_cell
 from nasim.params.names import STATE_OF_CHARGE, initial_state_of
@@ -42,6 +44,9 @@ class SimulationResult:
     initial_stoichiometry: dict[str, float] = field(default_factory=dict)
     solve_time_s: float = 0.0
     thermal: str = "isothermal"
+    #: the PyBaMM solution behind the time series (QuickPlot, plot_voltage_components, any
+    #: PyBaMM variable: ``result.solution["Electrolyte concentration [mol.m-3]"]``)
+    solution: pybamm.Solution | None = field(default=None, repr=False)
     mesh_points: dict = field(default_factory=dict)  # the mesh (nasim.simulate.mesh.Mesh)
     n_states: int | None = None
 
@@ -81,6 +86,7 @@ class SimulationResult:
             "mesh_points": self.mesh_points,
             **self.metrics,
             **self.phase_summary(),
+            **versions(),
         }
 
     def plot(self, ax=None):
@@ -141,6 +147,6 @@ def simulate(
         cell=loaded, model=model, direction=direction, current_A=current,
         c_rate=current / loaded.one_c_current_A, temperature_K=temperature_K,
         termination=termination, timeseries=frame, initial_stoichiometry=initial,
-        solve_time_s=solved.solve_time_s, thermal=thermal,
+        solve_time_s=solved.solve_time_s, thermal=thermal, solution=solved.solution,
         mesh_points=runner.mesh.describe(), n_states=runner.n_states,
     )

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pybamm
 
 from nasim.analysis.energy import ENERGY_COLUMNS, discharge_energy, energy_table
 from nasim.params.budget import LEVELS, MassBudget, mass_budget
@@ -58,6 +59,11 @@ class EnergyResult:
 
     def to_frame(self) -> pd.DataFrame:
         return self.table
+
+    @property
+    def solution(self):
+        """The PyBaMM solution of the discharge (``.charge.solution`` has the charge's)."""
+        return self.discharge.solution
 
     def mass_budget_frame(self) -> pd.DataFrame:
         return self.budget.to_frame()
@@ -163,6 +169,14 @@ class RagoneResult:
 
     cell: LoadedCell
     frame: pd.DataFrame
+    #: the PyBaMM solution of each discharge that ran, by current (mA/g)
+    solutions: dict[float, pybamm.Solution] = field(default_factory=dict)
+
+    @property
+    def solution(self) -> list[pybamm.Solution]:
+        """The discharges' PyBaMM solutions, in the order of the currents (failed ones left
+        out: see :attr:`solutions` for which current each belongs to)."""
+        return list(self.solutions.values())
 
     def to_frame(self) -> pd.DataFrame:
         return self.frame
@@ -187,7 +201,7 @@ def ragone(
     if not currents:
         raise ValueError("give at least one current for the Ragone sweep")
     budget = mass_budget(loaded)
-    parts = []
+    parts, solutions = [], {}
     for current in currents:
         try:
             result = simulate(loaded, model=model, current_mA_per_g=current,
@@ -201,12 +215,13 @@ def ragone(
             failed["error"] = exc.reason
             parts.append(failed)
             continue
+        solutions[current] = result.solution
         table = energy_table(result.timeseries, budget)
         table.insert(0, "current_mA_per_g", current)
         table["status"] = "ok"
         table["error"] = ""
         parts.append(table)
-    return RagoneResult(loaded, pd.concat(parts, ignore_index=True))
+    return RagoneResult(loaded, pd.concat(parts, ignore_index=True), solutions)
 
 
 __all__ = ["DEFAULT_RAGONE_CURRENTS_mA_PER_G", "EnergyResult", "RagoneResult", "energy",

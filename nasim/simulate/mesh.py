@@ -65,6 +65,12 @@ class Mesh:
                     out[domain] = gen
         return out
 
+    def simulation_kwargs(self, model: pybamm.BaseModel) -> dict:
+        """``var_pts`` and ``submesh_types`` for ``pybamm.Simulation(model, ...)``: the same
+        discretisation as nasim's runs of the cell (e.g. with :func:`nasim.to_pybamm`)."""
+        return {"var_pts": self.var_pts(),
+                "submesh_types": self.submesh_types(model.default_submesh_types)}
+
     def describe(self) -> dict:
         """What ``summary.json``/``fit_report.json`` record under ``mesh_points``."""
         return {**self.points, "particle_mesh": self.particle,

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pybamm
 
 from nasim.analysis.metrics import step_metrics
 from nasim.params.loading import LoadedCell
@@ -74,6 +75,17 @@ class ReplayResult:
             frames.append(out)
         return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(
             columns=["protocol_time_s", "step", "cycle", "kind"])
+
+    @property
+    def solutions(self) -> dict[int, pybamm.Solution]:
+        """The PyBaMM solution of each kept step, by step number (``steps.step``)."""
+        return {row_step: solved.solution for row_step, _, solved in self.kept}
+
+    @property
+    def solution(self) -> list[pybamm.Solution]:
+        """The PyBaMM solutions of the kept steps, in protocol order (one per step: each
+        step is its own solve of one built model, started from the previous step's state)."""
+        return list(self.solutions.values())
 
     @property
     def summary(self) -> pd.DataFrame:
