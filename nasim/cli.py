@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
-import math
 import sys
 from pathlib import Path
 
@@ -22,6 +21,8 @@ from nasim.cli_support import (
     EXIT_OK,
     add_debug,
     error_line,
+    one_line_warnings,
+    options_ok,
     read_first,
     run_folder,
 )
@@ -127,9 +128,10 @@ def _cmd_simulate(args) -> int:
 
 def _cmd_energy(args) -> int:
     from nasim.rundir import save
+
+    out = run_folder(args)  # a used --out is refused before PyBaMM is imported
     from nasim.simulate.energy import DEFAULT_RAGONE_CURRENTS_mA_PER_G, energy, ragone
 
-    out = run_folder(args)
     result = energy(args.cell, current_mA_per_g=args.current_mA_per_g, c_rate=args.c_rate,
                     temperature_C=args.temperature_C, model=args.model)
     save(out / "energy.csv", lambda p: result.table.to_csv(p, index=False))
@@ -192,7 +194,7 @@ def _cmd_replay(args) -> int:
     else:
         files = _protocol_files(args.protocol)
         if len(files) == 1:  # several: a bad one is reported and the others run
-            read_first(files, "protocol file")
+            read_first(files, "protocol file", args.cell)
         out = run_folder(args)
     if args.uncertainty:
         return cli_uncertainty.replay(args, files, out)
@@ -417,11 +419,9 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     args.argv = list(sys.argv[1:] if argv is None else argv)
-    for name, value in vars(args).items():  # --temperature-C nan, --c-rate inf ...
-        if isinstance(value, float) and not math.isfinite(value):
-            print(f"error: --{name.replace('_', '-')} {value}: expected a finite number",
-                  file=sys.stderr)
-            return EXIT_BAD_INPUT
+    one_line_warnings()
+    if not options_ok(args):  # --temperature-C nan, --c-rate inf ...
+        return EXIT_BAD_INPUT
     status, message = "error", ""
     with contextlib.ExitStack() as args.resources:  # e.g. a folder lock, released last
         try:

@@ -10,13 +10,19 @@ from pathlib import Path
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
 
 
-def read_first(paths: list[Path], what: str) -> None:
+def read_first(paths: list[Path], what: str, cell: str | None = None) -> None:
     """Read each input document safely before PyBaMM is imported: a hostile or broken file
-    is refused in about a second."""
+    is refused in about a second (a protocol file is loaded whole, on ``cell`` if given: its
+    cell, tables and measured curves)."""
     from nasim.params.loading import read_yaml
 
     for path in paths:
-        read_yaml(path, what)
+        if what == "protocol file":
+            from nasim.protocols import load_protocol
+
+            load_protocol(path, cell)
+        else:
+            read_yaml(path, what)
 
 
 def run_folder(args, identity: str | None = None, resume_files: tuple[str, ...] = ()):
@@ -27,7 +33,54 @@ def run_folder(args, identity: str | None = None, resume_files: tuple[str, ...] 
     args.run = prepare(args.out, ["nasim", *args.argv], identity=identity,
                        overwrite=args.overwrite, resume=getattr(args, "resume", False),
                        resume_files=resume_files, owned=resume_files)
+    if args.run.kept:
+        shown = ", ".join(args.run.kept[:10]) + (" ..." if len(args.run.kept) > 10 else "")
+        print(f"note: --overwrite kept {len(args.run.kept)} entries of {args.out} that nasim "
+              f"does not write: {shown}", file=sys.stderr)
     return Path(args.out)
+
+
+def options_ok(args) -> bool:
+    """Every number option finite (else one error line, False); an implausible
+    ``--temperature-C`` (298 meant as K?) or ``--c-rate`` above 100C is warned about."""
+    import math
+
+    from nasim.params import plausible
+
+    for name, value in vars(args).items():
+        if isinstance(value, float) and not math.isfinite(value):
+            print(f"error: --{name.replace('_', '-')} {value}: expected a finite number",
+                  file=sys.stderr)
+            return False
+    if getattr(args, "temperature_C", None) is not None:
+        plausible.check("command line", "--temperature-C", args.temperature_C + 273.15,
+                        f"{args.temperature_C:g} degC", "ambient_temperature")
+    if (getattr(args, "c_rate", None) or 0) > plausible.MAX_C_RATE:
+        plausible.warn("command line", "--c-rate", f"{args.c_rate:g} C",
+                       f"expected at most {plausible.MAX_C_RATE:g} C")
+    return True
+
+
+def one_line_warnings() -> None:
+    """Print each :class:`nasim.params.plausible.ImplausibleValue` warning as one line
+    ``warning: ...`` on stderr (other warnings as Python prints them)."""
+    import warnings
+
+    from nasim.params.plausible import ImplausibleValue
+
+    warnings.simplefilter("always", ImplausibleValue)  # plausible.warn gives each value once
+    shown = warnings.showwarning
+    if getattr(shown, "nasim_one_line", False):  # installed by an earlier main() call
+        return
+
+    def show(message, category, filename, lineno, file=None, line=None):
+        if issubclass(category, ImplausibleValue):
+            print(f"warning: {message}", file=sys.stderr)
+        else:
+            shown(message, category, filename, lineno, file, line)
+
+    show.nasim_one_line = True
+    warnings.showwarning = show
 
 
 def add_debug(parser: argparse.ArgumentParser, top: bool = True) -> None:

@@ -2,7 +2,8 @@
 
 A run (``nasim simulate``, ``replay``, ``energy``, ``sweep``, ``fit``) writes into its ``--out``
 folder. :func:`prepare` refuses a path that is a file, and a non-empty folder unless
-``overwrite`` (the files an earlier run recorded are then removed first) or ``resume`` with the
+``overwrite`` (the files an earlier run recorded, and any file of a kind nasim writes, are
+then removed first; other files stay and are named) or ``resume`` with the
 same ``identity`` (a sweep of the same study, a fit of the same definition). ``run.json`` is
 written when the run starts (``status: running``) and again, last, when it ends: ``complete``,
 ``failed`` (the run finished but something in it failed: exit 1), ``error`` or
@@ -86,6 +87,7 @@ class Run:
     def __init__(self, folder: Path, command: list[str], identity: str | None,
                  resumed: bool, files: list[str]):
         self.folder = folder
+        self.kept: list[str] = []  # entries --overwrite left (not of a kind nasim writes)
         self.record = {"command": command, "identity": identity, "status": "running",
                        "resumed": resumed, "started": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
                        "ended": None, "versions": _versions(), "files": files}
@@ -97,8 +99,10 @@ class Run:
     def finish(self, status: str, message: str = "") -> None:
         """The last write of the run: its ``status``, end time, files and ``message`` (a run
         that failed before writing anything removes its record, and the folder if empty)."""
+        kept = {k.rstrip("/") for k in self.kept}  # not this run's: never recorded
         files = sorted(str(p.relative_to(self.folder)) for p in self.folder.rglob("*")
-                       if p.is_file() and p.name != RUN_FILE and not p.name.startswith("."))
+                       if p.is_file() and p.name != RUN_FILE and not p.name.startswith(".")
+                       and p.relative_to(self.folder).parts[0] not in kept)
         if not files and status != "complete":  # nothing written: leave nothing behind
             with contextlib.suppress(OSError):
                 (self.folder / RUN_FILE).unlink()
@@ -163,6 +167,43 @@ def _remove_recorded(folder: Path, previous: dict | None, owned: tuple[str, ...]
         (folder / RUN_FILE).unlink()
 
 
+#: what nasim's writers produce: files of these kinds at the top of ``--out`` (tables, reports,
+#: figures, the sweep store) and folders holding only these kinds and ``.yaml`` (a replay of
+#: several protocols, ``fitted/``); ``--overwrite`` removes these and keeps anything else
+OUTPUT_SUFFIXES = (".csv", ".json", ".md", ".png", ".sqlite", ".sqlite-wal", ".sqlite-shm")
+_FOLDER_SUFFIXES = (*OUTPUT_SUFFIXES, ".yaml")
+
+
+def _written_by_nasim(path: Path, suffixes: tuple[str, ...]) -> bool:
+    """A file of one of ``suffixes`` or a killed run's :func:`atomic` temporary; a folder
+    holding only files of :data:`_FOLDER_SUFFIXES`; never a symlink."""
+    if path.is_symlink():
+        return False
+    if path.is_dir():
+        return all(_written_by_nasim(p, _FOLDER_SUFFIXES) for p in path.iterdir())
+    name = path.name.lower()
+    return path.is_file() and (name.endswith(suffixes)
+                               or (name.startswith(".") and ".tmp" in name))
+
+
+def _clear(folder: Path) -> list[str]:
+    """Remove what nasim's writers produce from ``folder`` (files of an earlier run that left
+    no record, e.g. by an older nasim); the names of the entries kept, sorted."""
+    import shutil
+
+    kept = []
+    for entry in sorted(folder.iterdir()):
+        if entry.name in (LOCK_FILE, RUN_FILE):
+            continue
+        if not _written_by_nasim(entry, OUTPUT_SUFFIXES):
+            kept.append(entry.name + ("/" if entry.is_dir() else ""))
+        elif entry.is_dir():
+            shutil.rmtree(entry)
+        else:
+            entry.unlink()
+    return kept
+
+
 def prepare(folder: str | Path, command: list[str], *, identity: str | None = None,
             overwrite: bool = False, resume: bool = False, resume_files: tuple[str, ...] = (),
             owned: tuple[str, ...] = ()) -> Run:
@@ -170,8 +211,10 @@ def prepare(folder: str | Path, command: list[str], *, identity: str | None = No
 
     ``identity``: what makes two runs the same (a study hash); ``resume`` continues a run of
     the same identity, keeping ``resume_files`` (e.g. the sweep store) and removing the rest
-    of what it recorded; ``overwrite`` also removes the ``owned`` names (files a run of this
-    kind may leave before it records them, e.g. the store of a killed sweep)."""
+    of what it recorded; ``overwrite`` removes what the earlier run recorded, the ``owned``
+    names (files a run of this kind may leave before it records them, e.g. the store of a
+    killed sweep) and every other file of a kind nasim writes (:data:`OUTPUT_SUFFIXES`: the
+    files of a run without ``run.json``); anything else stays, named in ``Run.kept``."""
     folder = Path(folder)
     if folder.exists() and not folder.is_dir():
         raise OutputFolderError(f"--out {folder}: is an existing file, expected a folder")
@@ -195,14 +238,18 @@ def prepare(folder: str | Path, command: list[str], *, identity: str | None = No
         keep = {*resume_files}
         previous = dict(previous, files=[f for f in previous.get("files", []) if f not in keep])
         _remove_recorded(folder, previous)
-    elif entries:
+    kept: list[str] = []
+    if entries and overwrite:
         _remove_recorded(folder, previous, owned)
+        kept = _clear(folder)
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except (FileExistsError, NotADirectoryError):
         raise OutputFolderError(f"--out {folder}: a parent of it is a file") from None
-    return Run(folder, command, identity, bool(entries) and resume and not overwrite, [])
+    run = Run(folder, command, identity, bool(entries) and resume and not overwrite, [])
+    run.kept = kept
+    return run
 
 
-__all__ = ["LOCK_FILE", "OutputFolderError", "RUN_FILE", "Run", "atomic", "lock", "prepare",
-           "read_run", "save", "write_text"]
+__all__ = ["LOCK_FILE", "OUTPUT_SUFFIXES", "OutputFolderError", "RUN_FILE", "Run", "atomic",
+           "lock", "prepare", "read_run", "save", "write_text"]

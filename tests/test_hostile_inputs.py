@@ -187,7 +187,7 @@ def test_measured_curve_not_utf8_or_empty(tmp_path, capsys):
 
 
 @pytest.mark.parametrize("axis, fragments", [
-    ("{parameter: current, unit: C, values: [1, .nan]}", ["axes", "not a finite number"]),
+    ("{parameter: current, unit: C, values: [1, .nan]}", ["axes[0].values[1]", "finite number"]),
     ("{parameter: current, unit: C, values: [0, 1]}", ["axes", "currents must be > 0"]),
     ("{parameter: temperature, unit: degC, values: [25, -300]}", ["axes", "expected (0, 2000] K"]),
     ("{parameter: cathode.porosity, unit: '1', values: [0.4, -1]}",
@@ -203,6 +203,63 @@ def test_study_axis_values(tmp_path, capsys, axis, fragments):
 def test_temperature_option_nan(capsys, tmp_path):
     _refused(capsys, ["simulate", str(CELLS / "heo_half.yaml"), "--model", "SPM", "--c-rate",
                       "1", "--temperature-C", "nan"], "--temperature-C nan", "finite")
+
+
+# ----------------------------------------------------------------------------- messages
+
+_RATE = ROOT / "experiments" / "heo_half_rate_25C.yaml"
+
+
+@pytest.mark.parametrize("value, fragments", [
+    ("abc", ["valid number", "got 'abc'"]),
+    ("-1", ["greater than 0", "got -1"]),
+    (".inf", ["finite number"]),
+])
+def test_rate_test_measured_value(tmp_path, capsys, value, fragments):
+    """The path keeps ``measured``; one line, no pydantic text or URL."""
+    path = tmp_path / "rate.yaml"
+    path.write_text(_RATE.read_text(encoding="utf-8").replace(
+        "../parameter_sets/", f"{ROOT}/parameter_sets/").replace("[150.18,", f"[{value},"))
+    err = _refused(capsys, ["replay", str(path), "--out", str(tmp_path / "out")], "rate.yaml",
+                   "field 'steps[0].rate_test.measured.capacity_mAh_per_g[0]'", *fragments)
+    assert "pydantic" not in err and "http" not in err and "validation error" not in err
+
+
+@pytest.mark.parametrize("cost", [".nan", ".inf", "1e999"])
+def test_source_cost_must_be_finite(psets, capsys, cost):
+    _edit(psets / "materials" / "heo.yaml", "cost: 4.13,", f"cost: {cost},")
+    _refused(capsys, ["params", "validate", str(psets / "cells" / "heo_half.yaml")],
+             "heo.yaml", "field 'diffusivity.source.cost'", "finite number")
+
+
+@pytest.mark.parametrize("verb, kind", [("replay", "protocol"), ("sweep", "study"),
+                                        ("fit", "fit")])
+def test_yaml_syntax_errors_name_the_file_kind(tmp_path, capsys, verb, kind):
+    path = tmp_path / "broken.yaml"
+    path.write_text(f"kind: {kind}\nname: [x\n")
+    err = _refused(capsys, [verb, str(path), "--out", str(tmp_path / "out")],
+                   f"invalid {kind} file", "broken.yaml", "not valid YAML", "(line 3, column 1)")
+    assert "parameter file" not in err
+
+
+def test_material_outside_the_project_names_the_cell_field(psets, capsys):
+    (psets.parent.parent / "outside.yaml").write_text("kind: cathode_material\n")
+    _edit(psets / "cells" / "heo_half.yaml", "material: ../materials/heo.yaml",
+          "material: ../../../outside.yaml")
+    _refused(capsys, ["params", "validate", str(psets / "cells" / "heo_half.yaml")],
+             "heo_half.yaml", "field 'cathode.material'", "points outside the project")
+
+
+def test_missing_column_never_echoes_a_system_file(tmp_path, capsys):
+    path = _protocol(tmp_path, "0,4.1\n")
+    shutil.copyfile("/etc/passwd", tmp_path / "curve.csv")
+    err = _refused(capsys, ["replay", str(path), "--out", str(tmp_path / "o1")], "p.yaml",
+                   "field 'steps[0].measured.curve.file'", "no column 'q'",
+                   "expected a CSV table with a header row")
+    assert "root:" not in err and "/bin/" not in err
+    (tmp_path / "curve.csv").write_text("capacity,voltage\n0,4.1\n")  # a real header is shown
+    _refused(capsys, ["replay", str(path), "--out", str(tmp_path / "o2")],
+             "no column 'q'", "columns: ['capacity', 'voltage']")
 
 
 # ----------------------------------------------------------------------------- paths

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 import reprlib
 from pathlib import Path
 
@@ -162,6 +163,20 @@ def load_yaml(path: Path) -> object:
         loader.dispose()
 
 
+#: a column name shown in a message: a short label (letters first), never a line of data
+_COLUMN_NAME = re.compile(r"[A-Za-z][\w .()\[\]/%-]{0,39}")
+
+
+def _header_text(header: list[str]) -> str:
+    """The columns of a CSV header for a message, when the first line looks like one (two or
+    more short labels); else only their count: a file that is not a table (``/etc/passwd``)
+    is never echoed."""
+    if len(header) >= 2 and all(_COLUMN_NAME.fullmatch(h) for h in header):
+        return f"columns: {header[:12]}{' ...' if len(header) > 12 else ''}"
+    return (f"its first line is not a header of column names ({len(header)} field"
+            f"{'s' if len(header) != 1 else ''}); expected a CSV table with a header row")
+
+
 def read_columns(path: Path, columns: tuple[str, ...]) -> tuple[list[list[float]], list[str]]:
     """Numeric, finite ``columns`` of a CSV file (at most :data:`MAX_TABLE_ROWS` rows) and the
     file's header; errors name the column and the CSV line, never the file's content."""
@@ -172,9 +187,7 @@ def read_columns(path: Path, columns: tuple[str, ...]) -> tuple[list[list[float]
     header = [h.strip() for h in (reader.fieldnames or [])]
     missing = [c for c in columns if c not in header]
     if missing:
-        shown = [h if len(h) <= 40 else h[:37] + "..." for h in header[:12]]
-        raise UnsafeFile(f"no column {missing[0]!r} (columns: {shown}"
-                         f"{' ...' if len(header) > 12 else ''})")
+        raise UnsafeFile(f"no column {missing[0]!r} ({_header_text(header)})")
     out: list[list[float]] = [[] for _ in columns]
     for line, row in enumerate(reader, start=2):
         if line > MAX_TABLE_ROWS + 1:

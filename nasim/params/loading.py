@@ -15,7 +15,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from nasim.params import files, overrides
+from nasim.params import files, overrides, plausible
 from nasim.params.bundle import KIND_FOLDERS, resolve
 from nasim.params.design import CellDesign, DesignError, cell_design, one_c_current_A
 from nasim.params.schema import (
@@ -60,6 +60,13 @@ def _format_loc(loc: tuple) -> str:
     return out or "(top level)"
 
 
+def _without_source_tags(loc: tuple) -> tuple:
+    """``loc`` without the tag pydantic adds after a ``source`` (``source.literature.doi`` is
+    ``source.doi``); a field named like a tag (a protocol's ``measured``) stays."""
+    return tuple(p for i, p in enumerate(loc)
+                 if not (p in _SOURCE_TAGS and i and loc[i - 1] == "source"))
+
+
 def _format_input(value) -> str:
     """The offending input, shortly: never walks more than a few levels and items of it."""
     if isinstance(value, dict) and "value" in value:
@@ -71,7 +78,7 @@ def _format_input(value) -> str:
 def format_validation_error(err: ValidationError) -> list[str]:
     problems = []
     for e in err.errors(include_url=False):
-        loc = _format_loc(tuple(p for p in e["loc"] if p not in _SOURCE_TAGS))
+        loc = _format_loc(_without_source_tags(e["loc"]))
         msg = e["msg"].removeprefix("Value error, ")
         hint = _HINTS.get(e["type"])
         if e["type"] == "missing" and e["loc"] and e["loc"][-1] == "source":
@@ -111,6 +118,14 @@ def resolved(path: str | Path, what: str = "parameter file") -> Path:
         raise ParameterFileError(path, [str(exc)], what) from None
 
 
+def _yaml_problem(exc: yaml.YAMLError) -> str:
+    """One line for a YAML syntax error: the problem and where (line, column)."""
+    mark = getattr(exc, "problem_mark", None)
+    problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+    where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark is not None else ""
+    return f"{problem}{where}"
+
+
 def read_yaml(path: Path, what: str = "parameter file") -> dict:
     """The mapping in a YAML file, read safely (:func:`nasim.params.files.load_yaml`)."""
     path = resolved(path, what)
@@ -121,7 +136,7 @@ def read_yaml(path: Path, what: str = "parameter file") -> dict:
     except files.UnsafeFile as exc:
         raise ParameterFileError(path, [str(exc)], what) from None
     except yaml.YAMLError as exc:
-        raise ParameterFileError(path, [f"not valid YAML: {exc}"], what) from None
+        raise ParameterFileError(path, [f"not valid YAML: {_yaml_problem(exc)}"], what) from None
     if not isinstance(data, dict):
         raise ParameterFileError(path, ["expected a mapping at the top level"], what)
     return data
@@ -288,4 +303,6 @@ def load_cell(path: str | Path, changes: Mapping[str, Any] | None = None) -> Loa
         design = cell_design(cell, cathode, anode)
     except DesignError as exc:
         raise ParameterFileError(path, [str(exc)]) from None
-    return LoadedCell(path, cell, cathode, electrolyte, design, anode, counter)
+    loaded = LoadedCell(path, cell, cathode, electrolyte, design, anode, counter)
+    plausible.check_cell(loaded)  # warnings only
+    return loaded

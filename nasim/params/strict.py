@@ -1,9 +1,10 @@
 """The one pydantic base of every nasim file schema (parameter files, protocols, fits, studies).
 
-Unknown fields are errors: a misspelt key is reported, never silently ignored. ``Strict`` is
-the base of the parameter-file schemas (mutable, fields also settable by name when aliased);
-``FrozenStrict`` the base of the documents that are read once and never edited (protocol, fit
-and study files).
+Unknown fields are errors: a misspelt key is reported, never silently ignored; a number must
+be finite (``nan``/``inf`` are refused in every numeric field, e.g. a source's ``cost``).
+``Strict`` is the base of the parameter-file schemas (mutable, fields also settable by name
+when aliased); ``FrozenStrict`` the base of the documents that are read once and never edited
+(protocol, fit and study files).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ class Strict(BaseModel):
     """A schema that forbids unknown fields."""
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True,
-                              arbitrary_types_allowed=True)
+                              arbitrary_types_allowed=True, allow_inf_nan=False)
 
 
 class FrozenStrict(Strict):

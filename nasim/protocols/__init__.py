@@ -18,6 +18,7 @@ from nasim.params.loading import (
 )
 from nasim.params.units import capacity_to_mAh_per_g
 from nasim.protocols.plan import Plan, PlannedStep, RateBlock, compile_protocol
+from nasim.protocols.plausible import check_protocol
 from nasim.protocols.schema import MeasuredCurve, Protocol, step_tree
 
 WHAT = "protocol file"
@@ -88,6 +89,7 @@ def load_protocol(path: str | Path, cell: LoadedCell | str | Path | None = None
     for field, curve in _curves(protocol):
         target = resolve_reference(path, curve.file, f"{field}.file", WHAT, "table")
         read_curve(target, path, field, curve, cell.design.cathode_active_mass_kg)
+    check_protocol(path, protocol, cell)  # warnings only
     return LoadedProtocol(path, protocol, cell)
 
 

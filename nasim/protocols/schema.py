@@ -161,14 +161,18 @@ class CycleMeasured(FrozenStrict):
     note: str = ""
 
 
+#: a measured value per rate: checked when the file is read, like a step's (gt=0)
+Positive = Annotated[float, Field(gt=0)]
+
+
 class RateMeasured(FrozenStrict):
     """Measured values per rate of a rate test (``null`` where the paper gives none);
     ``capacity_retention`` is relative to the step labelled ``relative_to``."""
 
-    capacity_mAh_per_g: list[float | None] | None = None
-    median_voltage_V: list[float | None] | None = None
-    specific_energy_Wh_per_kg_cathode: list[float | None] | None = None
-    capacity_retention: list[float | None] | None = None
+    capacity_mAh_per_g: list[Positive | None] | None = None
+    median_voltage_V: list[Positive | None] | None = None
+    specific_energy_Wh_per_kg_cathode: list[Positive | None] | None = None
+    capacity_retention: list[Positive | None] | None = None
     relative_to: str | None = None
     curves: list[MeasuredCurve | None] | None = None
     source: str

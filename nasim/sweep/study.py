@@ -40,6 +40,7 @@ from pathlib import Path
 
 import numpy as np
 
+from nasim.params import plausible
 from nasim.params.loading import (
     LoadedCell,
     ParameterFileError,
@@ -210,8 +211,19 @@ class LoadedStudy:
 
 def _check_axes(loaded: LoadedStudy) -> None:
     """Every parameter axis must name a field the cell files accept, in a unit of the
-    field's dimension, at its smallest and largest value; else the study is bad input."""
-    for axis in loaded.study.axes:
+    field's dimension, at its smallest and largest value; else the study is bad input.
+    Implausible ends of a temperature or C-rate axis are warned about
+    (:mod:`nasim.params.plausible`; a parameter axis's by the cell's check)."""
+    for i, axis in enumerate(loaded.study.axes):
+        field = f"axes[{i}] ({axis.parameter})"
+        for value in axis.extremes() if not axis.is_parameter else ():
+            shown = f"{value:g} {axis.unit}"
+            if axis.parameter == TEMPERATURE:
+                plausible.check(loaded.path, field, to_si(value, axis.unit, "temperature"),
+                                shown, "ambient_temperature")
+            elif axis.unit == "C" and value > plausible.MAX_C_RATE:
+                plausible.warn(loaded.path, field, shown,
+                               f"expected at most {plausible.MAX_C_RATE:g} C")
         if not axis.is_parameter:
             continue
         problems: list[str] = []

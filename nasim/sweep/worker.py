@@ -23,6 +23,7 @@ import math
 import os
 import socket
 import time
+import warnings
 from collections import OrderedDict
 from dataclasses import dataclass, replace
 from functools import lru_cache
@@ -32,6 +33,7 @@ from nasim.analysis.energy import level_metrics
 from nasim.analysis.metrics import step_metrics
 from nasim.params.budget import MassBudget, mass_budget
 from nasim.params.loading import LoadedCell, ParameterFileError, load_cell
+from nasim.params.plausible import ImplausibleValue
 from nasim.sweep.study import LoadedStudy, Point, load_study
 
 #: points solved together in one IDAKLU call (a DFN batch keeps every state at every output
@@ -253,7 +255,14 @@ def _solve(study: LoadedStudy, geometry: _Geometry, points: tuple[Point, ...]) -
 
 def run_task(task: Task) -> list[dict]:
     """Solve every point of ``task``; one record per point (never raises for a point or
-    group that fails: its record says why)."""
+    group that fails: its record says why). Implausible values were warned about when the
+    study was loaded (its axes' ends): not again per point and worker."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ImplausibleValue)
+        return _run_task(task)
+
+
+def _run_task(task: Task) -> list[dict]:
     path = Path(task.study_path)
     study = _study(str(path), path.stat().st_mtime)
     tic = time.perf_counter()
