@@ -18,7 +18,8 @@ from nasim.uncertainty.sampling import latin_hypercube
 ROOT = Path(__file__).resolve().parents[1]
 CELLS = ROOT / "parameter_sets" / "cells"
 HEO = CELLS / "heo_half.yaml"
-NA_I0 = "counter_electrode.material.exchange_current_density"
+FULL = CELLS / "heo_hc_full.yaml"
+HC_WINDOW = "anode.material.stoichiometry_window.discharged"
 
 
 def _copy_without_range(tmp_path: Path) -> Path:
@@ -107,22 +108,23 @@ def test_select_vary_and_exclude():
         select(inputs, "everything")
 
 
-def test_monotone_input_gives_the_analytic_interval():
-    """The Na-metal exchange current (log-uniform over its range) moves the 5C median voltage
-    monotonically: the percentiles of the output are the output at the input's percentiles
-    (lo (hi/lo)^0.025 and lo (hi/lo)^0.975). The sampled interval is within 5 % of its width of
-    that answer."""
-    r = nasim.simulate(HEO, model="SPMe", c_rate=5, uncertainty=True, samples=40, seed=3,
-                       only=[NA_I0], workers=1)
-    assert r.n_failed == 0 and [i.path for i in r.inputs] == [NA_I0]
+def test_linear_input_gives_the_analytic_interval():
+    """The full cell's 0.1C capacity is linear in the hard carbon's discharged-end
+    stoichiometry (assumed, uniform over [0, 0.05]: it sets the cyclable sodium; R^2 0.999 in
+    drivers.csv of the DFN run): its percentiles are the capacity at the input's percentiles
+    (0.025 and 0.975 of the range), as for any monotone quantity. The sampled interval is
+    within 5 % of its width of that answer."""
+    r = nasim.simulate(FULL, model="SPM", c_rate=0.1, uncertainty=True, samples=40, seed=3,
+                       only=[HC_WINDOW], workers=1)
+    assert r.n_failed == 0 and [i.path for i in r.inputs] == [HC_WINDOW]
+    assert r.inputs[0].kind == "assumed" and not r.inputs[0].log
     row = r.summary.iloc[0]
-    lo, hi = 0.26 * 10 ** 0.025, 0.26 * 10 ** 0.975
-    exact = [nasim.simulate(load_cell(HEO, {NA_I0: {"value": v}}), model="SPMe",
-                            c_rate=5).metrics["median_voltage_V"] for v in (lo, hi)]
+    exact = [nasim.simulate(load_cell(FULL, {HC_WINDOW: {"value": v}}), model="SPM",
+                            c_rate=0.1).metrics["capacity_mAh_per_g"] for v in (0.00125, 0.04875)]
     width = exact[1] - exact[0]
-    assert width > 0.05
-    assert abs(row.median_voltage_V_p2_5 - exact[0]) < 0.05 * width
-    assert abs(row.median_voltage_V_p97_5 - exact[1]) < 0.05 * width
+    assert width > 3.0  # mAh/g
+    assert abs(row.capacity_mAh_per_g_p2_5 - exact[0]) < 0.05 * width
+    assert abs(row.capacity_mAh_per_g_p97_5 - exact[1]) < 0.05 * width
 
 
 RATE_25C = "experiments/heo_half_rate_25C.yaml"
@@ -148,7 +150,8 @@ def test_replay_uncertainty_outputs(replayed):
                    "median_voltage_V"):
         lo, hi = dis[f"{column}_p2_5"], dis[f"{column}_p97_5"]
         assert lo.notna().all() and (lo <= hi).all()
-    assert (dis.samples_ok == 6).all()
+    failed = pd.read_csv(out / "uncertainty.csv").status.ne("ok").sum()
+    assert dis.samples_ok.max() == 6 and dis.samples_ok.min() >= 6 - failed
     # a half cell has no anode active mass: the column and its interval are there, empty
     assert {"specific_energy_Wh_per_kg_active_p2_5", "specific_energy_Wh_per_kg_active_p97_5"
             } <= set(summary.columns)

@@ -6,7 +6,9 @@ efficiency, curve RMSE) and ``samples_ok`` (the samples whose step solved). ``dr
 the inputs by standardised regression coefficients (SRC): each headline quantity of each
 discharge is regressed, standardised, on the standardised inputs (log10 of log-sampled ones);
 ``share`` = SRC^2 is the input's share of the quantity's variance when the model is near
-linear over the ranges (``r2`` says how near: the shares sum to it).
+linear over the ranges (``r2`` says how near: the shares sum to it). With fewer samples than
+inputs no regression is possible: each input's own correlation with the quantity stands in
+(``r2`` empty).
 """
 
 from __future__ import annotations
@@ -138,16 +140,19 @@ class UncertaintyResult:
                 ok = np.isfinite(y)
                 sd_x = x[ok].std(axis=0)
                 use = sd_x > 0
-                if ok.sum() <= use.sum() + 1 or y[ok].std() == 0:
+                if ok.sum() < 3 or y[ok].std() == 0:
                     continue
                 xs = (x[ok][:, use] - x[ok][:, use].mean(axis=0)) / sd_x[use]
                 ys = (y[ok] - y[ok].mean()) / y[ok].std()
-                coef, *_ = np.linalg.lstsq(np.column_stack([np.ones(len(ys)), xs]), ys,
-                                           rcond=None)
                 src = np.zeros(len(self.inputs))
-                src[use] = coef[1:]
-                r2 = float(1 - np.sum((ys - np.column_stack([np.ones(len(ys)), xs]) @ coef)
-                                      ** 2) / np.sum(ys ** 2))
+                if ok.sum() > use.sum() + 1:
+                    design = np.column_stack([np.ones(len(ys)), xs])
+                    coef, *_ = np.linalg.lstsq(design, ys, rcond=None)
+                    src[use] = coef[1:]
+                    r2 = float(1 - np.sum((ys - design @ coef) ** 2) / np.sum(ys ** 2))
+                else:  # fewer samples than inputs: each input's own correlation
+                    src[use] = xs.T @ ys / len(ys)
+                    r2 = float("nan")
                 order = np.argsort(-np.abs(src))
                 for rank, j in enumerate(order, 1):
                     rows.append({"quantity": column, "column": q, "step": int(step),
