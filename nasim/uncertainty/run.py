@@ -29,9 +29,10 @@ from nasim.uncertainty.worker import SampleTask, probe, run_samples
 
 
 def _tasks(group, values: np.ndarray, workers: int) -> list[SampleTask]:
-    """Contiguous chunks of the samples, two per worker (each worker builds the model once)."""
+    """Contiguous chunks of the samples, eight per worker (each worker process builds the model
+    once and keeps it: small chunks only balance the load when some samples solve slowly)."""
     n = len(values)
-    chunks = max(1, min(n, 2 * workers))
+    chunks = max(1, min(n, 8 * workers))
     bounds = [round(i * n / chunks) for i in range(chunks + 1)]
     return [SampleTask(group, tuple((i, tuple(float(v) for v in values[i]))
                                     for i in range(a, b)))
