@@ -227,7 +227,9 @@ def test_rate_test_measured_value(tmp_path, capsys, value, fragments):
 
 @pytest.mark.parametrize("cost", [".nan", ".inf", "1e999"])
 def test_source_cost_must_be_finite(psets, capsys, cost):
-    _edit(psets / "materials" / "heo.yaml", "cost: 4.13,", f"cost: {cost},")
+    heo = psets / "materials" / "heo.yaml"  # the first cost in the file: the diffusivity's
+    old = re.search(r'"?cost"?: [0-9.eE+-]+,', heo.read_text(encoding="utf-8")).group(0)
+    _edit(heo, old, f"cost: {cost},")
     _refused(capsys, ["params", "validate", str(psets / "cells" / "heo_half.yaml")],
              "heo.yaml", "field 'diffusivity.source.cost'", "finite number")
 
