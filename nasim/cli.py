@@ -15,7 +15,7 @@ import sys
 import time
 from pathlib import Path
 
-from nasim import cli_interop, cli_mesh
+from nasim import cli_interop, cli_mesh, cli_uncertainty
 from nasim.cli_data import cmd_list, cmd_material, cmd_params_show, cmd_params_validate
 from nasim.cli_support import (
     EXIT_BAD_INPUT,
@@ -132,6 +132,8 @@ def _cmd_replay(args) -> int:
         if len(files) == 1:  # several: a bad one is reported and the others run
             read_first(files, "protocol file", args.cell)
         out = run_folder(args)
+    if args.uncertainty:
+        return cli_uncertainty.replay(args, files, out)
     from nasim.simulate.replay import replay
 
     exit_code = EXIT_OK
@@ -327,6 +329,7 @@ def build_parser() -> argparse.ArgumentParser:
                     "fitted parameter set)")
     rp.add_argument("--aging", help="aging mechanisms instead of the protocol's: a comma list "
                     "of phase_strain, dissolution, sei, or 'none'")
+    cli_uncertainty.add_arguments(rp)
     terminal_options(rp)
     rp.set_defaults(func=_cmd_replay)
 

@@ -60,7 +60,9 @@ def test_a_failed_rate_keeps_its_legend_entry():
 
     # a cathode 2.4x the paper's loading: the SPMe empties the electrolyte from 5C up
     thick = load_cell(ROOT / "parameter_sets/cells/heo_half.yaml",
-                      {"cathode.loading": {"value": 6.0}})
+                      {"cathode.loading": {"value": 6.0, "source": {
+                          "kind": "assumed", "reason": "test: a thick cathode",
+                          "range": [5.0, 7.0]}}})
     run = nasim.replay(load_protocol(ROOT / "experiments/heo_half_rate_25C.yaml", thick),
                        model="SPMe")
     failed = list(run.failed.c_rate)

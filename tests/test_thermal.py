@@ -167,9 +167,9 @@ def test_thermal_inputs_given_twice_or_missing_are_named(heo_hc_full):
     data = heo_hc_full.cell.model_dump()
     data["thermal"]["negative_current_collector"] = {
         "name": "spacer", "thickness": {"value": 0.5, "unit": "mm", "source": {
-            "kind": "assumed", "reason": "test"}},
+            "kind": "assumed", "exact": True, "reason": "test"}},
         "electronic_conductivity": {"value": 1e6, "unit": "S/m", "source": {
-            "kind": "assumed", "reason": "test"}}}
+            "kind": "assumed", "exact": True, "reason": "test"}}}
     with pytest.raises(ValidationError, match="give it there only"):
         Cell.model_validate(data)
     cc = heo_hc_full.cell.current_collectors

@@ -338,6 +338,17 @@ def replay(protocol: LoadedProtocol | str | Path, model: str | None = None, *,
     mechanisms = tuple(loaded.protocol.aging if aging is None else aging)
     runner = CellRunner(loaded.cell, plan.model, initial_soc=soc, mesh_points=mesh_points,
                         num_threads=num_threads, aging=mechanisms)
+    return replay_on(loaded, plan, runner, mechanisms, sequential=sequential,
+                     progress=progress, tic=tic)
+
+
+def replay_on(loaded: LoadedProtocol, plan: Plan, runner: CellRunner,
+              mechanisms: Sequence[str] = (), *, sequential: bool = False,
+              progress: bool = False, tic: float | None = None) -> ReplayResult:
+    """Replay ``plan`` (of ``loaded``) on a given runner: the built model of another run
+    with new input values (:mod:`nasim.uncertainty` runs its samples so)."""
+    tic = time.perf_counter() if tic is None else tic
+    mechanisms = tuple(mechanisms)
     bar = None
     if progress:
         from tqdm import tqdm

@@ -124,13 +124,16 @@ def _ignore_sigint() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
-def _local(tasks: list[Task], workers: int) -> Iterator[list[dict]]:
+def _local(tasks: list, workers: int, fn=run_task) -> Iterator[list[dict]]:
+    """``fn(task)`` of each task on ``workers`` local processes (1: in this process), as the
+    tasks finish (``fn``: :func:`nasim.sweep.worker.run_task`, or another module-level
+    function, e.g. :func:`nasim.uncertainty.worker.run_samples`)."""
     if workers <= 1:
         for task in tasks:
-            yield run_task(task)
+            yield fn(task)
         return
     pool = ProcessPoolExecutor(max_workers=workers, initializer=_ignore_sigint)
-    futures = [pool.submit(run_task, t) for t in tasks]
+    futures = [pool.submit(fn, t) for t in tasks]
     try:
         for fut in as_completed(futures):
             yield fut.result()
@@ -142,8 +145,8 @@ def _local(tasks: list[Task], workers: int) -> Iterator[list[dict]]:
     pool.shutdown()
 
 
-def _dask(tasks: list[Task], scheduler: str, workers: int,
-          worker_timeout: float = WORKER_TIMEOUT_S) -> Iterator[list[dict]]:
+def _dask(tasks: list, scheduler: str, workers: int,
+          worker_timeout: float = WORKER_TIMEOUT_S, fn=run_task) -> Iterator[list[dict]]:
     try:
         from dask.distributed import Client, LocalCluster
     except ImportError:
@@ -157,12 +160,21 @@ def _dask(tasks: list[Task], scheduler: str, workers: int,
     else:
         client = Client(scheduler)
     try:
-        yield from _dask_results(client, client.map(run_task, tasks, pure=False), scheduler,
+        yield from _dask_results(client, client.map(fn, tasks, pure=False), scheduler,
                                  worker_timeout)
     finally:
         client.close()
         if cluster is not None:
             cluster.close()
+
+
+def execute_tasks(tasks: list, fn, workers: int, scheduler: str | None = None,
+                  worker_timeout: float = WORKER_TIMEOUT_S) -> Iterator[list[dict]]:
+    """The sweep's executors for any module-level ``fn(task) -> list[dict]``: local
+    processes, or Dask when ``scheduler`` is given (see :func:`sweep`)."""
+    if scheduler:
+        return _dask(tasks, scheduler, workers, worker_timeout, fn)
+    return _local(tasks, workers, fn)
 
 
 def _dask_results(client, futures: list, scheduler: str, worker_timeout: float
@@ -411,5 +423,5 @@ def write_outputs(study: LoadedStudy | str | Path, out: str | Path, *,
 
 
 __all__ = ["DASK_LOCAL", "MAX_POINTS", "STORE_FILES", "SweepRun", "SweepStopped", "check_size",
-           "default_figures", "plan_tasks", "results_frame", "run_study", "study_figures",
-           "sweep", "write_outputs"]
+           "default_figures", "execute_tasks", "plan_tasks", "results_frame", "run_study",
+           "study_figures", "sweep", "write_outputs"]

@@ -24,8 +24,8 @@ with ``samples`` points and a ``seed``. Sampled axes with a ``range`` are drawn 
 (LHS stratified over them), which keeps the number of distinct geometries, and so of model
 builds, small.
 
-Values written into a parameter file by an axis get ``source: {kind: assumed, reason: "study
-<name>: axis <path>"}``.
+Values written into a parameter file by an axis get ``source: {kind: assumed, exact: true,
+reason: "study <name>: axis <path>"}``.
 """
 
 from __future__ import annotations
@@ -179,7 +179,7 @@ class LoadedStudy:
     def change(self, axis: Axis, value: float) -> dict:
         """The raw quantity an axis writes into a parameter file."""
         return {"value": value, "unit": axis.unit,
-                "source": {"kind": "assumed",
+                "source": {"kind": "assumed", "exact": True,
                            "reason": f"study {self.name}: axis {axis.parameter}"}}
 
     def changes(self, point: Point) -> dict[str, dict]:
