@@ -5,7 +5,13 @@ with IDAKLU; the plain-PyBaMM baseline gets nasim's ParameterValues (already con
 initial state, so the ratio is nasim's own overhead (loading YAML + CSV, validation, conversion,
 initial-state root search, failure checks, output table). Prints medians and the ratio.
 
-    python benchmarks/simulate_overhead.py [--repeats 5] [--model DFN]
+``--per-solve``: the repeat solve on a model built once on both sides, interleaved: nasim's
+``CellRunner.run`` of the 1C discharge (solve to the cut-off, end check, output table of time,
+current, voltage, capacity and minimum electrolyte concentration) vs plain PyBaMM's
+``Simulation.solve`` of the same discharge on the same output times, reading voltage and
+discharge capacity. The load average is printed with the result.
+
+    python benchmarks/simulate_overhead.py [--repeats 5] [--model DFN] [--per-solve]
 """
 
 from __future__ import annotations
@@ -35,16 +41,67 @@ def plain_pybamm(values: pybamm.ParameterValues, model_name: str, t_end: float) 
     return float(sol["Voltage [V]"].entries[-1])
 
 
+def per_solve(loaded, values: pybamm.ParameterValues, model_name: str, repeats: int) -> None:
+    from nasim.simulate.engine import CellRunner, constant_current_step, output_times
+
+    current = loaded.current_A(c_rate=1.0)
+    step = constant_current_step(loaded, "discharge", current,
+                                 loaded.cell.ambient_temperature.si)
+    runner = CellRunner(loaded, model_name, initial_soc=1.0)
+    values = values.copy()
+    values["Current function [A]"] = current
+    values["Lower voltage cut-off [V]"] = step.lower_voltage_V
+    values["Ambient temperature [K]"] = step.temperature_K
+    sim = pybamm.Simulation(build_model(model_name, "half"), parameter_values=values,
+                            solver=pybamm.IDAKLUSolver())
+    t_interp = output_times(step.duration_s, 300, 100)
+
+    def plain() -> tuple[float, float]:
+        sol = sim.solve([0.0, step.duration_s], t_interp=t_interp)
+        v = sol["Voltage [V]"].entries
+        q = sol["Discharge capacity [A.h]"].entries
+        return float(v[-1]), float(q[-1])
+
+    def ours() -> tuple[float, float]:
+        solved = runner.run(step, None)
+        return float(solved.frame.voltage_V.iloc[-1]), float(solved.frame.capacity_mAh.iloc[-1])
+
+    for f in (plain, ours):  # build, set up, first solve
+        f()
+    # wall and CPU time of this process (both single-threaded here): on a shared machine the
+    # CPU time is the steadier figure
+    times = {(side, clock): [] for side in ("nasim", "plain") for clock in ("wall", "cpu")}
+    for _ in range(repeats):
+        for name, f in (("nasim", ours), ("plain", plain)):
+            tic, cpu = time.perf_counter(), time.process_time()
+            end = f()
+            times[name, "cpu"].append(time.process_time() - cpu)
+            times[name, "wall"].append(time.perf_counter() - tic)
+    med = {k: 1e3 * statistics.median(v) for k, v in times.items()}
+    print(f"model {model_name}, repeat solve of a 1C discharge of {CELL.name} on a model built "
+          f"once, medians of {repeats}, load average {os.getloadavg()[0]:.2f}; nasim ends at "
+          f"{end[0]:.4f} V")
+    for clock in ("wall", "cpu"):
+        print(f"{clock:4s}: nasim CellRunner.run (solve + end check + output table) "
+              f"{med['nasim', clock]:.1f} ms, plain PyBaMM Simulation.solve + voltage + "
+              f"capacity {med['plain', clock]:.1f} ms, ratio nasim / plain "
+              f"{med['nasim', clock] / med['plain', clock]:.2f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--model", default="DFN")
+    parser.add_argument("--per-solve", action="store_true")
     args = parser.parse_args()
 
     loaded = nasim.load_cell(CELL)
     values = to_parameter_values(loaded)
     set_initial_state(loaded, values, 1.0)
     current = 1.0 * 0.150 * loaded.design.cathode_active_mass_kg * 1e3  # 1C = 150 mA/g
+    if args.per_solve:
+        per_solve(loaded, values, args.model, args.repeats)
+        return
     values["Current function [A]"] = current
     t_end = 3600.0 * 1.5 * loaded.design.window_capacity_Ah / current + 600.0
 

@@ -75,9 +75,12 @@ def run_sweep(study: Path, out: Path, workers: int, compiled: bool = False,
     load = os.getloadavg()[0]
     cpu0 = _children_cpu_s()
     tic = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "nasim.cli", "sweep", str(study), "--out", str(out),
-                    "--workers", str(workers), "--quiet", *(["--compiled"] if compiled else [])],
-                   check=True, stderr=subprocess.DEVNULL, env=env)
+    done = subprocess.run([sys.executable, "-m", "nasim.cli", "sweep", str(study), "--out",
+                           str(out), "--workers", str(workers), "--quiet",
+                           *(["--compiled"] if compiled else [])],
+                          check=False, stderr=subprocess.DEVNULL, env=env)
+    if done.returncode not in (0, 1):  # 1: the study ran and some points failed (recorded)
+        raise subprocess.CalledProcessError(done.returncode, done.args)
     wall = time.perf_counter() - tic
     return wall, _children_cpu_s() - cpu0, load, pd.read_csv(out / "results.csv")
 

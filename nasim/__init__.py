@@ -10,6 +10,8 @@ Public API::
     result.plot()          # matplotlib Figure
     run = nasim.replay("experiments/heo_half_rate_25C.yaml")
     run.summary            # a row per charge/discharge step, with measured values beside
+    band = nasim.replay("experiments/heo_half_rate_25C.yaml", uncertainty=True, seed=1)
+    band.summary           # ... with <column>_p2_5 / <column>_p97_5 beside each result
     fitted = nasim.fit("fits/heo_rate_25C/fit.yaml", out="out/fit")
     fitted.to_frame()      # fitted values, 95 % intervals, identifiability
     model, values = nasim.to_pybamm("heo_half")   # a plain PyBaMM model + ParameterValues
@@ -38,7 +40,8 @@ _PUBLIC = {
     "ReplayResult": "nasim.simulate.replay",
     "SimulationError": "nasim.simulate",
     "SimulationResult": "nasim.simulate",
-    "energy": "nasim.simulate.energy",
+    "UncertaintyResult": "nasim.uncertainty",
+    "energy": "nasim.uncertainty.api",
     "fit": "nasim.fit",
     "from_bpx": "nasim.interop",
     "from_pybamm": "nasim.interop",
@@ -47,8 +50,8 @@ _PUBLIC = {
     "load_study": "nasim.sweep",
     "mesh_check": "nasim.simulate.mesh",
     "parameter_table": "nasim.params",
-    "replay": "nasim.simulate.replay",
-    "simulate": "nasim.simulate",
+    "replay": "nasim.uncertainty.api",
+    "simulate": "nasim.uncertainty.api",
     "sweep": "nasim.sweep",
     "to_bpx": "nasim.interop",
     "to_pybamm": "nasim.interop",
@@ -63,6 +66,7 @@ __all__ = [
     "ReplayResult",
     "SimulationError",
     "SimulationResult",
+    "UncertaintyResult",
     "bundled",
     "energy",
     "fit",
@@ -85,11 +89,13 @@ if TYPE_CHECKING:  # for type checkers and IDEs only; at run time names load on 
     from nasim.interop import from_bpx, from_pybamm, to_bpx, to_pybamm
     from nasim.params import ParameterFileError, bundled, load_cell, parameter_table
     from nasim.protocols import load_protocol
-    from nasim.simulate import SimulationError, SimulationResult, simulate
-    from nasim.simulate.energy import EnergyResult, energy
+    from nasim.simulate import SimulationError, SimulationResult
+    from nasim.simulate.energy import EnergyResult
     from nasim.simulate.mesh import Mesh, mesh_check
-    from nasim.simulate.replay import ReplayResult, replay
+    from nasim.simulate.replay import ReplayResult
     from nasim.sweep import load_study, sweep
+    from nasim.uncertainty import UncertaintyResult
+    from nasim.uncertainty.api import energy, replay, simulate
 
 
 def __getattr__(name: str):

@@ -10,133 +10,79 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import os
 import sys
+import time
 from pathlib import Path
 
-from nasim import cli_interop, cli_mesh
+from nasim import cli_interop, cli_mesh, cli_uncertainty
+from nasim.cli_data import cmd_list, cmd_material, cmd_params_show, cmd_params_validate
 from nasim.cli_support import (
     EXIT_BAD_INPUT,
     EXIT_FAILED,
     EXIT_INTERRUPTED,
     EXIT_OK,
+    TEMPERATURE_C,
+    Parser,
+    add_current_options,
     add_debug,
+    add_output_options,
+    aging,
+    bounded,
+    current_A,
     error_line,
     one_line_warnings,
     options_ok,
+    print_summary,
+    protocol_files,
     read_first,
     run_folder,
+    step_name,
 )
+from nasim.console import SolverLog, solver_summary, terminal_options
 from nasim.params.names import MODEL_NAMES, THERMAL_MODES
-
-
-def _cmd_params_validate(args) -> int:
-    from nasim.params.provenance import parameter_rows
-
-    rows = parameter_rows(args.file)
-    print(f"OK: {args.file} is valid ({len(rows)} values, every one with a unit and a source)")
-    return EXIT_OK
-
-
-def _cmd_params_show(args) -> int:
-    import pandas as pd
-
-    from nasim.params import parameter_table
-    from nasim.params.provenance import sources_used
-
-    table = parameter_table(args.file)
-    if args.csv:
-        table.to_csv(args.csv, index=False)
-        print(f"wrote {args.csv}")
-    shown = table.drop(columns=["si_value", "si_unit"]).astype(str)
-    shown["source"] = [s if len(s) <= args.width else s[: args.width - 3] + "..."
-                       for s in shown.source]
-    with pd.option_context("display.max_rows", None, "display.width", 400,
-                           "display.colheader_justify", "left"):
-        print(shown.to_string(index=False, justify="left",
-                              formatters={c: f"{{:<{shown[c].str.len().max()}}}".format
-                                          for c in shown.columns}))
-    print("\nSources:")
-    for s in sources_used(table):
-        print(f"  - {s}")
-    return EXIT_OK
-
-
-def _cmd_material(args) -> int:
-    from nasim.params.formula import parse_formula, parse_redox
-
-    comp = parse_formula(args.formula)
-    out = {
-        "formula": args.formula,
-        "molar_mass_g_per_mol": round(comp.molar_mass_g_per_mol, 3),
-        "capacity_per_na_mAh_per_g": round(comp.capacity_per_na_mAh_per_g(), 2),
-        "configurational_entropy_R": round(comp.configurational_entropy_R(), 3),
-        "sites": comp.sites(),
-    }
-    if args.redox:
-        electrons, capacity = comp.redox_capacity(parse_redox(args.redox))
-        out["redox"] = args.redox
-        out["redox_electrons_per_formula_unit"] = round(electrons, 4)
-        out["redox_limited_capacity_mAh_per_g"] = round(capacity, 2)
-    if args.json:
-        print(json.dumps(out, indent=2))
-        return EXIT_OK
-    print(f"formula                       {args.formula}")
-    print(f"molar mass                    {out['molar_mass_g_per_mol']:.3f} g/mol")
-    print(f"capacity per Na (1 e-/f.u.)   {out['capacity_per_na_mAh_per_g']:.2f} mAh/g")
-    if args.redox:
-        print(f"redox-limited capacity        {out['redox_limited_capacity_mAh_per_g']:.2f} mAh/g "
-              f"({out['redox_electrons_per_formula_unit']:.3f} e-/f.u. from {args.redox})")
-    else:
-        print("redox-limited capacity        (give --redox, e.g. Ni:2-4,Fe:3-4)")
-    print(f"configurational entropy       {out['configurational_entropy_R']:.3f} R "
-          "(TM, polyanion-centre and anion sites)")
-    for site, occ in filter(lambda item: item[1], out["sites"].items()):
-        print(f"  {site:9s} site: " + ", ".join(f"{e} {n:g}" for e, n in occ.items()))
-    return EXIT_OK
-
-
-def _cmd_list(args) -> int:
-    from nasim.params.bundle import bundled_root, listing
-
-    print(f"bundled files in {bundled_root()} (load a cell, protocol or study by its name, "
-          "e.g. `nasim simulate heo_half --c-rate 1`)")
-    for folder, files in listing().items():
-        print(f"{folder}/")
-        for name in files:
-            print(f"  {name}")
-    return EXIT_OK
 
 
 def _cmd_simulate(args) -> int:
     import nasim
+    from nasim.plots import save_figure
     from nasim.rundir import save
 
-    out = run_folder(args) if args.out else None
+    cell = nasim.load_cell(args.cell)
+    amps = current_A(args, cell)
+    out = run_folder(args)
     result = nasim.simulate(
-        args.cell, model=args.model, c_rate=args.c_rate, current_mA_per_g=args.current_mA_per_g,
+        cell, model=args.model, current_A=amps,
         direction="charge" if args.charge else "discharge", temperature_C=args.temperature_C,
         mesh_points=args.mesh_points, thermal=args.thermal,
     )
     summary = result.summary()
-    if out is not None:
-        summary["outputs"] = [str(out / n) for n in
-                              ("timeseries.csv", "summary.json", "voltage_capacity.png")]
-        save(out / "timeseries.csv", lambda p: result.timeseries.to_csv(p, index=False))
-        save(out / "summary.json",
-             lambda p: p.write_text(json.dumps(summary, indent=2, default=float)))
-        save(out / "voltage_capacity.png", result.plot().savefig)
-    print(json.dumps(summary, indent=2, default=float))
+    figure = f"voltage_capacity.{args.format}"
+    summary["outputs"] = [str(out / n) for n in ("timeseries.csv", "summary.json", figure)]
+    save(out / "timeseries.csv", lambda p: result.timeseries.to_csv(p, index=False))
+    save(out / "summary.json",
+         lambda p: p.write_text(json.dumps(summary, indent=2, default=float)))
+    save_figure(result.plot(), out / figure, args.dpi)
+    summary["wall_time_s"] = time.perf_counter() - args.t0
+    if not args.quiet:
+        print_summary(summary, args.json)
+        if not args.json:
+            print(f"wrote {', '.join(summary['outputs'])} ({summary['wall_time_s']:.1f} s)")
     return EXIT_OK
 
 
 def _cmd_energy(args) -> int:
+    from nasim.params.loading import load_cell
+    from nasim.plots import save_figure
     from nasim.rundir import save
 
+    cell = load_cell(args.cell)
+    mA_per_g = current_A(args, cell) / cell.design.cathode_active_mass_kg  # A/kg = mA/g
     out = run_folder(args)  # a used --out is refused before PyBaMM is imported
     from nasim.simulate.energy import DEFAULT_RAGONE_CURRENTS_mA_PER_G, energy, ragone
 
-    result = energy(args.cell, current_mA_per_g=args.current_mA_per_g, c_rate=args.c_rate,
-                    temperature_C=args.temperature_C, model=args.model)
+    result = energy(cell, current_mA_per_g=mA_per_g, temperature_C=args.temperature_C,
+                    model=args.model)
     save(out / "energy.csv", lambda p: result.table.to_csv(p, index=False))
     save(out / "mass_budget.csv", lambda p: result.mass_budget_frame().to_csv(p, index=False))
     written = ["energy.csv", "mass_budget.csv", "summary.json"]
@@ -146,14 +92,20 @@ def _cmd_energy(args) -> int:
                     if args.ragone_currents else DEFAULT_RAGONE_CURRENTS_mA_PER_G)
         rag = ragone(result.cell, currents, temperature_C=args.temperature_C, model=args.model)
         save(out / "ragone.csv", lambda p: rag.frame.to_csv(p, index=False))
-        save(out / "ragone.png", rag.plot().savefig)
-        written += ["ragone.csv", "ragone.png"]
+        save_figure(rag.plot(), out / f"ragone.{args.format}", args.dpi)
+        written += ["ragone.csv", f"ragone.{args.format}"]
         failed = rag.frame[rag.frame.status != "ok"].drop_duplicates("current_mA_per_g")
         summary["ragone_failed"] = {f"{r.current_mA_per_g:g} mA/g": r.error
                                     for r in failed.itertuples()}
     summary["outputs"] = [str(out / n) for n in written]
     save(out / "summary.json", lambda p: p.write_text(json.dumps(summary, indent=2,
                                                                   default=float)))
+    args.failures += len(summary.get("ragone_failed", {}))
+    if args.quiet:
+        return EXIT_OK
+    if args.json:
+        print_summary(summary, True)
+        return EXIT_OK
     print(result.table[["level", "mass_g", "volume_cm3", "specific_energy_Wh_per_kg",
                         "energy_density_Wh_per_L", "specific_power_W_per_kg"]]
           .to_string(index=False, float_format=lambda v: f"{v:.4g}"))
@@ -161,28 +113,9 @@ def _cmd_energy(args) -> int:
         print(f"note: {note}")
     for rate, reason in summary.get("ragone_failed", {}).items():
         print(f"ragone: {rate} failed: {reason}")
-    print("wrote " + ", ".join(summary["outputs"]))
+    print("wrote " + ", ".join(summary["outputs"])
+          + f" ({time.perf_counter() - args.t0:.1f} s)")
     return EXIT_OK
-
-
-def _protocol_files(paths: list[str]) -> list[Path]:
-    files: list[Path] = []
-    for p in map(Path, paths):
-        if p.is_dir():
-            found = sorted(p.glob("*.yaml")) + sorted(p.glob("*.yml"))
-            if not found:
-                raise ValueError(f"{p}: no protocol files (*.yaml) in this directory")
-            files.extend(found)
-        else:
-            files.append(p)
-    return files
-
-
-def _aging(text: str | None) -> list[str] | None:
-    """--aging: None keeps the protocol's mechanisms, 'none' switches aging off."""
-    if text is None:
-        return None
-    return [] if text == "none" else [m.strip() for m in text.split(",") if m.strip()]
 
 
 def _cmd_replay(args) -> int:
@@ -195,10 +128,12 @@ def _cmd_replay(args) -> int:
         out = run_folder(args)
         files = [experiment_file(args)]
     else:
-        files = _protocol_files(args.protocol)
+        files = protocol_files(args.protocol)
         if len(files) == 1:  # several: a bad one is reported and the others run
             read_first(files, "protocol file", args.cell)
         out = run_folder(args)
+    if args.uncertainty:
+        return cli_uncertainty.replay(args, files, out)
     from nasim.simulate.replay import replay
 
     exit_code = EXIT_OK
@@ -206,7 +141,7 @@ def _cmd_replay(args) -> int:
         target = out if len(files) == 1 else out / path.stem
         try:
             result = replay(path, model=args.model, sequential=args.sequential, cell=args.cell,
-                            progress=not args.quiet, aging=_aging(args.aging),
+                            progress=not args.quiet, aging=aging(args.aging),
                             accelerate=args.accelerate)
         except ParameterFileError as exc:
             if len(files) == 1:
@@ -214,20 +149,24 @@ def _cmd_replay(args) -> int:
             print(f"error: {exc}", file=sys.stderr)
             exit_code = EXIT_BAD_INPUT
             continue
-        result.write(target)
+        result.write(target, args.format, args.dpi)
         failed = result.failed
-        if not args.quiet:
-            comp = result.comparisons
+        if args.json and not args.quiet:
+            print_summary({"protocol": str(path), "steps": len(result.steps),
+                           "failed": len(failed), "wall_time_s": time.perf_counter() - args.t0,
+                           "comparisons": result.comparisons.to_dict("records")}, True)
+        elif not args.quiet:
             print(f"{path.name}: {len(result.steps)} steps, {len(failed)} failed, "
-                  f"{result.wall_time_s:.1f} s ({result.model}) -> {target}")
-            for row in comp.itertuples():
+                  f"{time.perf_counter() - args.t0:.1f} s ({result.model}) -> {target}")
+            for row in result.comparisons.itertuples():
                 err = f"{100 * row.relative_error:+.1f} %" if row.relative_error == \
                     row.relative_error else "n/a"
-                print(f"  {row.quantity:<40s} step {row.step!s:>4s}: simulated "
+                print(f"  {step_name(row):<14s} {row.quantity:<40s} simulated "
                       f"{row.simulated:.4g}, measured {row.measured:.4g} ({err})")
         for row in failed.itertuples():
-            print(f"{path.name}: step {row.step} (cycle {row.cycle}, {row.description}) "
-                  f"failed: {row.termination}", file=sys.stderr)
+            print(f"{path.name}: {step_name(row)} ({row.description}) failed: "
+                  f"{row.termination}", file=sys.stderr)
+        args.failures += len(failed)
         if len(failed) and exit_code == EXIT_OK:
             exit_code = EXIT_FAILED
     return exit_code
@@ -250,14 +189,21 @@ def _cmd_sweep(args) -> int:
                                    progress=not args.quiet, retry_failed=args.retry_failed,
                                    compiled=True if args.compiled else None,
                                    max_points=args.max_points,
-                                   worker_timeout=args.worker_timeout)
+                                   worker_timeout=args.worker_timeout, fmt=args.format,
+                                   dpi=args.dpi)
     except SweepStopped as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_FAILED
     failed = frame[frame.status != "ok"] if len(frame) else frame
-    if not args.quiet:
+    args.failures += len(failed)
+    if args.json and not args.quiet:
+        print_summary({"points": run.n_points, "stored_before": run.n_stored_before,
+                       "computed": run.n_computed, "failed": len(failed),
+                       "wall_time_s": time.perf_counter() - args.t0,
+                       "results": str(out / "results.csv")}, True)
+    elif not args.quiet:
         print(f"{run.n_points} points: {run.n_stored_before} already stored, {run.n_computed} "
-              f"computed in {run.n_tasks} tasks, {run.wall_time_s:.1f} s; "
+              f"computed in {run.n_tasks} tasks, {time.perf_counter() - args.t0:.1f} s; "
               f"{len(failed)} failed")
         for row in failed.head(10).itertuples():
             print(f"  point {row.index}: {row.error}")
@@ -281,16 +227,23 @@ def _cmd_fit(args) -> int:
     args.interrupted = (f"interrupted: best point so far in {out / PARTIAL_MD}; add --resume "
                         "to the same command to finish the fit")
     result = fit(loaded, out=out, progress=not args.quiet, starts=args.starts,
-                 max_evaluations=args.max_evaluations, resume=args.resume)
+                 max_evaluations=args.max_evaluations, resume=args.resume, fmt=args.format,
+                 dpi=args.dpi)
     report = result.report
-    if not args.quiet:
+    if args.json and not args.quiet:
+        print_summary({"parameters": result.to_frame().to_dict("records"),
+                       "rmse_V": report["rmse_V"], "relative_errors": report["relative_errors"],
+                       "n_evaluations": report["n_evaluations"],
+                       "wall_time_s": time.perf_counter() - args.t0}, True)
+    elif not args.quiet:
         print(result.to_frame().drop(columns=["lower_bound", "upper_bound"])
               .to_string(index=False, float_format=lambda v: f"{v:.4g}"))
         if report["rmse_V"] is not None:
             print(f"rmse_V {1e3 * report['rmse_V']:.1f} mV")
         for name, err in report["relative_errors"].items():
             print(f"  {name:<60s} {100 * err:+.2f} %")
-        print(f"{report['n_evaluations']} evaluations, {report['wall_time_s']:.1f} s; wrote "
+        print(f"{report['n_evaluations']} evaluations, {time.perf_counter() - args.t0:.1f} s; "
+              f"wrote "
               f"{Path(args.out) / 'fit_report.md'}, fit_report.json, fitted/")
     return EXIT_OK
 
@@ -298,63 +251,67 @@ def _cmd_fit(args) -> int:
 def build_parser() -> argparse.ArgumentParser:
     from nasim._version import __version__
 
-    parser = argparse.ArgumentParser(prog="nasim", description=__doc__.splitlines()[0])
+    parser = Parser(prog="nasim", description="nasim: physics-based sodium-ion cell simulation "
+                    "(SPM, SPMe, DFN on PyBaMM) from sourced parameter files.",
+                    epilog="`nasim VERB --help` shows a verb's options and their defaults.")
     parser.add_argument("--version", action="version", version=f"nasim {__version__}")
-    sub = parser.add_subparsers(dest="command", required=True)
+    sub = parser.add_subparsers(dest="command", metavar="VERB")
 
     params = sub.add_parser("params", help="validate or show a parameter file")
     psub = params.add_subparsers(dest="params_command", required=True)
     v = psub.add_parser("validate", help="check a parameter file against the schema")
     v.add_argument("file")
-    v.set_defaults(func=_cmd_params_validate)
+    v.set_defaults(func=cmd_params_validate)
     s = psub.add_parser("show", help="every value with unit and source, as a table")
     s.add_argument("file")
     s.add_argument("--csv", help="also write the table to this CSV file")
-    s.add_argument("--width", type=int, default=90, help="column width for the source text")
-    s.set_defaults(func=_cmd_params_show)
+    s.add_argument("--width", type=bounded("--width", 10, 1000, kind=int), default=90,
+                   help="column width for the source text")
+    s.set_defaults(func=cmd_params_show)
 
     m = sub.add_parser("material", help="molar mass, capacity and entropy of a formula")
     m.add_argument("formula")
     m.add_argument("--redox", help="oxidation-state changes, e.g. Ni:2-4,Fe:3-4")
     m.add_argument("--json", action="store_true")
-    m.set_defaults(func=_cmd_material)
+    m.set_defaults(func=cmd_material)
 
     cli_interop.add_parsers(sub)
 
     ls = sub.add_parser("list", help="the bundled parameter sets, experiments, studies and data")
-    ls.set_defaults(func=_cmd_list)
+    ls.set_defaults(func=cmd_list)
 
     sim = sub.add_parser("simulate", help="one constant-current charge or discharge")
     sim.add_argument("cell", help="cell file, or the name of a bundled cell (nasim list)")
-    sim.add_argument("--model", choices=MODEL_NAMES, default="DFN")
-    rate = sim.add_mutually_exclusive_group(required=True)
-    rate.add_argument("--c-rate", type=float, help="C-rate (1C as defined by the cell file)")
-    rate.add_argument("--current-mA-per-g", type=float, help="mA per g of cathode active mass")
+    sim.add_argument("--model", choices=MODEL_NAMES, default="DFN", help="PyBaMM model")
+    add_current_options(sim)
     sim.add_argument("--charge", action="store_true", help="charge instead of discharge")
-    sim.add_argument("--temperature-C", type=float, help="ambient temperature")
-    sim.add_argument("--mesh-points", type=int, help="points per domain and per particle")
+    sim.add_argument("--temperature-C", type=TEMPERATURE_C,
+                     help="ambient temperature, -273 to 1700 (default: the cell file's)")
+    sim.add_argument("--mesh-points", type=bounded("--mesh-points", 3, 500, kind=int),
+                     help="points per domain and per particle (default: the cell file's)")
     sim.add_argument("--thermal", choices=THERMAL_MODES, default="isothermal",
-                     help="isothermal at the ambient temperature (default), or one lumped cell "
+                     help="isothermal at the ambient temperature, or one lumped cell "
                           "temperature (needs the cell file's 'thermal' section)")
-    sim.add_argument("--out", help="directory for timeseries.csv, summary.json and the figure")
+    add_output_options(sim, "timeseries.csv, summary.json and the voltage-capacity figure")
+    terminal_options(sim)
     sim.set_defaults(func=_cmd_simulate)
 
     cli_mesh.add_parser(sub)
 
     en = sub.add_parser("energy", help="energy at the cathode, active-pair, stack and cell "
                         "levels for one discharge, with the mass budget")
-    en.add_argument("cell")
-    erate = en.add_mutually_exclusive_group(required=True)
-    erate.add_argument("--current-mA-per-g", type=float, help="mA per g of cathode active mass")
-    erate.add_argument("--c-rate", type=float, help="C-rate (1C as defined by the cell file)")
-    en.add_argument("--temperature-C", type=float, help="ambient temperature (isothermal)")
-    en.add_argument("--model", choices=MODEL_NAMES, default="DFN")
+    en.add_argument("cell", help="cell file, or the name of a bundled cell (nasim list)")
+    add_current_options(en)
+    en.add_argument("--temperature-C", type=TEMPERATURE_C,
+                    help="ambient temperature, isothermal, -273 to 1700 (default: the cell "
+                         "file's)")
+    en.add_argument("--model", choices=MODEL_NAMES, default="DFN", help="PyBaMM model")
     en.add_argument("--ragone", action="store_true",
-                    help="also discharge over a range of currents: ragone.csv and ragone.png")
+                    help="also discharge over a range of currents: ragone.csv and a figure")
     en.add_argument("--ragone-currents", help="comma-separated mA/g for --ragone "
                     "(default 10,20,50,100,200,500,1000,2000)")
-    en.add_argument("--out", required=True,
-                    help="directory for energy.csv, mass_budget.csv and summary.json")
+    add_output_options(en, "energy.csv, mass_budget.csv, summary.json (and the Ragone files)")
+    terminal_options(en)
     en.set_defaults(func=_cmd_energy)
 
     rp = sub.add_parser("replay", help="run protocol files (experiments/*.yaml) and compare "
@@ -364,69 +321,96 @@ def build_parser() -> argparse.ArgumentParser:
     cli_interop.add_experiment_options(rp)
     rp.add_argument("--model", choices=MODEL_NAMES,
                     help="override the protocol's model")
-    rp.add_argument("--out", required=True, help="output directory (one subdirectory per "
-                    "protocol when several are given)")
+    add_output_options(rp, "tables, figures and report.md (one subfolder per protocol when "
+                       "several are given)")
     rp.add_argument("--sequential", action="store_true",
                     help="run a rate test's charge before every rate even when the file "
                          "declares the rates independent")
-    rp.add_argument("--quiet", action="store_true", help="no progress bar or tables")
     rp.add_argument("--cell", help="run on this cell file instead of the protocol's (e.g. a "
                     "fitted parameter set)")
-    rp.add_argument("--aging", help="aging mechanisms (comma list) or 'none'")
-    rp.add_argument("--accelerate", action=argparse.BooleanOptionalAction, help="cycle jumping")
+    rp.add_argument("--aging", help="aging mechanisms instead of the protocol's: a comma list "
+                    "of phase_strain, dissolution, sei, or 'none'")
+    rp.add_argument("--accelerate", action=argparse.BooleanOptionalAction,
+                    help="cycle jumping (default: the protocol's aging.accelerate)")
+    cli_uncertainty.add_arguments(rp)
+    terminal_options(rp)
     rp.set_defaults(func=_cmd_replay)
 
     sw = sub.add_parser("sweep", help="run a study (studies/*.yaml) over its axes: "
                         "results.csv and figures; resumable")
     sw.add_argument("study", help="study file")
-    sw.add_argument("--out", required=True, help="output directory (sweep.sqlite, results.csv, "
-                    "figures); a sweep started again there computes only missing points")
-    sw.add_argument("--workers", type=int, help="worker processes (default: one per core)")
+    add_output_options(sw, "sweep.sqlite, results.csv and the figures; with --resume a sweep "
+                       "started again there computes only the missing points")
+    sw.add_argument("--workers", type=bounded("--workers", 1, 1024, kind=int),
+                    help="worker processes (default: one per core)")
     sw.add_argument("--scheduler", help="Dask scheduler address tcp://host:port, or dask-local "
                     "for a local Dask cluster (needs nasim[cluster])")
     sw.add_argument("--resume", action="store_true", help="continue the sweep of the same "
                     "study in --out: only missing points are computed")
-    sw.add_argument("--max-points", type=int, default=100_000, help="refuse a study of more "
-                    "points than this (default 100000), before enumerating them")
-    sw.add_argument("--worker-timeout", type=float, default=120.0, help="Dask: stop when no "
-                    "worker has been alive for this many seconds (default 120)")
+    sw.add_argument("--max-points", type=bounded("--max-points", 1, 10**9, kind=int),
+                    default=100_000, help="refuse a study of more points than this, before "
+                    "enumerating them")
+    sw.add_argument("--worker-timeout", type=bounded("--worker-timeout", 1, 86400, "s"),
+                    default=120.0, help="Dask: stop when no worker has been alive for this "
+                    "many seconds")
     sw.add_argument("--retry-failed", action="store_true",
                     help="also recompute points stored as failed")
-    sw.add_argument("--quiet", action="store_true", help="no progress bar or summary")
     sw.add_argument("--compiled", action="store_true", help="solve with IDAKLU's compiled "
                     "mode (as the study's options: {compiled: true}): about a minute of gcc "
                     "per model the first time (cached on disk), then faster solves")
+    terminal_options(sw)
     sw.set_defaults(func=_cmd_sweep)
 
     ft = sub.add_parser("fit", help="fit parameters to measured curves and values (fits/*/"
                         "fit.yaml): fitted parameter set and report")
     ft.add_argument("fit", help="fit definition file")
-    ft.add_argument("--out", required=True, help="output directory (fitted/, fit_report.json, "
-                    "fit_report.md, figures)")
-    ft.add_argument("--starts", type=int, help="number of starts (overrides the file)")
-    ft.add_argument("--max-evaluations", type=int,
-                    help="model evaluations per start (overrides the file)")
-    ft.add_argument("--quiet", action="store_true", help="no progress bar or table")
+    add_output_options(ft, "fitted/, fit_report.json, fit_report.md and the figures")
+    ft.add_argument("--starts", type=bounded("--starts", 1, 1000, kind=int),
+                    help="number of starts (default: the fit file's)")
+    ft.add_argument("--max-evaluations", type=bounded("--max-evaluations", 2, 10**6, kind=int),
+                    help="model evaluations per start (default: the fit file's)")
     ft.add_argument("--resume", action="store_true", help="continue the interrupted fit in "
                     "--out (the same fit file): finished starts are not run again")
+    terminal_options(ft)
     ft.set_defaults(func=_cmd_fit)
-    for verb in (sim, en, rp, sw, ft):
-        verb.add_argument("--overwrite", action="store_true", help="replace the run already "
-                          "in --out (its recorded files are removed first)")
     add_debug(parser)
     return parser
 
 
+def _command_line_environment() -> None:
+    """What the command line chooses for its own process (never on ``import nasim``): no PyBaMM
+    telemetry question (it would wait 10 s for an answer), figures drawn without a display."""
+    os.environ.setdefault("PYBAMM_DISABLE_TELEMETRY", "true")
+    import matplotlib
+
+    matplotlib.use("Agg")
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    args.argv = list(sys.argv[1:] if argv is None else argv)
+    t0 = time.perf_counter()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser()
+    if not argv:  # `nasim` alone: the verbs
+        parser.print_help()
+        return EXIT_OK
+    try:
+        args = parser.parse_args(argv)
+        if getattr(args, "func", None) is None:  # `nasim params` alone
+            parser.parse_args([*argv, "--help"])
+    except SystemExit as stop:  # --help (0) or a usage error, printed on one line (2)
+        return stop.code
+    _command_line_environment()
+    args.argv, args.t0 = argv, t0
     one_line_warnings()
-    if not options_ok(args):  # --temperature-C nan, --c-rate inf ...
+    if not options_ok(args):  # --ragone-currents and the like; numbers: bounded() types
         return EXIT_BAD_INPUT
     status, message = "error", ""
+    log = SolverLog(args.verbose) if hasattr(args, "verbose") else None
+    args.failures = 0
     with contextlib.ExitStack() as args.resources:  # e.g. a folder lock, released last
         try:
-            code = args.func(args)
+            with log or contextlib.nullcontext():
+                code = args.func(args)
             status = "complete" if code == EXIT_OK else "failed"
             return code
         except KeyboardInterrupt:
@@ -439,11 +423,16 @@ def main(argv: list[str] | None = None) -> int:
 
                 traceback.print_exc()
             code, message = error_line(exc)
+            args.failures += message.startswith("simulation failed")
             print(message, file=sys.stderr)
             return code
         finally:
-            if getattr(args, "run", None) is not None:
-                args.run.finish(status, message)
+            run = getattr(args, "run", None)
+            if log is not None:
+                solver_summary(log, args, None if run is None else run.folder)
+            if run is not None:
+                run.finish(status, message)
+
 
 
 if __name__ == "__main__":

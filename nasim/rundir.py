@@ -170,7 +170,8 @@ def _remove_recorded(folder: Path, previous: dict | None, owned: tuple[str, ...]
 #: what nasim's writers produce: files of these kinds at the top of ``--out`` (tables, reports,
 #: figures, the sweep store) and folders holding only these kinds and ``.yaml`` (a replay of
 #: several protocols, ``fitted/``); ``--overwrite`` removes these and keeps anything else
-OUTPUT_SUFFIXES = (".csv", ".json", ".md", ".png", ".sqlite", ".sqlite-wal", ".sqlite-shm")
+OUTPUT_SUFFIXES = (".csv", ".json", ".md", ".png", ".svg", ".pdf", ".sqlite", ".sqlite-wal",
+                   ".sqlite-shm")
 _FOLDER_SUFFIXES = (*OUTPUT_SUFFIXES, ".yaml")
 
 

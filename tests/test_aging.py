@@ -120,12 +120,16 @@ def test_dissolution_is_faster_when_hot(heo_half):
 
 def test_spme_follows_the_dfn_on_the_first_cycles(heo_half):
     """Long cycling runs on the SPMe; over the first cycles its capacity and active-material
-    loss stay close to the DFN's."""
+    loss stay close to the DFN's. Both at tight solver tolerances: PyBaMM's default rtol 1e-4
+    moves the capacities by 1-2 % either way when the loss is fast (more than the models
+    differ)."""
     rates = {STRAIN: 1e-4, DISSOLUTION: 2.79e-9}
-    caps_s, act_s = _cycle(heo_half, ("phase_strain", "dissolution"), 3, rates=rates)
+    tight = {"rtol": 1e-6, "atol": 1e-8}
+    caps_s, act_s = _cycle(heo_half, ("phase_strain", "dissolution"), 3, rates=rates,
+                           tolerances=tight)
     caps_d, act_d = _cycle(heo_half, ("phase_strain", "dissolution"), 3, rates=rates,
-                           model="DFN")
-    np.testing.assert_allclose(caps_s, caps_d, rtol=0.03)
+                           model="DFN", tolerances=tight)
+    np.testing.assert_allclose(caps_s, caps_d, rtol=0.01)
     assert (1 - act_s[-1]) == pytest.approx(1 - act_d[-1], rel=0.25)
 
 

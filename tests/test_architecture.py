@@ -18,19 +18,21 @@ MAX_LINES = 450
 #: floor -> floors of nasim it must never import (ARCHITECTURE.md's table); ``cli`` is imported
 #: by nothing, and ``params`` imports only ``params``
 FORBIDDEN = {
-    "params": {"physics", "protocols", "analysis", "simulate", "interop", "fit", "sweep", "plots",
-               "cli"},
-    "physics": {"simulate", "interop", "fit", "sweep", "cli", "plots"},
-    "protocols": {"simulate", "interop", "fit", "sweep", "cli", "plots"},
-    "analysis": {"simulate", "interop", "fit", "sweep", "plots", "cli"},
-    "simulate": {"interop", "fit", "sweep", "cli"},
-    "interop": {"fit", "sweep", "cli"},
-    "fit": {"sweep", "cli"},
-    "sweep": {"fit", "cli"},
-    "plots": {"simulate", "interop", "fit", "sweep", "cli"},
+    "params": {"physics", "protocols", "analysis", "simulate", "interop", "fit", "sweep",
+               "uncertainty", "plots", "cli"},
+    "physics": {"simulate", "interop", "fit", "sweep", "uncertainty", "cli", "plots"},
+    "protocols": {"simulate", "interop", "fit", "sweep", "uncertainty", "cli", "plots"},
+    "analysis": {"simulate", "interop", "fit", "sweep", "uncertainty", "plots", "cli"},
+    "simulate": {"interop", "fit", "sweep", "uncertainty", "cli"},
+    "interop": {"fit", "sweep", "uncertainty", "cli"},
+    "fit": {"sweep", "uncertainty", "cli"},
+    "sweep": {"fit", "uncertainty", "cli"},
+    # many runs of one built model, on the sweep's executors
+    "uncertainty": {"fit", "cli"},
+    "plots": {"simulate", "interop", "fit", "sweep", "uncertainty", "cli"},
     # output folders (atomic writes, run.json, locks): below every floor, used by all
     "rundir": {"params", "physics", "protocols", "analysis", "simulate", "interop", "fit",
-               "sweep", "plots", "cli"},
+               "sweep", "uncertainty", "plots", "cli"},
 }
 #: an audit that PyBaMM was never imported, run at interpreter exit
 _NO_PYBAMM = ("import atexit, os, sys\n"

@@ -114,6 +114,9 @@ def test_synthetic_recovery_with_intervals(synthetic):
         assert key in report
     cell = nasim.load_cell(synthetic / "out" / "fitted" / "heo_half.yaml")
     assert cell.cathode.diffusivity.source.kind == "fitted"
+    unc = cell.cathode.diffusivity.source.uncertainty  # for --uncertainty (issue 14)
+    assert unc.interval_95[0] <= cell.cathode.diffusivity.value <= unc.interval_95[1]
+    assert "contact_resistance" in unc.correlation
     assert math.isclose(cell.cell.contact_resistance.si, result.values["contact_resistance"])
     assert cell.cathode.particle_radius.source.kind != "fitted"
     assert (synthetic / "out" / "fit_report.md").read_text().count("![") >= 1
@@ -293,8 +296,12 @@ def test_fitted_cell_values_are_written_to_the_cell_file(tmp_path):
                                         ("initial_stoichiometry.anode", "dimensionless", "1", 1.0,
                                          0.95)):
         p = ResolvedParameter(path, dim, unit, factor, si, (0.0, 1.0), "linear", si)
-        assert _apply(raw, p, si, source, tmp_path, "cell.yaml") == []
+        unc = {"fit": "f", "parameter": path, "interval_95": [0.1, 0.15], "scale": "linear",
+               "bounds": [0.0, 1.0], "correlation": {}}
+        assert _apply(raw, p, si, {**source, "uncertainty_si": unc}, tmp_path, "cell.yaml") == []
     assert raw["cathode"]["loading"]["value"] == pytest.approx(12.5)
+    written = raw["cathode"]["loading"]["source"]["uncertainty"]  # in the file's unit
+    assert written["interval_95"] == pytest.approx([10.0, 15.0])
     assert raw["cathode"]["loading"]["source"]["kind"] == "fitted"
     assert raw["initial_stoichiometry"]["anode"]["value"] == pytest.approx(0.95)
 

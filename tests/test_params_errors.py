@@ -26,6 +26,8 @@ BUNDLED_FILES = sorted(
     for p in (PARAMETER_SETS / sub).glob("*.yaml")
 )
 
+TEST_SOURCE = {"kind": "assumed", "exact": True, "reason": "test"}  # a test setting
+
 
 # ----------------------------------------------------------------------------- helpers
 
@@ -99,7 +101,8 @@ def test_round_trip_through_safe_dump_still_loads(psets: Path) -> None:
 
 @pytest.mark.parametrize("value", [1.2, 0, 1, -0.1])
 def test_cathode_porosity_outside_open_unit_interval(psets: Path, value) -> None:
-    edit_heo_half(psets, "cathode.porosity.value", value)
+    # an exact source: the schema's bounds, not the file's plausible range, are under test
+    edit_heo_half(psets, "cathode.porosity", {"value": value, "unit": "1", "source": TEST_SOURCE})
     exc = load_error(load_cell, heo_half_path(psets))
     text = assert_names(exc, "heo_half.yaml", "cathode.porosity", f"value={value!r}")
     assert "outside the expected range" in text
@@ -292,7 +295,7 @@ def test_mass_fractions_not_summing_to_one(psets: Path) -> None:
 
 def test_thickness_too_small_for_loading(psets: Path) -> None:
     edit_heo_half(psets, "cathode.thickness",
-                  {"value": 1, "unit": "um", "source": {"kind": "assumed", "reason": "test"}})
+                  {"value": 1, "unit": "um", "source": TEST_SOURCE})
     exc = load_error(load_cell, heo_half_path(psets))
     text = assert_names(exc, "heo_half.yaml", "cathode.thickness", "1 um", "2.5 mg/cm2")
     assert "too thin" in text
@@ -315,7 +318,7 @@ def test_python_tag_is_rejected_not_executed(psets: Path, tmp_path: Path) -> Non
 
 # ----------------------------------------------------------------------------- more cell cases
 
-_ASSUMED = {"kind": "assumed", "reason": "test"}
+_ASSUMED = TEST_SOURCE
 
 
 @pytest.mark.parametrize(
@@ -330,7 +333,8 @@ _ASSUMED = {"kind": "assumed", "reason": "test"}
         pytest.param({"cathode.loading": 2.5}, ["cathode.loading", "2.5"], id="bare-number"),
         pytest.param({"cathode.porosity.source": {"kind": "guessed", "reason": "x"}},
                      ["cathode.porosity.source", "guessed", "assumed"], id="source-kind"),
-        pytest.param({"cathode.porosity.value": 140, "cathode.porosity.unit": "%"},
+        pytest.param({"cathode.porosity.value": 140, "cathode.porosity.unit": "%",
+                      "cathode.porosity.source": _ASSUMED},
                      ["cathode.porosity", "140 %", "1.4"], id="porosity-percent"),
         pytest.param({"voltage_window.lower.value": 4.5}, ["voltage_window", "4.5", "4.2"],
                      id="voltage-window-inverted"),

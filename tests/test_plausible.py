@@ -30,10 +30,14 @@ def psets(tmp_path) -> Path:
     ("cells/heo_half.yaml", "ambient_temperature: {value: 25, unit: degC",
      "ambient_temperature: {value: 25, unit: K",
      ["heo_half.yaml", "field 'ambient_temperature' = 25 K", "-60 to 120 degC"]),
-    ("cells/heo_half.yaml", "loading: {value: 2.5,", "loading: {value: 500,",
-     ["heo_half.yaml", "field 'cathode.loading' = 500 mg/cm2", "0.1 to 100 mg/cm2"]),
-    ("cells/heo_half.yaml", "porosity: {value: 0.40,", "porosity: {value: 0.95,",
-     ["field 'cathode.porosity' = 0.95 1", "0.05 to 0.8 1"]),
+    # the file's plausible range goes with the edit (a value outside it is an error, issue 14)
+    ("cells/heo_half.yaml", "loading: {value: 2.5, unit: mg/cm2, source: {kind: assumed, "
+     "range: [1.5, 5],", "loading: {value: 500, unit: mg/cm2, source: {kind: assumed, "
+     "exact: true,", ["heo_half.yaml", "field 'cathode.loading' = 500 mg/cm2",
+                      "0.1 to 100 mg/cm2"]),
+    ("cells/heo_half.yaml", 'porosity: {value: 0.40, unit: "1", source: {kind: assumed, '
+     "range: [0.3, 0.5],", 'porosity: {value: 0.95, unit: "1", source: {kind: assumed, '
+     "exact: true,", ["field 'cathode.porosity' = 0.95 1", "0.05 to 0.8 1"]),
     ("materials/heo.yaml", "particle_radius:\n  value: 0.5\n",
      "particle_radius:\n  value: 500\n",
      ["heo.yaml", "field 'particle_radius' = 500 um", "0.005 to 100 um"]),

@@ -64,7 +64,8 @@ def test_overwrite_on_the_command_line_lists_what_it_kept(tmp_path, capsys):
     assert "note: --overwrite kept 3 entries" in err and "notes.txt" in err, err
     record = json.loads((out / "run.json").read_text())
     assert record["status"] == "complete"
-    assert record["files"] == ["summary.json", "timeseries.csv", "voltage_capacity.png"]
+    assert record["files"] == ["solver.log", "summary.json", "timeseries.csv",
+                               "voltage_capacity.png"]
     assert not (out / "report.md").exists() and not (out / "fitted").exists()
     assert (out / "timeseries.csv").read_text() != "old"
 

@@ -102,7 +102,8 @@ def test_lumped_without_thermal_section_is_a_clear_error(tmp_path, capsys):
     assert "heat_transfer_coefficient" in text and "cooling_surface_area" in text
     # the isothermal default does not need the section
     nasim.simulate(path, model="SPM", c_rate=1.0)
-    code = main(["simulate", str(path), "--model", "SPM", "--c-rate", "1", "--thermal", "lumped"])
+    code = main(["simulate", str(path), "--model", "SPM", "--c-rate", "1", "--thermal", "lumped",
+                 "--out", str(tmp_path / "lumped")])
     assert code == EXIT_BAD_INPUT
     assert "field 'thermal': missing" in capsys.readouterr().err
 
@@ -166,9 +167,9 @@ def test_thermal_inputs_given_twice_or_missing_are_named(heo_hc_full):
     data = heo_hc_full.cell.model_dump()
     data["thermal"]["negative_current_collector"] = {
         "name": "spacer", "thickness": {"value": 0.5, "unit": "mm", "source": {
-            "kind": "assumed", "reason": "test"}},
+            "kind": "assumed", "exact": True, "reason": "test"}},
         "electronic_conductivity": {"value": 1e6, "unit": "S/m", "source": {
-            "kind": "assumed", "reason": "test"}}}
+            "kind": "assumed", "exact": True, "reason": "test"}}}
     with pytest.raises(ValidationError, match="give it there only"):
         Cell.model_validate(data)
     cc = heo_hc_full.cell.current_collectors

@@ -83,3 +83,33 @@ def differential_capacity(frame: pd.DataFrame, bin_V: float = 0.01) -> pd.DataFr
     cumulative = np.sum(dq * below, axis=0)
     return pd.DataFrame({"voltage_V": 0.5 * (edges[0, 1:] + edges[0, :-1]),
                          "dQdV_mAh_per_g_per_V": np.diff(cumulative) / bin_V})
+
+
+def differential_capacity_smooth(frame: pd.DataFrame, points: int = 400,
+                                 window: int = 21) -> pd.DataFrame:
+    """dQ/dV of one charge or discharge without binning staircases.
+
+    The voltage is interpolated onto ``points`` evenly spaced capacities (the capacity grows
+    monotonically through a step, so V(Q) is a function even where the voltage is flat), its
+    derivative dV/dQ is taken with a Savitzky-Golay filter (cubic, ``window`` points) and
+    inverted. Plateaus give tall, smooth peaks instead of the empty and full bins of
+    :func:`differential_capacity` on a sparse time series. Returns ``voltage_V`` (in the
+    step's order) and ``dQdV_mAh_per_g_per_V`` (>= 0, NaN where the voltage does not move).
+    """
+    from scipy.signal import savgol_filter
+
+    capacity = frame.capacity_mAh_per_g.to_numpy(dtype=float)
+    voltage = frame.voltage_V.to_numpy(dtype=float)
+    order = np.argsort(capacity, kind="stable")
+    capacity, voltage = capacity[order], voltage[order]
+    keep = np.concatenate([[True], np.diff(capacity) > 0])
+    capacity, voltage = capacity[keep], voltage[keep]
+    if len(capacity) < 4:
+        raise ValueError("differential_capacity_smooth needs at least four distinct capacities")
+    grid = np.linspace(capacity[0], capacity[-1], points)
+    v = np.interp(grid, capacity, voltage)
+    window = min(window, points - (1 - points % 2))
+    dv_dq = savgol_filter(v, window, 3, deriv=1, delta=grid[1] - grid[0])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        dq_dv = np.where(np.abs(dv_dq) > 1e-12, 1.0 / np.abs(dv_dq), np.nan)
+    return pd.DataFrame({"voltage_V": v, "dQdV_mAh_per_g_per_V": dq_dv})

@@ -26,7 +26,10 @@ if TYPE_CHECKING:
 
 @dataclass
 class FitResult:
-    """A finished fit: the optimum with its uncertainty, and (after :meth:`write`) the report."""
+    """A finished fit: the optimum with its uncertainty, and (after :meth:`write`) the report.
+
+    Returned by :func:`nasim.fit`.
+    """
 
     fit: LoadedFit
     optimum: Optimum
@@ -67,26 +70,62 @@ class FitResult:
         a replay)."""
         return list(self.solutions.values())
 
-    def write(self, out_dir: str | Path) -> dict:
+    def write(self, out_dir: str | Path, fmt: str = "png", dpi: int | None = None) -> dict:
         """Write ``fitted/`` (the parameter set), ``fit_report.json``, ``fit_report.md`` and
-        the figures to ``out_dir``; returns the report."""
+        the figures (``fmt``: png, svg or pdf; ``dpi`` for png) to ``out_dir``; returns the
+        report."""
         from nasim.fit.output import write_all
 
-        self.report = write_all(self.fit, self.optimum, Path(out_dir), self.leave_one_out)
+        self.report = write_all(self.fit, self.optimum, Path(out_dir), fmt, dpi,
+                                self.leave_one_out)
         return self.report
 
 
 def fit(definition: str | Path | LoadedFit, out: str | Path | None = None, *,
         progress: bool = False, starts: int | None = None,
-        max_evaluations: int | None = None, resume: bool = False) -> FitResult:
-    """Fit the parameters of a fit file (see :mod:`nasim.fit.schema`) to its data.
+        max_evaluations: int | None = None, resume: bool = False, fmt: str = "png",
+        dpi: int | None = None) -> FitResult:
+    """Fit the parameters of a fit file to its measured curves and values.
 
-    ``starts`` and ``max_evaluations`` override the file's options; ``progress`` shows a
-    progress bar over model evaluations; ``out``: also write the results there
-    (:meth:`FitResult.write`). Bad input raises ``ParameterFileError``. With ``out``, each
-    finished start is kept in ``out/fit_state.json``; Ctrl-C writes a partial report there and
-    raises :class:`~nasim.fit.optimize.FitInterrupted`; ``resume`` skips the starts stored
-    by an interrupted run of the same fit (:mod:`nasim.fit.resume`).
+    Parameters
+    ----------
+    definition
+        A fit file (see :mod:`nasim.fit.schema`), e.g. ``fits/heo_rate_25C/fit.yaml``, or a
+        loaded one.
+    out
+        Also write the fitted parameter set, the report and the figures there
+        (:meth:`FitResult.write`).
+    progress
+        Show a progress bar over the model evaluations.
+    starts
+        Number of starts instead of the file's.
+    max_evaluations
+        Model evaluations per start instead of the file's.
+    resume
+        Skip the starts stored by an interrupted run of the same fit in ``out``
+        (:mod:`nasim.fit.resume`). With ``out``, each finished start is kept in
+        ``out/fit_state.json``.
+    fmt, dpi
+        Figure format (png, svg or pdf) and PNG resolution of what is written to ``out``.
+
+    Returns
+    -------
+    FitResult
+        The optimum with its 95 % intervals and identifiability (and the report, with
+        ``out``).
+
+    Raises
+    ------
+    ParameterFileError
+        The fit file, its data or a file it names is missing or invalid (unknown parameter
+        path, unit, inverted bounds, CSV columns, unknown step ...).
+    FitInterrupted
+        Ctrl-C (with ``out``: a partial report is written there first).
+
+    Examples
+    --------
+    >>> fitted = nasim.fit("fits/heo_rate_25C/fit.yaml", out="out/fit", max_evaluations=4)
+    >>> fitted.to_frame()[["parameter", "value", "ci95_low", "ci95_high", "unit"]]
     """
     loaded = definition if isinstance(definition, LoadedFit) else load_fit(definition)
     updates = {k: v for k, v in (("starts", starts), ("max_evaluations", max_evaluations))
@@ -117,7 +156,7 @@ def fit(definition: str | Path | LoadedFit, out: str | Path | None = None, *,
     if loaded.definition.options.leave_one_out:
         result.leave_one_out = leave_one_out(loaded)
     if out is not None:
-        result.write(out)
+        result.write(out, fmt, dpi)
     return result
 
 

@@ -80,6 +80,14 @@ def _source(fit: LoadedFit, optimum: Optimum, p: ResolvedParameter, j: int) -> d
               "cost": float(optimum.cost), "date": _dt.date.today().isoformat(), "note": note}
     if p.range_source is not None:  # the bounds are a literature range: kept with the value
         source.update(range_si=p.bounds_si, range_source=p.range_source)
+    names = [q.path for q in fit.parameters]
+    if not (np.isfinite(lo) and np.isfinite(hi)):
+        return source  # no interval to record
+    source["uncertainty_si"] = {  # nasim.params.sources.FitUncertainty, for --uncertainty
+        "fit": fit.name, "parameter": p.path, "interval_95": [float(lo), float(hi)],
+        "scale": p.scale, "bounds": [float(b) for b in p.bounds_si],
+        "correlation": {n: round(float(optimum.correlation[j, k]), 6)
+                        for k, n in enumerate(names) if k != j}}
     return source
 
 
@@ -91,6 +99,10 @@ def _set_quantity(node: dict, si: float, dimension: str, source: dict) -> None:
     if "range_si" in source:
         source["range"] = [float(b / per_unit) for b in source.pop("range_si")]
         source["range_source"] = source.pop("range_source")
+    if "uncertainty_si" in source:
+        unc = source.pop("uncertainty_si")
+        source["uncertainty"] = {**unc, **{k: [float(v / per_unit) for v in unc[k]]
+                                           for k in ("interval_95", "bounds")}}
     node["source"] = source
 
 
@@ -110,8 +122,8 @@ def _apply(raw: dict, p: ResolvedParameter, si: float, source: dict, out_dir: Pa
     if not rest:
         _set_quantity(node, si, p.dimension, source)
     elif rest == ["scale"]:  # a multiplier: its bounds are not the value's range
+        source = {k: v for k, v in source.items() if k != "uncertainty_si"}  # (nor its interval)
         if "range_si" in source:
-            source = dict(source)
             (lo, hi), cited = source.pop("range_si"), source.pop("range_source")
             source["note"] += f"; multiplier bounded to [{_fmt(lo)}, {_fmt(hi)}]: {cited}"
         if node.get("value") is not None:
@@ -318,10 +330,11 @@ def write_markdown(report: dict, figures: list[Path], out_dir: Path) -> Path:
     return path
 
 
-def write_all(fit: LoadedFit, optimum: Optimum, out_dir: Path,
-              leave_one_out: list[dict] | None = None) -> dict:
+def write_all(fit: LoadedFit, optimum: Optimum, out_dir: Path, fmt: str = "png",
+              dpi: int | None = None, leave_one_out: list[dict] | None = None) -> dict:
     """Write the fitted parameter set (``out_dir/fitted``), ``fit_report.json``,
-    ``fit_report.md`` and the figures; returns the report (with the predictions)."""
+    ``fit_report.md`` and the figures (``fmt``: png, svg or pdf); returns the report (with
+    the predictions)."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     files = write_parameter_set(fit, optimum, out_dir / "fitted")
@@ -333,7 +346,7 @@ def write_all(fit: LoadedFit, optimum: Optimum, out_dir: Path,
         report["leave_one_out"] = leave_one_out
     evaluation = optimum.evaluation
     figures = fit_figures(fit.datasets, pd.DataFrame(evaluation.rows), evaluation.steps,
-                          fit.cell.design.cathode_active_mass_kg, out_dir)
+                          fit.cell.design.cathode_active_mass_kg, out_dir, fmt, dpi)
     write_text(out_dir / "fit_report.json", json.dumps(report, indent=2, default=float))
     write_markdown(report, figures, out_dir)
     return report

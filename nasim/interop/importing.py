@@ -80,7 +80,7 @@ class _Writer:
         """:meth:`q` of ``key``, or ``default`` (assumed, for ``reason``) when it is missing."""
         if key in self.values.keys():
             return self.q(self.values[key], unit, key)
-        return {"value": default, "unit": unit, "source": {"kind": "assumed",
+        return {"value": default, "unit": unit, "source": {"kind": "assumed", "exact": True,
                                                            "reason": f"{key}: {reason}"}}
 
     def table(self, key: str, x_name: str, x: np.ndarray, y: np.ndarray, file: str,
@@ -160,14 +160,15 @@ class _Writer:
             "description": f"{side.lower()} electrode of {self._origin()}",
             "maximum_concentration": self.q(c_max, "mol/m3", c_max_key),
             "density": {"value": density, "unit": "kg/m3", "source": {
-                "kind": "assumed", "reason": _ASSUMED_DENSITY.format(rho=density)}},
+                "kind": "assumed", "exact": True, "reason": _ASSUMED_DENSITY.format(rho=density)}},
             "stoichiometry_window": {
                 "charged": {"value": _number(x0), "unit": "1", "source": {
                     "kind": "derived", "from": [init_key, c_max_key],
                     "method": "initial concentration / c_max (PyBaMM's start)"}},
                 "discharged": self.discharged.get(role) or {
                     "value": _number(end), "unit": "1", "source": {
-                        "kind": "assumed", "reason": f"PyBaMM sets have no window; the "
+                        "kind": "assumed", "exact": True,
+                        "reason": f"PyBaMM sets have no window; the "
                         f"{'last' if role == 'cathode' else 'first'} stoichiometry of its OCP "
                         "data"}},
             },
@@ -223,9 +224,11 @@ class _Writer:
         eps_key = f"{side} electrode active material volume fraction"
         l_key = f"{side} electrode thickness [m]"
         loading = float(v[eps_key]) * density * float(v[l_key]) * 100.0  # kg/m2 -> mg/cm2
-        none = {"kind": "assumed", "reason": "PyBaMM sets have no slurry recipe; all of the "
+        none = {"kind": "assumed", "exact": True,
+                "reason": "PyBaMM sets have no slurry recipe; all of the "
                 "solid mass is taken as active (only the mass budget uses the fractions)"}
-        pvdf = {"kind": "assumed", "reason": "unused (binder and carbon fractions 0)"}
+        pvdf = {"kind": "assumed", "exact": True,
+                "reason": "unused (binder and carbon fractions 0)"}
         return {
             "material": f"../materials/{self.stem}_{role}.yaml",
             "loading": {"value": _number(loading), "unit": "mg/cm2", "source": {

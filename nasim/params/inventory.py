@@ -17,6 +17,10 @@ Na an electrode holds per unit of stoichiometry):
   Q_1 / (F C_c), y_0 = y_d. PyBaMM's electrode-SOH solver (``set_initial_state``) keeps this
   inventory when it places the cell at a cut-off.
 
+A cell whose ``electrode_preparation`` says ``precycled: true`` was assembled from electrodes
+cycled in half cells first: the anode's first-cycle loss was paid from the half cell's Na metal,
+so no loss is applied (ICE counts as 1) and the anode starts at y_d.
+
 A cell file that gives ``initial_stoichiometry`` (a published charged state) fixes the inventory
 itself; no loss is applied then. Half cells have an unlimited Na reservoir (the metal foil).
 """
@@ -63,7 +67,9 @@ def sodium_inventory(loaded: LoadedCell) -> SodiumInventory | None:
     x_d = loaded.cathode.stoichiometry_window.discharged.si
     y_d = loaded.anode.stoichiometry_window.discharged.si
     ice_q = loaded.anode.first_cycle_coulombic_efficiency
-    ice = 1.0 if ice_q is None else ice_q.si
+    prep = loaded.cell.electrode_preparation
+    precycled = prep is not None and prep.precycled
+    ice = 1.0 if ice_q is None or precycled else ice_q.si
     q1_C = design.window_capacity_Ah * 3600.0
     loss_mol = (1.0 - ice) * q1_C / FARADAY
     n0 = x_d * c_c + y_d * c_a

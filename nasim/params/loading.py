@@ -40,8 +40,12 @@ _HINTS = {
 
 
 class ParameterFileError(ValueError):
-    """A parameter file that cannot be used: names the file, the field path, the value and what
-    was expected."""
+    """A parameter file that cannot be used (a ``ValueError``).
+
+    Its message names the file, the field path, the value and what was expected; ``path`` is
+    the file and ``problems`` the list of what is wrong with it. The command line exits 2 on
+    it.
+    """
 
     def __init__(self, path: Path | str, problems: list[str], what: str = "parameter file"):
         self.path = Path(path)
@@ -159,11 +163,74 @@ def load_document(path: str | Path, kind: str, model: type[BaseModel], what: str
         raise ParameterFileError(path, format_validation_error(err), what) from None
 
 
+#: files validated without edits in this process: (path, schema) -> (stamp of the file, the
+#: validated model, stamps of the tables it read); reused while no stamp changes
+_VALIDATED: dict[tuple[Path, type | None], tuple[tuple, BaseModel, tuple]] = {}
+_MAX_VALIDATED = 64
+
+
+def _stamp(path: Path) -> tuple[int, int]:
+    st = path.stat()
+    return st.st_mtime_ns, st.st_size
+
+
+def _table_paths(node, out: set[Path]) -> set[Path]:
+    """The files of every table read while validating ``node`` (private ``_path``)."""
+    if isinstance(node, BaseModel):
+        path = (node.__pydantic_private__ or {}).get("_path")
+        if isinstance(path, Path):
+            out.add(path)
+        for value in node.__dict__.values():
+            _table_paths(value, out)
+    elif isinstance(node, (list, tuple)):
+        for value in node:
+            _table_paths(value, out)
+    elif isinstance(node, dict):
+        for value in node.values():
+            _table_paths(value, out)
+    return out
+
+
+def _unchanged(path: Path, expected: type | None) -> BaseModel | None:
+    """The validated model of ``path`` from an earlier :func:`load_file` without edits, if the
+    file and every table it read are unchanged (same modification time and size)."""
+    hit = _VALIDATED.get((path, expected))
+    try:
+        if hit is None or hit[0] != _stamp(path) or any(_stamp(p) != s for p, s in hit[2]):
+            return None
+    except OSError:
+        return None
+    return hit[1]
+
+
 def load_file(path: str | Path, expected: type[BaseModel] | None = None,
               edits: list | None = None) -> BaseModel:
     """Validate one file against the schema of its ``kind`` (or of ``expected``), after
-    ``edits`` (see :mod:`nasim.params.overrides`) to its raw values."""
+    ``edits`` (see :mod:`nasim.params.overrides`) to its raw values.
+
+    A file loaded without edits is validated once per process while it and its tables keep
+    their modification time and size (a sweep loads the same material files for every point):
+    later calls return the same validated object, which callers treat as read-only."""
     path = resolved(path)
+    stamp = None
+    if not edits:
+        cached = _unchanged(path, expected)
+        if cached is not None:
+            return cached
+        try:
+            stamp = _stamp(path)
+        except OSError:
+            pass  # _validate names the missing or unreadable file
+    model = _validate(path, expected, edits)
+    if stamp is not None:
+        tables = tuple((p, _stamp(p)) for p in sorted(_table_paths(model, set())))
+        if len(_VALIDATED) >= _MAX_VALIDATED:
+            _VALIDATED.pop(next(iter(_VALIDATED)))
+        _VALIDATED[path, expected] = (stamp, model, tables)
+    return model
+
+
+def _validate(path: Path, expected: type[BaseModel] | None, edits: list | None) -> BaseModel:
     data = read_yaml(path)
     if edits:
         try:
@@ -253,6 +320,8 @@ class LoadedCell:
 
 def _referenced(cell_path: Path, field: str, ref: str, expected, edits: list | None = None):
     target = resolve_reference(cell_path, ref, field)
+    if not edits and _unchanged(target, expected) is not None:
+        return load_file(target, expected)
     kind = read_yaml(target).get("kind")
     if not isinstance(kind, str) or FILE_KINDS.get(kind) is not expected:
         wanted = next(k for k, v in FILE_KINDS.items() if v is expected)
@@ -278,10 +347,35 @@ def _active_material(path: Path, cell: Cell, role: str, edits: dict) -> ActiveMa
 def load_cell(path: str | Path, changes: Mapping[str, Any] | None = None) -> LoadedCell:
     """Load and validate a cell file and the material/electrolyte files it references.
 
-    ``changes`` maps dotted parameter paths (``"cathode.loading"``,
-    ``"electrolyte.concentration"`` ...; see :mod:`nasim.params.overrides`) to new raw values,
-    e.g. ``{"value": 20, "unit": "mg/cm2", "source": {...}}``; the changed files are validated
-    as usual. ``path`` may be the name of a bundled cell (``load_cell("heo_half")``)."""
+    Parameters
+    ----------
+    path
+        The cell file (YAML), e.g. ``parameter_sets/cells/heo_half.yaml``, or the name of a
+        bundled cell (``"heo_half"``).
+    changes
+        Dotted parameter paths (``"cathode.loading"``, ``"electrolyte.concentration"`` ...;
+        see :mod:`nasim.params.overrides`) mapped to new raw values, e.g.
+        ``{"value": 20, "unit": "mg/cm2", "source": {...}}``; the changed files are validated
+        as usual.
+
+    Returns
+    -------
+    LoadedCell
+        The validated cell with its materials and electrolyte in SI units, the derived
+        design (masses, 1C current) and the path of every file it came from.
+
+    Raises
+    ------
+    ParameterFileError
+        A file is missing or a value is invalid; the message names the file, the field, the
+        value and what was expected.
+
+    Examples
+    --------
+    >>> cell = nasim.load_cell("parameter_sets/cells/heo_half.yaml")
+    >>> cell.configuration
+    'half'
+    """
     path = resolved(resolve(path, "cell"))
     edits = overrides.split(changes or {})
     cell = load_file(path, Cell, edits.get(overrides.CELL))

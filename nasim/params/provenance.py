@@ -17,7 +17,8 @@ from nasim.params.sources import describe
 if TYPE_CHECKING:  # pandas is imported where a table is built: `nasim params validate` only
     import pandas as pd  # counts rows and starts faster without it
 
-COLUMNS = ["file", "parameter", "value", "unit", "si_value", "si_unit", "source_kind", "source"]
+COLUMNS = ["file", "parameter", "value", "unit", "si_value", "si_unit", "range", "source_kind",
+           "source"]
 
 
 def _function_text(fn: StateFunction) -> str:
@@ -28,6 +29,19 @@ def _function_text(fn: StateFunction) -> str:
     return f"msmr, {len(fn.closed_form.reactions)} reactions"
 
 
+def range_text(source) -> str:
+    """A source's range as printed by ``nasim params show``: ``low to high`` (in the value's
+    unit), ``+/-r %``, ``exact``, a fit's 95 % interval, or empty."""
+    if source.range is not None:
+        return f"{source.range[0]:g} to {source.range[1]:g}"
+    if source.relative is not None:
+        return f"+/-{100 * source.relative:g} %"
+    fit = getattr(source, "uncertainty", None)
+    if fit is not None:
+        return f"{fit.interval_95[0]:.4g} to {fit.interval_95[1]:.4g} (95 %, fit {fit.fit})"
+    return "exact" if source.exact else ""
+
+
 def _rows(model: BaseModel, prefix: str, file: str) -> list[dict]:
     rows = []
     for name in type(model).model_fields:
@@ -36,12 +50,14 @@ def _rows(model: BaseModel, prefix: str, file: str) -> list[dict]:
         if isinstance(value, Quantity):
             rows.append({"file": file, "parameter": path, "value": value.value,
                          "unit": value.unit, "si_value": value.si, "si_unit": value.si_unit,
-                         "source_kind": value.source.kind, "source": describe(value.source)})
+                         "range": range_text(value.source), "source_kind": value.source.kind,
+                         "source": describe(value.source)})
         elif isinstance(value, StateFunction):
             rows.append({"file": file, "parameter": path, "value": _function_text(value),
                          "unit": value.unit, "si_value": value.value * value.scale
                          if value.value is not None else None, "si_unit": "",
-                         "source_kind": value.source.kind, "source": describe(value.source)})
+                         "range": range_text(value.source), "source_kind": value.source.kind,
+                         "source": describe(value.source)})
             for sub in ("stoichiometry_factor", "arrhenius", "closed_form"):
                 part = getattr(value, sub)
                 if part is not None:
@@ -134,8 +150,30 @@ def parameter_rows(path: str | Path) -> list[dict]:
 
 
 def parameter_table(path: str | Path) -> pd.DataFrame:
-    """Every value of a parameter file (a cell includes the files it references) with its unit
-    and source. ``path`` may be a bundled name (``"heo_half"``, ``"heo"``)."""
+    """Every value of a parameter file with its unit and source.
+
+    Parameters
+    ----------
+    path
+        A cell, material or electrolyte file, or a bundled name (``"heo_half"``,
+        ``"heo"``); a cell includes the files it references.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per value: ``file``, ``parameter``, ``value``, ``unit``, ``si_value``,
+        ``si_unit`` and ``source``.
+
+    Raises
+    ------
+    ParameterFileError
+        The file is missing or invalid.
+
+    Examples
+    --------
+    >>> table = nasim.parameter_table("parameter_sets/cells/heo_half.yaml")
+    >>> table[["parameter", "value", "unit", "source"]].head()
+    """
     path = resolve(path, *_NAMED_KINDS)
     if _is_cell(path):
         return cell_provenance(load_cell(path))

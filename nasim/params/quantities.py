@@ -65,12 +65,27 @@ class Quantity(Strict):
     _dimension: str = PrivateAttr(default="")
 
     @model_validator(mode="after")
-    def _inside_source_range(self) -> Quantity:
-        rng = getattr(self.source, "range", None)
-        if rng is not None and not rng[0] <= self.value <= rng[1]:
-            raise ValueError(f"value {self.value:g} {self.unit} is outside the range "
-                             f"[{rng[0]:g}, {rng[1]:g}] {self.unit} its source gives")
+    def _assumed_has_a_range(self) -> Quantity:
+        rng = self.source.range
+        if (self.source.kind == "assumed" and rng is None and self.source.relative is None
+                and not self.source.exact):
+            raise ValueError(f"assumed value {self.value:g} {self.unit} has no range: give "
+                             "source.range: [low, high] (in its unit) or source.relative "
+                             "(e.g. 0.2), with the reason, or source.exact: true for a "
+                             "definition")
         return self
+
+    @property
+    def range(self) -> tuple[float, float] | None:
+        """The plausible range of the value in its unit (``source.range``, or ``value * (1
+        -/+ source.relative)``); None for an exact value or a source without a range."""
+        if self.source.range is not None:
+            return tuple(self.source.range)
+        if self.source.relative is not None:
+            r = self.source.relative
+            low, high = sorted((self.value * (1.0 - r), self.value * (1.0 + r)))
+            return (low, high)
+        return None
 
     @property
     def si(self) -> float:
@@ -98,6 +113,10 @@ def Q(dimension: str, *, gt=None, ge=None, lt=None, le=None):
             given = (f"{q.value:g}" if si_unit == "1" and q.unit in ("1", "-", "")
                      else f"{q.value:g} {q.unit} (= {si:g} {si_unit} in SI)")
             raise ValueError(f"value {given} is outside the expected range {expected}")
+        rng = q.source.range  # after the physical limits and the schema's bounds
+        if rng is not None and not rng[0] <= q.value <= rng[1]:
+            raise ValueError(f"value {q.value:g} {q.unit} is outside the range "
+                             f"[{rng[0]:g}, {rng[1]:g}] {q.unit} its source gives")
         q._si = si
         q._dimension = dimension
         return q

@@ -49,6 +49,7 @@ from nasim.params.material_sections import (
     StoichiometryWindow,
 )
 from nasim.params.quantities import FARADAY, Q, StateFn, StateFunction
+from nasim.params.sources import Source
 from nasim.params.strict import Strict
 
 
@@ -192,6 +193,13 @@ class Electrolyte(Strict):
     specific_heat_capacity: Q("specific_heat_capacity", gt=0.0) | None = None
 
 
+class ElectrodePreparation(Strict):
+    """How the electrodes were prepared before the cell was assembled, with its source."""
+
+    precycled: bool
+    source: Source
+
+
 class Cell(Strict):
     """A cell: cathode design, anode design (full cell) or Na-metal counter electrode (half
     cell), separator, electrolyte, area, voltage window and the definition of 1C."""
@@ -211,6 +219,9 @@ class Cell(Strict):
     nominal_capacity: Q("capacity", gt=0.0) | None = None
     ambient_temperature: Q("temperature", gt=0.0)
     initial_stoichiometry: InitialStoichiometry | None = None
+    #: full cells built from electrodes cycled in half cells first: the anode's first-cycle
+    #: loss was paid there, not from the cathode's inventory (nasim.params.inventory)
+    electrode_preparation: ElectrodePreparation | None = None
     #: areal series resistance (Ohm cm2 of electrode area) of contacts and interphase films
     #: that the model does not otherwise resolve (PyBaMM's "contact resistance" option)
     contact_resistance: Q("areal_resistance", ge=0.0) | None = None

@@ -14,7 +14,12 @@ class _SourceBase(Strict):
     plausible or literature range of the value: the range an assumption is taken from, the
     spread a citation reports, or the bounds a fit was held in; ``range_source`` says where the
     range comes from (required where the source itself cites nothing: fitted, derived,
-    measured). A value outside its source's range is an error (nasim.params.quantities)."""
+    measured). A value outside its source's range is an error (nasim.params.quantities).
+    ``relative: r`` is the range ``value * (1 -/+ r)`` written as a fraction. ``exact: true``
+    marks a number that is a definition or a setting, not an estimate (an Arrhenius law's
+    reference temperature, a value a study or an uncertainty sample sets): it has no range.
+    Every numeric value of kind ``assumed`` carries one of the three (nasim.params.quantities);
+    :mod:`nasim.uncertainty` samples the ranges."""
 
     note: str | None = None
     to_be_fitted: bool = Field(
@@ -22,9 +27,16 @@ class _SourceBase(Strict):
     )
     range: tuple[float, float] | None = None
     range_source: str | None = Field(default=None, min_length=1)
+    relative: float | None = Field(default=None, gt=0.0, lt=1.0)
+    exact: bool = False
 
     @model_validator(mode="after")
     def _range(self):
+        given = [k for k in ("range", "relative") if getattr(self, k) is not None]
+        if self.exact:
+            given.append("exact")
+        if len(given) > 1:
+            raise ValueError(f"give one of range, relative and exact (got {', '.join(given)})")
         if self.range is not None:
             low, high = self.range
             if not low < high:
@@ -33,8 +45,8 @@ class _SourceBase(Strict):
                     "fitted", "derived", "measured"):
                 raise ValueError(f"range [{low}, {high}] of a {self.kind} value needs "
                                  "range_source (the citation the range comes from)")
-        elif self.range_source is not None:
-            raise ValueError("range_source without range")
+        elif self.range_source is not None and self.relative is None:
+            raise ValueError("range_source without range or relative")
         return self
 
 
@@ -71,14 +83,39 @@ class Literature(_SourceBase):
         return f"literature: {self.citation}" + (f" (doi:{self.doi})" if self.doi else "")
 
 
+class FitUncertainty(Strict):
+    """What a fit says about one fitted value (from its ``fit_report.json``): the 95 %
+    interval (in the value's unit), the scale the fit worked in, its bounds, and the
+    correlations with the other parameters of the same fit (by their fit paths)."""
+
+    fit: str = Field(min_length=1, description="the fit's name")
+    parameter: str = Field(min_length=1, description="the parameter's path in the fit file")
+    interval_95: tuple[float, float]
+    scale: Literal["linear", "log"]
+    bounds: tuple[float, float]
+    correlation: dict[str, float] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _ordered(self):
+        for name in ("interval_95", "bounds"):
+            low, high = getattr(self, name)
+            if not low <= high:
+                raise ValueError(f"{name} [{low}, {high}]: low must not be above high")
+        if any(not -1.0 <= r <= 1.0 for r in self.correlation.values()):
+            raise ValueError("correlation coefficients must lie in [-1, 1]")
+        return self
+
+
 class Fitted(_SourceBase):
-    """Fitted to data: which data, which method, and optionally the cost and the date."""
+    """Fitted to data: which data, which method, and optionally the cost, the date and the
+    fit's uncertainty of the value (``uncertainty``, written by ``nasim fit``)."""
 
     kind: Literal["fitted"]
     data: str = Field(min_length=1)
     method: str = Field(min_length=1)
     cost: float | None = None
     date: str | None = None
+    uncertainty: FitUncertainty | None = None
 
     def describe(self) -> str:
         return f"fitted to {self.data} by {self.method}"

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import pandas as pd
 
-from nasim.plots import figure_axes
+from nasim.plots import figure_axes, styled
 
 _LABELS = {"cathode_active": "cathode active", "active_pair": "cathode + anode active",
            "stack": "stack", "cell": "cell (with packaging)"}
 
 
+@styled
 def ragone_plot(frame: pd.DataFrame, title: str = "", ax=None):
     """Specific energy (Wh/kg) vs specific power (W/kg), log axes, one line per level.
 

@@ -10,15 +10,15 @@ import numpy as np
 import pandas as pd
 
 from nasim.params.units import time_to_curve_x
-from nasim.plots import plt
-from nasim.rundir import save
+from nasim.plots import plt, save_figure, styled
 
 
+@styled
 def fit_figures(datasets: Sequence, rows: pd.DataFrame, steps: Mapping, cathode_mass_kg: float,
-                out_dir: Path) -> list[Path]:
+                out_dir: Path, fmt: str = "png", dpi: int | None = None) -> list[Path]:
     """``fit_curves.png`` (measured and fitted voltage [V] of every curve, residuals [mV]) and
-    ``fit_targets.png`` (scalar targets fitted / measured, relative errors [%]) in ``out_dir``;
-    returns the paths written.
+    ``fit_targets.png`` (scalar targets fitted / measured, relative errors [%]) in ``out_dir``,
+    or ``.svg``/``.pdf`` (``fmt``); returns the paths written.
 
     ``datasets``: the fit's datasets (``name``, ``curves`` with ``step``, ``x``, ``x_unit``,
     ``voltage_V``); ``rows``: one per residual (``dataset`` index, ``kind`` curve/target,
@@ -53,9 +53,7 @@ def fit_figures(datasets: Sequence, rows: pd.DataFrame, steps: Mapping, cathode_
             axr.set_xlabel(f"{ds.curves[0].x_unit}")
             axr.grid(alpha=0.3)
         fig.tight_layout()
-        out.append(out_dir / "fit_curves.png")
-        save(out[-1], fig.savefig)
-        plt.close(fig)
+        out.append(save_figure(fig, out_dir / f"fit_curves.{fmt}", dpi))
     targets = rows[rows.kind == "target"] if len(rows) else rows
     if len(targets):
         fig, (ax, axr) = plt.subplots(1, 2, figsize=(11, 0.35 * len(targets) + 2.0), dpi=130)
@@ -75,7 +73,5 @@ def fit_figures(datasets: Sequence, rows: pd.DataFrame, steps: Mapping, cathode_
             a.invert_yaxis()
             a.grid(alpha=0.3, axis="x")
         fig.tight_layout()
-        out.append(out_dir / "fit_targets.png")
-        save(out[-1], fig.savefig)
-        plt.close(fig)
+        out.append(save_figure(fig, out_dir / f"fit_targets.{fmt}", dpi))
     return out

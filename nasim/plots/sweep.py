@@ -6,23 +6,24 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from nasim.plots import plt
+from nasim.plots import column_label, plt, styled
 
 _LEVEL_LABELS = {"cathode_active": "cathode active mass", "active_pair": "cathode + anode "
                  "active mass", "stack": "stack", "cell": "cell (with packaging)"}
 _METRIC_LABELS = {
-    "capacity_mAh_per_g": "capacity (mAh g$^{-1}$ cathode)",
-    "median_voltage_V": "median voltage (V)",
-    "mean_voltage_V": "mean voltage (V)",
-    **{f"specific_energy_Wh_per_kg_{k}": f"specific energy (Wh kg$^{{-1}}$ {v})"
+    "capacity_mAh_per_g": "Specific capacity (mAh g$^{-1}$ cathode)",
+    "median_voltage_V": "Median voltage (V)",
+    "mean_voltage_V": "Mean voltage (V)",
+    **{f"specific_energy_Wh_per_kg_{k}": f"Specific energy (Wh kg$^{{-1}}$ {v})"
        for k, v in _LEVEL_LABELS.items()},
-    **{f"energy_density_Wh_per_L_{k}": f"energy density (Wh L$^{{-1}}$ {v})"
+    **{f"energy_density_Wh_per_L_{k}": f"Energy density (Wh L$^{{-1}}$ {v})"
        for k, v in _LEVEL_LABELS.items()},
 }
 
 
 def metric_label(metric: str) -> str:
-    return _METRIC_LABELS.get(metric, metric)
+    """A human title for a metric or axis column (``column_label`` for the others)."""
+    return _METRIC_LABELS.get(metric) or column_label(metric)
 
 
 def _edges(values: np.ndarray, log: bool) -> np.ndarray:
@@ -36,6 +37,7 @@ def _edges(values: np.ndarray, log: bool) -> np.ndarray:
     return np.exp(mids) if log else mids
 
 
+@styled
 def heatmap(frame: pd.DataFrame, x: str, y: str, metric: str, *, log_x: bool = False,
             log_y: bool = False, title: str = "", ax=None):
     """``metric`` over columns ``x`` and ``y`` of a sweep's results (matplotlib Figure).
@@ -43,7 +45,7 @@ def heatmap(frame: pd.DataFrame, x: str, y: str, metric: str, *, log_x: bool = F
     Grid results are drawn as cells with their values written in; failed points are hatched
     grey with an ×. Scattered (sampled) results are drawn as coloured markers."""
     if ax is None:
-        fig, ax = plt.subplots(figsize=(6.0, 4.6), dpi=150)
+        fig, ax = plt.subplots(figsize=(6.0, 4.6))
     else:
         fig = ax.figure
     ok = frame[frame.status == "ok"]
@@ -80,21 +82,22 @@ def heatmap(frame: pd.DataFrame, x: str, y: str, metric: str, *, log_x: bool = F
         ax.set_xscale("log")
     if log_y:
         ax.set_yscale("log")
-    ax.set_xlabel(x)
-    ax.set_ylabel(y)
+    ax.set_xlabel(metric_label(x))
+    ax.set_ylabel(metric_label(y))
     if title:
         ax.set_title(title, fontsize=8)
     fig.tight_layout()
     return fig
 
 
+@styled
 def ragone_families(frame: pd.DataFrame, family: str, level: str = "cathode_active", *,
                     title: str = "", ax=None):
     """Specific energy vs specific power at ``level`` (log axes), one line per value of
     column ``family`` (the points of a line differ in current). Failed points are left out and
     counted in the legend."""
     if ax is None:
-        fig, ax = plt.subplots(figsize=(5.6, 4.4), dpi=150)
+        fig, ax = plt.subplots(figsize=(5.6, 4.4))
     else:
         fig = ax.figure
     e_col = f"specific_energy_Wh_per_kg_{level}"
@@ -105,7 +108,7 @@ def ragone_families(frame: pd.DataFrame, family: str, level: str = "cathode_acti
         part = frame[frame[family] == value]
         ok = part[(part.status == "ok") & np.isfinite(part[e_col])].sort_values(p_col)
         n_failed = int((part.status != "ok").sum())
-        label = f"{family} = {value:.4g}" + (f" ({n_failed} failed)" if n_failed else "")
+        label = f"{value:.4g}" + (f" ({n_failed} failed)" if n_failed else "")
         ax.plot(ok[p_col], ok[e_col], "o-", ms=2.5, lw=1.0, color=color, label=label)
     ax.set_xscale("log")
     ax.set_yscale("log")
@@ -113,7 +116,7 @@ def ragone_families(frame: pd.DataFrame, family: str, level: str = "cathode_acti
     ax.set_ylabel(f"Specific energy (Wh kg$^{{-1}}$ {_LEVEL_LABELS[level]})")
     if title:
         ax.set_title(title, fontsize=8)
-    ax.legend(fontsize=6)
+    ax.legend(fontsize=6, title=metric_label(family), title_fontsize=7)
     ax.grid(alpha=0.3, which="both")
     fig.tight_layout()
     return fig

@@ -78,10 +78,34 @@ def read_curve(path: Path, protocol_path: Path, field: str, curve: MeasuredCurve
 
 def load_protocol(path: str | Path, cell: LoadedCell | str | Path | None = None
                   ) -> LoadedProtocol:
-    """Read and validate a protocol file and the cell file it names (or ``cell`` instead: the
-    same protocol on another parameter set, e.g. a fitted one).
+    """Read and validate a protocol file and the cell file it names.
 
-    Errors name the protocol file, the field, the value and what was expected."""
+    Parameters
+    ----------
+    path
+        The protocol file (YAML), e.g. ``experiments/heo_half_rate_25C.yaml``.
+    cell
+        Another cell (a loaded cell or a cell file) to run the protocol on instead of the one
+        it names, e.g. a fitted parameter set.
+
+    Returns
+    -------
+    LoadedProtocol
+        The protocol, its cell and its measured curves; ``plan()`` compiles it into steps in
+        SI units.
+
+    Raises
+    ------
+    ParameterFileError
+        The protocol, its cell or a measured-curve file is missing or invalid; the message
+        names the file, the field, the value and what was expected.
+
+    Examples
+    --------
+    >>> protocol = nasim.load_protocol("experiments/heo_half_rate_25C.yaml")
+    >>> protocol.plan().n_steps
+    9
+    """
     path, protocol = load_document(path, "protocol", Protocol, WHAT)
     if not isinstance(cell, LoadedCell):
         cell = load_cell(cell if cell is not None

@@ -31,7 +31,11 @@ __all__ = ["CellRunner", "SimulationError", "SimulationResult", "simulate"]
 
 @dataclass
 class SimulationResult:
-    """A finished simulation: the time series (SI and lab units) and what produced it."""
+    """A finished simulation: the time series (SI and lab units) and what produced it.
+
+    Returned by :func:`nasim.simulate`; a failed run raises instead, so a result always
+    reached its cut-off.
+    """
 
     cell: LoadedCell
     model: str
@@ -51,10 +55,13 @@ class SimulationResult:
     n_states: int | None = None
 
     def to_frame(self) -> pd.DataFrame:
+        """The time series: ``time_s``, ``current_A``, ``voltage_V``,
+        ``capacity_mAh_per_g`` ... (the same object as ``timeseries``)."""
         return self.timeseries
 
     @property
     def metrics(self) -> dict:
+        """Capacity (mAh, mAh/g), median and mean voltage, specific energy and power."""
         return step_metrics(self.timeseries, self.cell.design.cathode_active_mass_kg,
                             self.cell.design.anode_active_mass_kg)
 
@@ -70,6 +77,8 @@ class SimulationResult:
                 "max_volume_change": float(np.max(np.abs(frame.volume_change)))}
 
     def summary(self) -> dict:
+        """What ran and what came out, as plain values: cell, model, direction, currents,
+        temperature, termination, initial stoichiometry, the metrics and the phase summary."""
         return {
             "cell": str(self.cell.path),
             "model": self.model,
@@ -90,6 +99,7 @@ class SimulationResult:
         }
 
     def plot(self, ax=None):
+        """Voltage vs specific capacity (a matplotlib Figure; on ``ax`` when given)."""
         from nasim.plots import voltage_capacity
 
         return voltage_capacity([self], ax=ax)
@@ -108,18 +118,58 @@ def simulate(
     initial_soc: float | None = None,
     thermal: str = "isothermal",
 ) -> SimulationResult:
-    """Run one constant-current ``direction`` across the cell's voltage window.
+    """Run one constant-current charge or discharge across the cell's voltage window.
 
-    Give exactly one of ``c_rate`` (1C as defined by the cell file, e.g. 150 mA/g for the HEO
-    paper), ``current_mA_per_g`` (per cathode active mass) or ``current_A``. The run starts from
+    Give exactly one of ``c_rate``, ``current_mA_per_g`` or ``current_A``. The run starts from
     the matching end state (charged for a discharge, discharged for a charge) unless
-    ``initial_soc`` says otherwise. ``temperature_C`` overrides the cell's ambient temperature.
-    ``mesh_points`` sets the points per domain and in each particle (an int: uniform), or a
-    :class:`nasim.simulate.mesh.Mesh`; default the cell file's ``mesh:`` (else PyBaMM's).
-    ``thermal``: ``"isothermal"`` (default; the cell stays at the ambient temperature) or
-    ``"lumped"`` (one cell temperature from a heat balance with the cell file's ``thermal``
-    section; the Arrhenius laws follow it). The timeseries column ``temperature_C`` is the
-    volume-averaged cell temperature.
+    ``initial_soc`` says otherwise, and stops at the voltage cut-off.
+
+    Parameters
+    ----------
+    cell
+        A loaded cell (:func:`nasim.load_cell`) or the path of a cell file.
+    model
+        ``"SPM"``, ``"SPMe"`` or ``"DFN"``.
+    c_rate
+        Current as a C-rate, 1C as the cell file defines it (150 mA/g for the HEO paper).
+    current_mA_per_g
+        Current per gram of cathode active material.
+    current_A
+        Current in amperes.
+    direction
+        ``"discharge"`` or ``"charge"``.
+    temperature_C
+        Ambient temperature (default: the cell file's).
+    mesh_points
+        Points per domain and in each particle (an int: uniform), or a
+        :class:`nasim.simulate.mesh.Mesh`; default the cell file's ``mesh:`` (else PyBaMM's).
+    initial_soc
+        Start state of charge between 0 and 1 (default: the matching end state).
+    thermal
+        ``"isothermal"`` (the cell stays at the ambient temperature) or ``"lumped"`` (one cell
+        temperature from a heat balance with the cell file's ``thermal`` section; the
+        Arrhenius laws follow it; ``temperature_C`` in the time series is the cell's).
+
+    Returns
+    -------
+    SimulationResult
+        The time series, metrics and what produced them.
+
+    Raises
+    ------
+    ValueError
+        Not exactly one current, a current that is not positive, an unknown direction, model
+        or thermal mode, or a temperature below absolute zero.
+    ParameterFileError
+        The cell file is missing or invalid.
+    SimulationError
+        The run did not reach its cut-off (the reason says why).
+
+    Examples
+    --------
+    >>> result = nasim.simulate("parameter_sets/cells/heo_half.yaml", model="SPMe", c_rate=1)
+    >>> round(result.metrics["capacity_mAh_per_g"])
+    143
     """
     loaded = cell if isinstance(cell, LoadedCell) else load_cell(cell)
     start = initial_state_of(direction)

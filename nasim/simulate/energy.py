@@ -58,6 +58,8 @@ class EnergyResult:
     notes: list[str] = field(default_factory=list)
 
     def to_frame(self) -> pd.DataFrame:
+        """Energy, power, mass and volume at each level (``cathode_active``, ``active_pair``,
+        ``stack``, ``cell``)."""
         return self.table
 
     @property
@@ -66,6 +68,7 @@ class EnergyResult:
         return self.discharge.solution
 
     def mass_budget_frame(self) -> pd.DataFrame:
+        """Mass and volume of every component of the cell."""
         return self.budget.to_frame()
 
     def charge_summary(self) -> dict:
@@ -95,6 +98,8 @@ class EnergyResult:
         return out
 
     def summary(self) -> dict:
+        """What ran, the charge, the sodium inventory and every level's values, as plain
+        values (the ``summary.json`` of ``nasim energy``)."""
         d = self.discharge
         levels = {row.level: {k: (None if isinstance(v, float) and math.isnan(v) else v)
                               for k, v in row._asdict().items() if k != "level"}
@@ -133,12 +138,42 @@ def energy(
     *,
     simulate_charge: bool = True,
 ) -> EnergyResult:
-    """Energy at the four levels for one discharge after the defined charge (module doc).
+    """Energy at the four levels (cathode active mass, active pair, stack, whole cell) for
+    one discharge after the defined charge (CC to the upper cut-off, then CV to equilibrium).
 
-    Give exactly one of ``current_mA_per_g`` (per g of cathode active mass) or ``c_rate`` (1C
-    as the cell file defines it). Raises ``ValueError`` on bad input and
-    ``nasim.SimulationError`` when the discharge fails. A failed CC charge is recorded in the
-    result (``charge_error``): the discharge starts from the CV-completed state either way.
+    Parameters
+    ----------
+    cell
+        A loaded cell or the path of a cell file; its ``current_collectors``,
+        ``electrolyte_fill`` and ``format`` sections give the stack and cell levels.
+    current_mA_per_g
+        Discharge current per gram of cathode active material (give this or ``c_rate``).
+    c_rate
+        Discharge current as a C-rate, 1C as the cell file defines it.
+    temperature_C
+        Ambient temperature (default: the cell file's); the run is isothermal.
+    model
+        ``"SPM"``, ``"SPMe"`` or ``"DFN"``.
+    simulate_charge
+        Also simulate the CC charge (reported in ``charge_summary()``).
+
+    Returns
+    -------
+    EnergyResult
+        The energy table, the mass budget, the discharge (and charge) simulations.
+
+    Raises
+    ------
+    ValueError
+        Not exactly one current, or a current that is not positive.
+    SimulationError
+        The discharge failed. A failed CC charge is recorded in the result
+        (``charge_error``): the discharge starts from the CV-completed state either way.
+
+    Examples
+    --------
+    >>> result = nasim.energy("parameter_sets/cells/heo_hc_full.yaml", c_rate=1, model="SPMe")
+    >>> result.to_frame()[["level", "specific_energy_Wh_per_kg"]]
     """
     loaded = cell if isinstance(cell, LoadedCell) else load_cell(cell)
     rate = _rate_kwargs(current_mA_per_g, c_rate)
@@ -179,9 +214,11 @@ class RagoneResult:
         return list(self.solutions.values())
 
     def to_frame(self) -> pd.DataFrame:
+        """One row per (current, level): energy, power, status and error."""
         return self.frame
 
     def plot(self, ax=None):
+        """Specific energy vs specific power at each level (a matplotlib Figure)."""
         from nasim.plots.energy import ragone_plot
 
         return ragone_plot(self.frame, title=self.cell.name, ax=ax)
@@ -193,9 +230,36 @@ def ragone(
     temperature_C: float | None = None,
     model: str = "DFN",
 ) -> RagoneResult:
-    """Discharges at each current (mA/g of cathode active mass), each from the charged state
-    of :func:`energy`; one row per (current, level). A rate whose simulation fails gets
-    ``status = "failed"`` and its ``error`` on every level row, with NaN values."""
+    """Discharges at each current, each from the charged state of :func:`energy`.
+
+    Parameters
+    ----------
+    cell
+        A loaded cell or the path of a cell file.
+    currents_mA_per_g
+        Discharge currents per gram of cathode active material.
+    temperature_C
+        Ambient temperature (default: the cell file's).
+    model
+        ``"SPM"``, ``"SPMe"`` or ``"DFN"``.
+
+    Returns
+    -------
+    RagoneResult
+        One row per (current, level); a rate whose simulation fails has
+        ``status = "failed"`` and its ``error`` on every level row, with NaN values.
+
+    Raises
+    ------
+    ValueError
+        No current, or a current that is not positive.
+
+    Examples
+    --------
+    >>> from nasim.simulate.energy import ragone
+    >>> rag = ragone("parameter_sets/cells/heo_hc_full.yaml", (50, 500), model="SPMe")
+    >>> rag.plot()
+    """
     loaded = cell if isinstance(cell, LoadedCell) else load_cell(cell)
     currents = [_rate_kwargs(c, None)["current_mA_per_g"] for c in currents_mA_per_g]
     if not currents:

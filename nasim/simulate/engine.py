@@ -1,25 +1,25 @@
-"""Build once, solve many times: one cell's PyBaMM model with the step settings as inputs.
+"""Build once, solve many times: one cell's PyBaMM models with the step settings as inputs.
 
-A :class:`CellRunner` builds one discretised PyBaMM model of the cell whose external circuit is
-PyBaMM's function control (``"operating mode"`` given as a function): the algebraic equation
+A :class:`CellRunner` builds at most two discretised PyBaMM models of the cell, one per
+external circuit (:mod:`nasim.simulate.circuit`): PyBaMM's current control with the current an
+input (constant-current steps and rests) and a function control that also holds a voltage or
+sweeps it (holds, sweeps, and every step of a runner with sensitivities). Voltage cut-offs, the
+hold's current cut-off and the ambient temperature are inputs too. Each step starts from the
+last state of the previous one (PyBaMM's ``solver.step``, across the two models by variable
+name). Independent steps from one state are solved together as a list of inputs (IDAKLU runs
+them on several threads). Built models are shared across runners and calls
+(:mod:`nasim.simulate.cache`).
 
-    s (I - I_set) + (1 - s) (V - V_start - rate t) = 0
-
-with ``s``, ``I_set``, ``V_start`` and ``rate`` input parameters, so constant-current steps
-(s = 1), constant-voltage holds and linear voltage sweeps (s = 0) all run on the same built
-model and solver; voltage cut-offs, the hold's current cut-off and the ambient temperature are
-inputs too. Each step starts from the last state of the previous one (PyBaMM's
-``solver.step``). Independent steps from one state are solved together as a list of inputs
-(IDAKLU runs them on several threads).
-
-PyBaMM's ``Experiment`` switches between one model per operating mode (or, in its "unified"
-mode, a similar switched model); nasim drives the model directly so that it can convert lab
-units, classify how every step ended (PyBaMM's experiment loop only logs a failure and returns
-a partial solution), and share one built model across steps, rates and runs.
+PyBaMM's ``Experiment`` also switches between one model per operating mode; nasim drives the
+models directly so that it can convert lab units, classify how every step ended (PyBaMM's
+experiment loop only logs a failure and returns a partial solution), and share built models
+across steps, rates and runs.
 """
 
 from __future__ import annotations
 
+import functools
+import itertools
 import time
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, replace
@@ -46,6 +46,7 @@ from nasim.protocols.plan import (
     PlannedStep,
     horizon_s,
 )
+from nasim.simulate import cache, circuit
 from nasim.simulate.compile import lock_compiles
 from nasim.simulate.ends import (
     CURRENT_CUTOFF_EVENT,
@@ -55,20 +56,18 @@ from nasim.simulate.ends import (
 )
 from nasim.simulate.mesh import Mesh
 from nasim.simulate.mesh import resolve as resolve_mesh
-from nasim.simulate.outputs import add_voltage, observe, timeseries
+from nasim.simulate.outputs import observe, timeseries
 
 # input parameter names (PyBaMM's own keys where PyBaMM reads them)
-CURRENT = "nasim current [A]"
-CONTROL = "nasim current control (1) or voltage control (0)"
 AMBIENT = "Ambient temperature [K]"
 INITIAL_T = "Initial temperature [K]"  # lumped thermal: a fresh start is at the ambient
 LOWER = "Lower voltage cut-off [V]"
 UPPER = "Upper voltage cut-off [V]"
-V_START = "nasim voltage start [V]"
-V_RATE = "nasim voltage rate [V.s-1]"
 I_CUTOFF = "nasim current cut-off [A]"
-T_START = "nasim step start time [s]"  # solver.step continues the clock from the last state
 
+_STARTS = itertools.count()  # names of batch start states (see CellRunner._set_start)
+#: the lumped temperature rise is a small difference of large heat terms: at PyBaMM's default
+#: tolerances SPM/SPMe overstate a 1C rise 5-20 fold; these agree with the DFN (0.004 K at 1C)
 LUMPED_TOLERANCES = {"rtol": 1e-6, "atol": 1e-10}
 _X_DOMAINS = ("negative electrode", "separator", "positive electrode")
 #: value inputs that set a domain length -> the domains that then need a symbolic mesh
@@ -81,19 +80,15 @@ _LENGTH_INPUTS = {
 }
 
 
-def _control(variables: dict) -> pybamm.Symbol:
-    """The external circuit: current control (input s = 1) or V(t) = V_start + rate t (s = 0)."""
-    s = pybamm.InputParameter(CONTROL)
-    elapsed = pybamm.t - pybamm.InputParameter(T_START)
-    target_V = pybamm.InputParameter(V_START) + pybamm.InputParameter(V_RATE) * elapsed
-    return (s * (variables["Current [A]"] - pybamm.InputParameter(CURRENT))
-            + (1 - s) * (variables["Voltage [V]"] - target_V))
-
-
 def output_times(duration_s: float, n_linear: int = 300, n_log: int = 300) -> np.ndarray:
     """Output times: uniform over the step plus log-spaced from 0.1 s, so that a step that
     ends far earlier than ``duration_s`` (a high rate sharing a grid with a low one) is still
     resolved."""
+    return _output_times(float(duration_s), n_linear, n_log).copy()
+
+
+@functools.lru_cache(maxsize=256)
+def _output_times(duration_s: float, n_linear: int, n_log: int) -> np.ndarray:
     t = np.concatenate([np.linspace(0.0, duration_s, n_linear),
                         np.geomspace(min(0.1, duration_s / 10), duration_s, n_log)])
     return np.unique(t)
@@ -169,7 +164,8 @@ class CellRunner:
     ``state_memo``: a dict shared by runners of cells with the same material files, so that a
     full cell that differs from one before only in the scale of its electrodes takes its
     start stoichiometries from it (see :func:`nasim.physics.state.set_initial_state`).
-    ``tolerances``: the IDAKLU solver's ``rtol``/``atol`` (default PyBaMM's 1e-4/1e-6).
+    ``tolerances``: the IDAKLU solver's ``rtol``/``atol`` (default PyBaMM's 1e-4/1e-6; 1e-6,
+    1e-10 with lumped thermal), e.g. to compare models beyond time-stepping error.
     ``compiled``: IDAKLU's ``compile`` option: the model's CasADi functions are compiled by gcc
     (-O3) into a shared library at the first solve (PyBaMM's ``pybamm.codegen.compilation``,
     cached on disk under ``$PYBAMM_CASADI_AOT_CACHE``, default ``$TMPDIR/pybamm_casadi_aot``,
@@ -212,14 +208,17 @@ class CellRunner:
             raise ValueError(f"input parameters {placing} place the electrodes' windows at the "
                              "published charged state: the run must start there "
                              "(initial_state: charged), not at a solved state")
+        self._cell_key = cache.cell_key(cell)
+        self._initial_soc = float(initial_soc)
         self.initial_stoichiometry = set_initial_state(cell, self.values, initial_soc,
                                                        state_memo)
         self.mesh = resolve_mesh(cell, mesh_points)
         self.var_pts = self.mesh.var_pts()
         self.num_threads = num_threads
         self.compiled = compiled
-        self.tolerances = dict(tolerances or {})
-        self._built: BuiltModel | None = None
+        self.tolerances = dict(LUMPED_TOLERANCES if thermal == "lumped" else {},
+                               **(tolerances or {}))
+        self._built: dict[str, BuiltModel] = {}  # circuit -> its built model
 
     def set_inputs(self, values: Mapping[str, float], cell: LoadedCell | None = None) -> None:
         """New values of inputs given at construction (no rebuild). With ``cell``: solve that
@@ -236,12 +235,24 @@ class CellRunner:
         self.inputs.update({k: float(v) for k, v in values.items()})
 
     # ------------------------------------------------------------------ building
-    def build(self) -> BuiltModel:
-        """The built model (built at the first call, then reused)."""
-        if self._built is not None:
-            return self._built
+    def build(self, control: str = "function") -> BuiltModel:
+        """The built model of the ``control`` circuit (:mod:`nasim.simulate.circuit`; built at
+        the first call, then reused; shared with other runners of the same cell content, model
+        and settings in this process: :mod:`nasim.simulate.cache`)."""
+        if control not in self._built:
+            check_name(control, circuit.CONTROLS, "control")
+            key = (self._cell_key, self.model_name, control, self.thermal, self.aging,
+                   self._initial_soc, tuple(sorted(self.inputs)), bool(self._sensitivities),
+                   repr(self.mesh), self.num_threads, self.compiled,
+                   tuple(sorted(self.tolerances.items())))
+            self._built[control] = cache.cached(key, lambda: self._make(control))
+            self.n_states = int(self._built[control].concatenated_initial_conditions.shape[0])
+        return self._built[control]
+
+    def _make(self, control: str) -> BuiltModel:
         options = model_options(self.cell.configuration, self.thermal)
-        options["operating mode"] = _control
+        if control == "function":
+            options["operating mode"] = circuit.function_control
         if "contact_resistance" in self.inputs or \
                 self.cell.cell.contact_resistance is not None:
             options["contact resistance"] = "true"
@@ -251,10 +262,13 @@ class CellRunner:
                                       name + ", aging: " + ", ".join(self.aging))
         else:
             model = MODEL_CLASSES[self.model_name](options, name=name)
-        model.events.append(pybamm.Event(
-            CURRENT_CUTOFF_EVENT,
-            pybamm.AbsoluteValue(model.variables["Current [A]"]) - pybamm.InputParameter(I_CUTOFF)))
         values = self.values.copy()
+        if control == "function":
+            model.events.append(pybamm.Event(
+                CURRENT_CUTOFF_EVENT, pybamm.AbsoluteValue(model.variables["Current [A]"])
+                - pybamm.InputParameter(I_CUTOFF)))
+        else:
+            values.update({circuit.CURRENT_FUNCTION: "[input]"}, check_already_exists=False)
         values.update({AMBIENT: "[input]", LOWER: "[input]", UPPER: "[input]",
                        INITIAL_T: "[input]", **{k: "[input]" for k in self._pybamm_inputs}})
         submeshes = self.mesh.submesh_types(model.default_submesh_types)
@@ -266,34 +280,35 @@ class CellRunner:
         if self.compiled:
             options["compile"] = True
             lock_compiles()
-        # the lumped temperature rise is a small difference of large heat terms: at PyBaMM's
-        # default tolerances (rtol 1e-4, atol 1e-6) SPM/SPMe overstate a 1C rise 5-20 fold;
-        # rtol 1e-6, atol 1e-10 agree with the DFN (0.004 K at 1C, HEO half cell)
-        tolerances = LUMPED_TOLERANCES if self.thermal == "lumped" else {}
-        tolerances = {**tolerances, **self.tolerances}
         sim = pybamm.Simulation(model, parameter_values=values, var_pts=self.var_pts,
                                 submesh_types=submeshes,
-                                solver=pybamm.IDAKLUSolver(options=options, **tolerances))
+                                solver=pybamm.IDAKLUSolver(options=options, **self.tolerances))
         sim.build()
         built = sim.built_model
-        self._built = BuiltModel(built, sim.solver, dict(built.initial_conditions),
-                                 built.concatenated_initial_conditions)
-        self.n_states = int(built.concatenated_initial_conditions.shape[0])
-        return self._built
+        return BuiltModel(built, sim.solver, dict(built.initial_conditions),
+                          built.concatenated_initial_conditions)
 
-    def _set_start(self, state: pybamm.Solution | None) -> BuiltModel:
-        """Put ``state`` (None: the initial state) into the built model's initial conditions
-        (for a batch solve); :meth:`_restore` undoes it."""
-        built = self.build()
+    def _set_start(self, state: pybamm.Solution | None, control: str) -> BuiltModel:
+        """Put ``state`` (None: the initial state) into the ``control`` model's initial
+        conditions (for a batch solve); :meth:`_restore` undoes it."""
+        built = self.build(control)
         if state is not None:
-            # every state comes from this same model: its last state vector is the start
             y = np.asarray(state.all_ys[-1])
+            y = y[:, -1] if y.ndim > 1 else y
+            mapper = circuit.state_mapper(state, built.model)
+            if mapper is not None:
+                y = mapper[0](None, y, None)
+            # a name of its own: PyBaMM's solve() compares the start with the last one it set
+            # up by value, and reuses the solver's initial-condition function when they are
+            # equal; a step from the initial state in between has set that function up for
+            # the model's own initial state (seen: a second replay of a rate test started
+            # every batched rate from the discharged state)
             built.model.concatenated_initial_conditions = pybamm.Vector(
-                y[:, -1] if y.ndim > 1 else y)
+                y, name=f"nasim start {next(_STARTS)}")
         return built
 
-    def _restore(self) -> None:
-        built = self.build()
+    def _restore(self, control: str) -> None:
+        built = self.build(control)
         built.model.initial_conditions = dict(built.initial_conditions)
         built.model.concatenated_initial_conditions = built.concatenated_initial_conditions
 
@@ -303,11 +318,14 @@ class CellRunner:
         cut-offs [V, A], temperature [K], voltage start [V] and rate [V/s], start time [s])
         and the runner's :attr:`inputs`."""
         current = step.mode == "current"
-        return {T_START: start_time_s, AMBIENT: step.temperature_K, INITIAL_T: step.temperature_K,
+        c = circuit
+        return {c.T_START: start_time_s, AMBIENT: step.temperature_K,
+                INITIAL_T: step.temperature_K,
                 LOWER: step.lower_voltage_V, UPPER: step.upper_voltage_V,
-                CONTROL: 1.0 if current else 0.0, CURRENT: step.current_A if current else 0.0,
-                V_START: 0.0 if current else start_voltage_V,
-                V_RATE: 0.0 if current else step.voltage_rate_V_per_s,
+                c.CONTROL: 1.0 if current else 0.0, c.CURRENT: step.current_A if current else 0.0,
+                c.CURRENT_FUNCTION: step.current_A if current else 0.0,
+                c.V_START: 0.0 if current else start_voltage_V,
+                c.V_RATE: 0.0 if current else step.voltage_rate_V_per_s,
                 I_CUTOFF: step.current_cutoff_A, **self.inputs}
 
     def voltage_of(self, state: pybamm.Solution | None) -> float:
@@ -348,20 +366,27 @@ class CellRunner:
         same model the solver restarts from its last state vector, from the other model it
         maps the state by variable name."""
         step, v0 = self._resolve(step, state)
-        built = self.build()
+        built = self.build(circuit.control_of(step.mode, bool(self._sensitivities)))
         if times is not None:
             t_interp = np.unique(np.clip(np.concatenate([[0.0], times]), 0.0, step.duration_s))
         else:
             t_interp = (None if self.solver_time_steps
                         else output_times(step.duration_s, 300, 100))
+        inputs = self._step_inputs(step, v0, 0.0 if state is None else float(state.t[-1]))
+        if state is None and not self._sensitivities:
+            state = circuit.initial_state(built.model, inputs)
         tic = time.perf_counter()
         try:
             solution = built.solver.step(
                 state, built.model, step.duration_s, t_interp=t_interp, save=False,
-                calculate_sensitivities=self._sensitivities,
-                inputs=self._step_inputs(step, v0, 0.0 if state is None else float(state.t[-1])))
+                calculate_sensitivities=self._sensitivities, inputs=inputs,
+                state_mapper=circuit.state_mapper(state, built.model))
         except pybamm.SolverError as exc:
-            raise SimulationError(solver_failure_reason(exc)) from None
+            c_rate = step.c_rate if step.c_rate is not None else (
+                abs(step.current_A) / self.cell.one_c_current_A if step.mode == "current"
+                else None)
+            raise SimulationError(solver_failure_reason(
+                exc, step.temperature_K - 273.15, c_rate)) from None
         return self._finish(step, solution, time.perf_counter() - tic)
 
     def run_parallel(self, steps: list[PlannedStep], state: pybamm.Solution | None
@@ -378,7 +403,8 @@ class CellRunner:
         solutions = None
         if len(shared) > 1:
             duration = max(s.duration_s for s in shared)
-            built = self._set_start(state)
+            control = circuit.control_of("current", bool(self._sensitivities))
+            built = self._set_start(state, control)
             tic = time.perf_counter()
             try:
                 solutions = built.solver.solve(
@@ -388,7 +414,7 @@ class CellRunner:
             except pybamm.SolverError:
                 solutions = None  # solved one by one below, each failure on its own step
             finally:
-                self._restore()
+                self._restore(control)
             elapsed = (time.perf_counter() - tic) / len(shared)
         if solutions is not None:
             for s, sol in zip(shared, solutions, strict=True):
@@ -413,11 +439,9 @@ class CellRunner:
             raise SimulationError(
                 f"solver failure: non-finite states by t = {float(solution.t[-1]):.6g} s "
                 "(the integrator accepted a step into NaN)")
-        # the end check first: a step that failed needs no voltage (the costliest column)
-        frame = timeseries(solution, self.cell, full=False, voltage=False)
+        frame = timeseries(solution, self.cell, full=False)
         end = classify_end(str(solution.termination), frame, self.cell, step.kind,
                            step.time_limited)
-        add_voltage(frame, solution)
         end_state = solution.last_state
         # the next step starts here whatever event ended this one (PyBaMM's solver.step only
         # continues from a solution that ended at its final time)

@@ -9,6 +9,7 @@ import casadi
 import numpy as np
 import pandas as pd
 import pybamm
+from pybammsolvers import idaklu
 
 from nasim.analysis.metrics import cumulative_charge_C
 from nasim.params.loading import LoadedCell
@@ -36,6 +37,8 @@ _CORE = ("time_s", "current_A", "voltage_V", "electrolyte_concentration_min_mol_
 
 #: built model -> {(variable names, input layout): (CasADi function, rows per variable)}
 _FUNCTIONS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+#: built model -> {variable name: whether numpy evaluates it (see _array_value)}
+_PLAIN: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 #: expression nodes numpy evaluates column-wise on a (states x times) array: sums, products
 #: and constant matrices of states and inputs (the currents, concentrations, averages)
 _ARRAY_NODES = (pybamm.StateVector, pybamm.Scalar, pybamm.Vector, pybamm.Matrix,
@@ -44,10 +47,21 @@ _ARRAY_NODES = (pybamm.StateVector, pybamm.Scalar, pybamm.Vector, pybamm.Matrix,
                 pybamm.Negate)
 
 
-def _array_value(var: pybamm.Symbol, ys: np.ndarray, inputs: dict) -> np.ndarray | None:
-    """``var`` evaluated on all columns of ``ys`` at once by numpy, or None if it has other
-    nodes (functions, interpolants, time) or the result does not come out (rows x times)."""
-    if not all(isinstance(node, _ARRAY_NODES) for node in var.pre_order()):
+#: CasADi function options as PyBaMM's solutions use them: common subexpressions evaluated once
+#: (the voltage's tree repeats the OCP interpolants and averages), no input checks
+_FUNCTION_OPTIONS = {"cse": True, "inputs_check": False, "regularity_check": False}
+
+
+def _array_value(model: pybamm.BaseModel, name: str, ys: np.ndarray, inputs: dict
+                 ) -> np.ndarray | None:
+    """Variable ``name`` of ``model`` evaluated on all columns of ``ys`` at once by numpy, or
+    None if it has other nodes (functions, interpolants, time; checked once per model and
+    name) or the result does not come out (rows x times)."""
+    var = model.get_processed_variable_or_event(name)
+    plain = _PLAIN.setdefault(model, {})
+    if name not in plain:
+        plain[name] = all(isinstance(node, _ARRAY_NODES) for node in var.pre_order())
+    if not plain[name]:
         return None
     value = np.asarray(var.evaluate(y=ys, inputs=inputs), dtype=float)
     n_t = ys.shape[1]
@@ -78,9 +92,22 @@ def _outputs_function(model: pybamm.BaseModel, names: tuple[str, ...],
             if pybamm.ProcessedVariableTimeIntegral.from_pybamm_var(var, n_states) is not None:
                 raise ValueError(f"{name!r} is a time integral: read it through PyBaMM")
             outs.append(casadi.reshape(var.to_casadi(t, y, inputs=inputs), -1, 1))
-        cache[key] = (casadi.Function("nasim_outputs", [t, y, p], [casadi.vertcat(*outs)]),
-                      [int(o.shape[0]) for o in outs])
+        fn = casadi.Function("nasim_outputs", [t, y, p], [casadi.vertcat(*outs)],
+                             _FUNCTION_OPTIONS)
+        cache[key] = (fn.serialize(), [int(o.shape[0]) for o in outs])
     return cache[key]
+
+
+def _evaluate(serialised: str, ts: np.ndarray, ys: np.ndarray, p: np.ndarray, rows: int
+              ) -> np.ndarray:
+    """A function from :func:`_outputs_function` at every column of ``ys``: IDAKLU's
+    ``observe`` (the C++ loop PyBaMM's processed variables use), (rows, n_t)."""
+    ys = np.asfortranarray(ys)
+    out = idaklu.observe(idaklu.VectorRealtypeNdArray([np.asarray(ts, dtype=float)]),
+                         idaklu.VectorRealtypeNdArray([ys]),
+                         idaklu.VectorRealtypeNdArray([p]), [serialised], True,
+                         [rows, len(ts)])
+    return np.asarray(out).reshape(rows, len(ts))
 
 
 def observe(solution: pybamm.Solution, names: Sequence[str]) -> dict[str, np.ndarray]:
@@ -98,7 +125,7 @@ def observe(solution: pybamm.Solution, names: Sequence[str]) -> dict[str, np.nda
         ys = np.asarray(ys, dtype=float)
         rest = []
         for name in names:
-            value = _array_value(model.get_processed_variable_or_event(name), ys, inputs)
+            value = _array_value(model, name, ys, inputs)
             if value is None:
                 rest.append(name)
             else:
@@ -110,7 +137,7 @@ def observe(solution: pybamm.Solution, names: Sequence[str]) -> dict[str, np.nda
         fn, sizes = _outputs_function(model, tuple(rest), tuple(
             (k, v.size) for k, v in zip(keys, values, strict=True)), ys.shape[0])
         p = np.concatenate(values) if values else np.zeros(0)
-        stacked = np.asarray(fn(np.asarray(ts, dtype=float)[None, :], ys, p))
+        stacked = _evaluate(fn, ts, ys, p, sum(sizes))
         row = 0
         for name, size in zip(rest, sizes, strict=True):
             parts[name].append(stacked[row:row + size])
@@ -122,17 +149,14 @@ def observe(solution: pybamm.Solution, names: Sequence[str]) -> dict[str, np.nda
     return out
 
 
-def timeseries(solution: pybamm.Solution, cell: LoadedCell, full: bool = True,
-               voltage: bool = True) -> pd.DataFrame:
+def timeseries(solution: pybamm.Solution, cell: LoadedCell, full: bool = True
+               ) -> pd.DataFrame:
     """The solution as a DataFrame in SI and lab units (time and capacity counted from the
     start of the solve). ``full=False`` keeps time, current, voltage, capacity and the minimum
     electrolyte concentration only (what the step metrics and end checks need; for the many
     steps of a long cycling run whose curves are not stored); ``full=True`` adds the OCV,
-    stoichiometries, sodium inventory, temperature and the cathode phase columns.
-    ``voltage=False`` leaves the voltage out (the end check does not read it; the step engine
-    adds it with :func:`add_voltage` to the steps that ended properly)."""
-    names = {k: v for k, v in _OUTPUTS.items()
-             if (full or k in _CORE) and (voltage or k != "voltage_V")}
+    stoichiometries, sodium inventory, temperature and the cathode phase columns."""
+    names = {k: v for k, v in _OUTPUTS.items() if full or k in _CORE}
     if full and cell.configuration == "full":
         names.update(_ANODE_OUTPUTS)
     data = {}
@@ -146,12 +170,13 @@ def timeseries(solution: pybamm.Solution, cell: LoadedCell, full: bool = True,
         if entries.ndim > 1:  # a field over x: keep its minimum
             entries = entries.min(axis=0)
         data[column] = entries
-        if column == ("voltage_V" if voltage else "current_A"):  # capacity after time,
-            charge_C = cumulative_charge_C(data["time_s"], data["current_A"])  # current, V
+        if column == "voltage_V":  # capacity after time, current and voltage
+            charge_C = cumulative_charge_C(data["time_s"], data["current_A"])
             data["capacity_mAh"] = charge_C / 3.6
             data["capacity_mAh_per_g"] = data["capacity_mAh"] / (
                 cell.design.cathode_active_mass_kg * 1e3)
-    frame = pd.DataFrame(data)
+    # one float block: far cheaper to build than a frame from a dict of columns
+    frame = pd.DataFrame(np.column_stack(list(data.values())), columns=list(data))
     if not full:
         return frame
     frame["sodium_total_mol"] = frame.sodium_in_particles_mol + frame.sodium_in_electrolyte_mol
@@ -164,14 +189,6 @@ def timeseries(solution: pybamm.Solution, cell: LoadedCell, full: bool = True,
                                             x_particles.shape[0]))
         for name, values in columns.items():
             frame[name] = values
-    return frame
-
-
-def add_voltage(frame: pd.DataFrame, solution: pybamm.Solution) -> pd.DataFrame:
-    """``frame`` (from :func:`timeseries` with ``voltage=False``) with its voltage column."""
-    name = _OUTPUTS["voltage_V"]
-    frame.insert(list(frame.columns).index("current_A") + 1, "voltage_V",
-                 observe(solution, [name])[name])
     return frame
 
 

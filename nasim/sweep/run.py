@@ -124,13 +124,16 @@ def _ignore_sigint() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
-def _local(tasks: list[Task], workers: int) -> Iterator[list[dict]]:
+def _local(tasks: list, workers: int, fn=run_task) -> Iterator[list[dict]]:
+    """``fn(task)`` of each task on ``workers`` local processes (1: in this process), as the
+    tasks finish (``fn``: :func:`nasim.sweep.worker.run_task`, or another module-level
+    function, e.g. :func:`nasim.uncertainty.worker.run_samples`)."""
     if workers <= 1:
         for task in tasks:
-            yield run_task(task)
+            yield fn(task)
         return
     pool = ProcessPoolExecutor(max_workers=workers, initializer=_ignore_sigint)
-    futures = [pool.submit(run_task, t) for t in tasks]
+    futures = [pool.submit(fn, t) for t in tasks]
     try:
         for fut in as_completed(futures):
             yield fut.result()
@@ -142,8 +145,8 @@ def _local(tasks: list[Task], workers: int) -> Iterator[list[dict]]:
     pool.shutdown()
 
 
-def _dask(tasks: list[Task], scheduler: str, workers: int,
-          worker_timeout: float = WORKER_TIMEOUT_S) -> Iterator[list[dict]]:
+def _dask(tasks: list, scheduler: str, workers: int,
+          worker_timeout: float = WORKER_TIMEOUT_S, fn=run_task) -> Iterator[list[dict]]:
     try:
         from dask.distributed import Client, LocalCluster
     except ImportError:
@@ -157,12 +160,21 @@ def _dask(tasks: list[Task], scheduler: str, workers: int,
     else:
         client = Client(scheduler)
     try:
-        yield from _dask_results(client, client.map(run_task, tasks, pure=False), scheduler,
+        yield from _dask_results(client, client.map(fn, tasks, pure=False), scheduler,
                                  worker_timeout)
     finally:
         client.close()
         if cluster is not None:
             cluster.close()
+
+
+def execute_tasks(tasks: list, fn, workers: int, scheduler: str | None = None,
+                  worker_timeout: float = WORKER_TIMEOUT_S) -> Iterator[list[dict]]:
+    """The sweep's executors for any module-level ``fn(task) -> list[dict]``: local
+    processes, or Dask when ``scheduler`` is given (see :func:`sweep`)."""
+    if scheduler:
+        return _dask(tasks, scheduler, workers, worker_timeout, fn)
+    return _local(tasks, workers, fn)
 
 
 def _dask_results(client, futures: list, scheduler: str, worker_timeout: float
@@ -331,6 +343,42 @@ def sweep(study: LoadedStudy | str | Path, out: str | Path | None = None, *,
           ) -> pd.DataFrame:
     """Run a study file (:mod:`nasim.sweep.study`) and return its results, one row per point.
 
+    Parameters
+    ----------
+    study
+        A loaded study (:func:`nasim.load_study`) or the path of a study file.
+    out
+        Folder of the resumable store, the results table and the figures (below).
+    workers
+        Local processes (default: one per core; 1 runs in this process).
+    scheduler
+        ``"tcp://host:port"`` of a Dask scheduler, or ``"dask-local"``.
+    progress
+        Show a progress bar (tqdm).
+    retry_failed
+        Also recompute the points stored as failed.
+    figures
+        Draw the study's figures into ``out``.
+    compiled
+        Solve with IDAKLU's compiled mode (None: the study's ``options.compiled``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per point (columns below).
+
+    Raises
+    ------
+    ParameterFileError
+        The study, its cell or its protocol is missing or invalid.
+
+    Examples
+    --------
+    >>> results = nasim.sweep("studies/heo_hc_loading_crate.yaml", out="out/loading")
+    >>> results[["cathode_loading_mg_per_cm2", "c_rate", "specific_energy_Wh_per_kg_stack"]]
+
+    Notes
+    -----
     ``out``: directory of the resumable store (``sweep.sqlite``), ``results.csv`` and the
     figures (PNG); a study started again in the same directory computes only the points not
     stored yet (``retry_failed`` also recomputes failed ones). Without ``out`` a temporary
@@ -357,9 +405,11 @@ def sweep(study: LoadedStudy | str | Path, out: str | Path | None = None, *,
 
 
 def write_outputs(study: LoadedStudy | str | Path, out: str | Path, *,
-                  figures: bool = True, **kwargs) -> tuple[pd.DataFrame, SweepRun]:
-    """:func:`run_study`, then ``out/results.csv`` and (``figures``) one PNG per figure."""
-    import matplotlib.pyplot as plt
+                  figures: bool = True, fmt: str = "png", dpi: int | None = None,
+                  **kwargs) -> tuple[pd.DataFrame, SweepRun]:
+    """:func:`run_study`, then ``out/results.csv`` and (``figures``) one figure file per
+    figure (``fmt``: png, svg or pdf)."""
+    from nasim.plots import save_figure
 
     loaded = study if isinstance(study, LoadedStudy) else load_study(study)
     out = Path(out)
@@ -368,14 +418,10 @@ def write_outputs(study: LoadedStudy | str | Path, out: str | Path, *,
         frame.to_csv(tmp, index=False)
     if figures:
         for stem, fig in study_figures(loaded, frame).items():
-            path = out / f"{stem}.png"
-            with atomic(path) as tmp:
-                fig.savefig(tmp)
-            plt.close(fig)
-            run.figures.append(path)
+            run.figures.append(save_figure(fig, out / f"{stem}.{fmt}", dpi))
     return frame, run
 
 
 __all__ = ["DASK_LOCAL", "MAX_POINTS", "STORE_FILES", "SweepRun", "SweepStopped", "check_size",
-           "default_figures", "plan_tasks", "results_frame", "run_study", "study_figures",
-           "sweep", "write_outputs"]
+           "default_figures", "execute_tasks", "plan_tasks", "results_frame", "run_study",
+           "study_figures", "sweep", "write_outputs"]

@@ -24,8 +24,8 @@ with ``samples`` points and a ``seed``. Sampled axes with a ``range`` are drawn 
 (LHS stratified over them), which keeps the number of distinct geometries, and so of model
 builds, small.
 
-Values written into a parameter file by an axis get ``source: {kind: assumed, reason: "study
-<name>: axis <path>"}``.
+Values written into a parameter file by an axis get ``source: {kind: assumed, exact: true,
+reason: "study <name>: axis <path>"}``.
 """
 
 from __future__ import annotations
@@ -179,7 +179,7 @@ class LoadedStudy:
     def change(self, axis: Axis, value: float) -> dict:
         """The raw quantity an axis writes into a parameter file."""
         return {"value": value, "unit": axis.unit,
-                "source": {"kind": "assumed",
+                "source": {"kind": "assumed", "exact": True,
                            "reason": f"study {self.name}: axis {axis.parameter}"}}
 
     def changes(self, point: Point) -> dict[str, dict]:
@@ -239,7 +239,28 @@ def _check_axes(loaded: LoadedStudy) -> None:
 
 
 def load_study(path: str | Path) -> LoadedStudy:
-    """Read and validate a study file; errors name the file, the field and the value."""
+    """Read and validate a study file (what-if axes over cell parameters, current, temperature).
+
+    Parameters
+    ----------
+    path
+        The study file (YAML), e.g. ``studies/heo_hc_loading_crate.yaml``.
+
+    Returns
+    -------
+    LoadedStudy
+        The study with its cell (and protocol) loaded and its axes checked against them.
+
+    Raises
+    ------
+    ParameterFileError
+        The study, its cell or its protocol is missing or invalid (file, field and value named).
+
+    Examples
+    --------
+    >>> nasim.load_study("studies/heo_hc_loading_crate.yaml").study.axes[0].parameter
+    'cathode.loading'
+    """
     path, study = load_document(path, "study", Study, WHAT)
     protocol_path, protocol = None, None
     if study.protocol is not None:
