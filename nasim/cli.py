@@ -381,9 +381,10 @@ def _command_line_environment() -> None:
     """What the command line chooses for its own process (never on ``import nasim``): no PyBaMM
     telemetry question (it would wait 10 s for an answer), figures drawn without a display."""
     os.environ.setdefault("PYBAMM_DISABLE_TELEMETRY", "true")
-    import matplotlib
-
-    matplotlib.use("Agg")
+    if "matplotlib" in sys.modules:
+        sys.modules["matplotlib"].use("Agg")
+    else:  # read when matplotlib is first imported: the data verbs never import it
+        os.environ["MPLBACKEND"] = "Agg"
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -3,14 +3,24 @@ a 2x mesh (:func:`nasim.simulate.mesh.mesh_check`); :mod:`nasim.cli` registers i
 
 from __future__ import annotations
 
-from nasim.cli_support import EXIT_OK
+from nasim.cli_support import EXIT_OK, TEMPERATURE_C, add_current_options, bounded, current_A
+from nasim.console import terminal_options
+from nasim.params.names import MODEL_NAMES
 
 
 def cmd_mesh_check(args) -> int:
+    from nasim.params.loading import load_cell
+
+    cell = load_cell(args.cell)
+    c_rate = current_A(args, cell) / cell.one_c_current_A  # every current form, as a C-rate
+    if args.out:
+        from nasim.cli_support import run_folder
+
+        out = run_folder(args)  # a used --out is refused before PyBaMM is imported
     from nasim.simulate.mesh import mesh_check
 
-    frame = mesh_check(args.cell, args.model, c_rate=args.c_rate,
-                       temperature_C=args.temperature_C, mesh=args.mesh_points)
+    frame = mesh_check(cell, args.model, c_rate=c_rate, temperature_C=args.temperature_C,
+                       mesh=args.mesh_points)
     row = frame.iloc[0]
     mesh = {k: (str(row[k]) if k == "particle_mesh" else int(row[k]))
             for k in ("x_n", "x_s", "x_p", "r_n", "r_p", "particle_mesh") if k in frame}
@@ -23,17 +33,25 @@ def cmd_mesh_check(args) -> int:
     print(f"capacity_rel_diff      {row.capacity_rel_diff:.5f}")
     print(f"voltage_rms_diff_mV    {row.voltage_rms_diff_mV:.3f}")
     if args.out:
-        frame.to_csv(args.out, index=False)
+        from nasim.rundir import save
+
+        print(f"wrote {save(out / 'mesh_check.csv', lambda p: frame.to_csv(p, index=False))}")
     return EXIT_OK
 
 
 def add_parser(sub) -> None:
     mc = sub.add_parser("mesh-check", help="compare a discharge on the mesh in use with the "
                         "same discharge on a 2x mesh (capacity and voltage differences)")
-    mc.add_argument("cell")
-    mc.add_argument("--model", choices=["SPM", "SPMe", "DFN"], default="DFN")
-    mc.add_argument("--c-rate", type=float, default=1.0, help="C-rate of the discharge")
-    mc.add_argument("--temperature-C", type=float, help="ambient temperature")
-    mc.add_argument("--mesh-points", type=int, help="uniform points instead of the cell's mesh")
-    mc.add_argument("--out", help="CSV file for the two rows")
+    mc.add_argument("cell", help="cell file, or the name of a bundled cell (nasim list)")
+    mc.add_argument("--model", choices=MODEL_NAMES, default="DFN", help="PyBaMM model")
+    add_current_options(mc)
+    mc.add_argument("--temperature-C", type=TEMPERATURE_C,
+                    help="ambient temperature, -273 to 1700 (default: the cell file's)")
+    mc.add_argument("--mesh-points", type=bounded("--mesh-points", 3, 500, kind=int),
+                    help="uniform points instead of the cell file's mesh")
+    mc.add_argument("--out", metavar="DIR", help="folder for this run: mesh_check.csv (the two "
+                    "rows), run.json and solver.log; a folder holding another run is refused "
+                    "unless --overwrite")
+    mc.add_argument("--overwrite", action="store_true", help="replace the run already in --out")
+    terminal_options(mc)
     mc.set_defaults(func=cmd_mesh_check)

@@ -9,7 +9,7 @@ from nasim.cli_support import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    from nasim.uncertainty.inputs import DEFAULT_SAMPLES, VARY
+    from nasim.params.names import DEFAULT_SAMPLES, VARY
 
     g = parser.add_argument_group("uncertainty (95 % intervals of every predicted number)")
     g.add_argument("--uncertainty", action="store_true",

@@ -33,3 +33,20 @@ def test_phase_averages_use_the_particle_mesh():
     assert result.summary()["mesh_points"]["particle_mesh"] == "exponential"
     # the pristine O3 phase fills the discharged particle: volume average, not a shell count
     assert result.timeseries["phase_fraction_O3"].iloc[-1] > 0.9
+
+
+def test_mesh_check_cli_prints_the_differences_and_writes_its_folder(tmp_path, capsys):
+    from nasim.cli import main
+
+    out = tmp_path / "mc"
+    # a current in mA/g is the same C-rate: 150 mA/g is the HEO cell's 1C
+    assert main(["mesh-check", HEO, "--model", "SPM", "--current-mA-per-g", "150",
+                 "--out", str(out), "--quiet"]) == 0
+    printed = capsys.readouterr().out
+    values = dict(line.split(maxsplit=1) for line in printed.splitlines()
+                  if line.startswith(("capacity_rel_diff", "voltage_rms_diff_mV")))
+    assert set(values) == {"capacity_rel_diff", "voltage_rms_diff_mV"}
+    assert float(values["capacity_rel_diff"]) < 0.01
+    assert (out / "mesh_check.csv").read_text().count("\n") == 3  # header + two meshes
+    assert (out / "run.json").exists()
+    assert main(["mesh-check", HEO, "--c-rate", "1", "--temperature-C", "-300"]) == 2

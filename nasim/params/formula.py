@@ -20,6 +20,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from nasim.params.constants import FARADAY
 
@@ -105,8 +106,10 @@ def _element(atom, formula: str) -> str:
     return atom.symbol
 
 
+@lru_cache(maxsize=256)
 def parse_formula(formula: str) -> Composition:
-    """Parse e.g. ``Na3V2(PO4)2F3`` or ``NaNi0.25Fe0.14Mn0.3Li0.1Ti0.15Cu0.03Zn0.03O1.94F0.06``."""
+    """Parse e.g. ``Na3V2(PO4)2F3`` or ``NaNi0.25Fe0.14Mn0.3Li0.1Ti0.15Cu0.03Zn0.03O1.94F0.06``
+    (once per formula in a process: a material's molar mass and density ask again)."""
     from periodictable import formula as pt_formula
     from pyparsing import ParseBaseException
 

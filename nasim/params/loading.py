@@ -25,6 +25,7 @@ from nasim.params.schema import (
     Electrolyte,
     MetalElectrode,
 )
+from nasim.params.strict import models_in
 from nasim.params.units import current_basis
 
 _SOURCE_TAGS = ("measured", "derived", "literature", "fitted", "assumed")
@@ -174,21 +175,10 @@ def _stamp(path: Path) -> tuple[int, int]:
     return st.st_mtime_ns, st.st_size
 
 
-def _table_paths(node, out: set[Path]) -> set[Path]:
+def _table_paths(node) -> set[Path]:
     """The files of every table read while validating ``node`` (private ``_path``)."""
-    if isinstance(node, BaseModel):
-        path = (node.__pydantic_private__ or {}).get("_path")
-        if isinstance(path, Path):
-            out.add(path)
-        for value in node.__dict__.values():
-            _table_paths(value, out)
-    elif isinstance(node, (list, tuple)):
-        for value in node:
-            _table_paths(value, out)
-    elif isinstance(node, dict):
-        for value in node.values():
-            _table_paths(value, out)
-    return out
+    paths = ((m.__pydantic_private__ or {}).get("_path") for m in models_in(node))
+    return {p for p in paths if isinstance(p, Path)}
 
 
 def _unchanged(path: Path, expected: type | None) -> BaseModel | None:
@@ -223,7 +213,7 @@ def load_file(path: str | Path, expected: type[BaseModel] | None = None,
             pass  # _validate names the missing or unreadable file
     model = _validate(path, expected, edits)
     if stamp is not None:
-        tables = tuple((p, _stamp(p)) for p in sorted(_table_paths(model, set())))
+        tables = tuple((p, _stamp(p)) for p in sorted(_table_paths(model)))
         if len(_VALIDATED) >= _MAX_VALIDATED:
             _VALIDATED.pop(next(iter(_VALIDATED)))
         _VALIDATED[path, expected] = (stamp, model, tables)

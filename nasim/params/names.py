@@ -45,14 +45,20 @@ def check_name(value: str, names: tuple[str, ...], what: str) -> str:
         raise ValueError(f"{what} {value!r}: expected one of {', '.join(names)}")
     return value
 
+#: which inputs an uncertainty run samples (``--vary``), and its default number of samples
+VARY: tuple[str, ...] = ("assumed", "fitted", "all")
+DEFAULT_SAMPLES = 64
+
 
 __all__ = [
     "AGING_INPUT_FIELDS",
     "AGING_MECHANISMS",
+    "DEFAULT_SAMPLES",
     "INITIAL_STATES",
     "MODEL_NAMES",
     "STATE_OF_CHARGE",
     "THERMAL_MODES",
+    "VARY",
     "AgingMechanism",
     "InitialState",
     "ModelName",

@@ -9,6 +9,8 @@ when aliased); ``FrozenStrict`` the base of the documents that are read once and
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from pydantic import BaseModel, ConfigDict
 
 
@@ -26,3 +28,19 @@ class FrozenStrict(Strict):
 
 
 __all__ = ["FrozenStrict", "Strict"]
+
+
+def models_in(node) -> Iterator[BaseModel]:
+    """Every pydantic model in ``node`` (a model, or lists, tuples and dicts holding models),
+    depth first: the one walk over a validated file's sections."""
+    if isinstance(node, BaseModel):
+        yield node
+        children = node.__dict__.values()
+    elif isinstance(node, (list, tuple)):
+        children = node
+    elif isinstance(node, dict):
+        children = node.values()
+    else:
+        return
+    for value in children:
+        yield from models_in(value)

@@ -127,9 +127,20 @@ def _expected(name: str, reason: str) -> str:
 
 @cache
 def _conversion(unit: str, name: str) -> tuple[float, float]:
-    """(factor, offset) with SI = value * factor + offset; raises UnitError."""
+    """(factor, offset) with SI = value * factor + offset; raises UnitError. The spellings in
+    :data:`DIMENSIONS` come from :mod:`nasim.params.unit_factors` (pint's own numbers, written
+    out so that reading the bundled files needs no pint: ~0.5 s of import and registry set-up;
+    tests/test_units_table.py holds them equal to pint's); any other spelling asks pint."""
     if not isinstance(unit, str):
         raise UnitError(_expected(name, f"unit {unit!r} is not text"))
+    from nasim.params.unit_factors import KNOWN
+
+    known = KNOWN.get((name, unit))
+    return known if known is not None else pint_conversion(unit, name)
+
+
+def pint_conversion(unit: str, name: str) -> tuple[float, float]:
+    """(factor, offset) of ``unit`` for the dimension ``name``, parsed by pint."""
     import pint
 
     ureg = _registry()
@@ -152,6 +163,11 @@ def _conversion(unit: str, name: str) -> tuple[float, float]:
         raise UnitError(_expected(name, f"unknown unit {unit!r} ({type(exc).__name__})")) \
             from None
     return _decimal(scale * (one - zero)), _decimal(zero)
+
+
+def known_spellings() -> list[tuple[str, str]]:
+    """(dimension, unit) of every SI unit and example spelling in :data:`DIMENSIONS`."""
+    return [(d.name, u) for d in DIMENSIONS.values() for u in (d.si_unit, *d.examples)]
 
 
 def _decimal(x: float) -> float:

@@ -22,9 +22,9 @@ from collections.abc import Callable, Hashable
 from typing import TypeVar
 
 import numpy as np
-from pydantic import BaseModel
 
 from nasim.params.loading import LoadedCell
+from nasim.params.strict import models_in
 
 MAX_MODELS = 8
 #: private attributes of validated sections that hold data read from files (tables); other
@@ -34,22 +34,15 @@ _T = TypeVar("_T")
 _MODELS: OrderedDict[Hashable, object] = OrderedDict()
 
 
-def _walk(node, digest) -> None:
-    if isinstance(node, BaseModel):
-        private = node.__pydantic_private__ or {}
+def _hash_tables(node, digest) -> None:
+    """Every table's data in the sections of ``node`` into ``digest``."""
+    for model in models_in(node):
+        private = model.__pydantic_private__ or {}
         for name in _DATA_ATTRS:
             value = private.get(name)
             if isinstance(value, np.ndarray):
                 digest.update(name.encode())
                 digest.update(np.ascontiguousarray(value, dtype=float).tobytes())
-        for value in node.__dict__.values():
-            _walk(value, digest)
-    elif isinstance(node, (list, tuple)):
-        for value in node:
-            _walk(value, digest)
-    elif isinstance(node, dict):
-        for value in node.values():
-            _walk(value, digest)
 
 
 def cell_key(cell: LoadedCell) -> str:
@@ -59,7 +52,7 @@ def cell_key(cell: LoadedCell) -> str:
     for part in (cell.cell, cell.cathode, cell.electrolyte, cell.anode,
                  cell.counter_electrode):
         digest.update(b"|" if part is None else part.model_dump_json().encode())
-        _walk(part, digest)
+        _hash_tables(part, digest)
     return digest.hexdigest()
 
 

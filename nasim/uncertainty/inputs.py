@@ -26,10 +26,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from nasim.params.loading import read_yaml, resolve_reference
+from nasim.params.names import VARY
 from nasim.params.overrides import REFERENCES
 
-VARY = ("assumed", "fitted", "all")
-DEFAULT_SAMPLES = 64
 #: sections that only the mass budget, thermal runs or reports read (never a replay's
 #: capacity, voltage or energy per active mass): not probed, not sampled
 MASS_BUDGET = ("format.", "current_collectors.", "electrolyte_fill.", "separator.density",
@@ -199,5 +198,5 @@ def is_finite(x: float) -> bool:
     return isinstance(x, int | float) and math.isfinite(x)
 
 
-__all__ = ["DEFAULT_SAMPLES", "DEPENDENT", "REPORT_ONLY", "VARY", "UncertainInput", "changes",
+__all__ = ["DEPENDENT", "REPORT_ONLY", "UncertainInput", "changes",
            "discover", "mass_fractions", "read_exclude_file", "select"]

@@ -20,9 +20,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from nasim.params.names import DEFAULT_SAMPLES
 from nasim.protocols import LoadedProtocol, load_protocol
 from nasim.sweep.run import execute_tasks
-from nasim.uncertainty.inputs import DEFAULT_SAMPLES, discover, read_exclude_file, select
+from nasim.uncertainty.inputs import discover, read_exclude_file, select
 from nasim.uncertainty.result import UncertaintyResult
 from nasim.uncertainty.sampling import latin_hypercube
 from nasim.uncertainty.worker import SampleTask, probe, run_samples
