@@ -97,8 +97,11 @@ def write_flow(path: Path, report: dict, fit_dir: str) -> int:
             if isinstance(src, yaml.MappingNode) and src.flow_style:
                 plain = yaml.SafeLoader("").construct_document(node)
                 if isinstance(plain, dict):
-                    for _, unc in matches({"x": plain}, report, fit_dir, 5e-4):
-                        if "uncertainty" not in {k.value for k, _ in src.value}:
+                    for matched, unc in matches({"x": plain}, report, fit_dir, 5e-4):
+                        # only this node's own value: a nested fitted value (a diffusivity's
+                        # log10 slope) gets its record at its own source
+                        if matched is plain and \
+                                "uncertainty" not in {k.value for k, _ in src.value}:
                             found.append((src.end_mark.index, unc))
             for _, v in node.value:
                 walk(v)
