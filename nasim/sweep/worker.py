@@ -118,7 +118,7 @@ def _runner(study: LoadedStudy, cell: LoadedCell, value_inputs: dict | None = No
                       state_memo=state_memo, compiled=compiled)
 
 
-def _numeric_changes(base, other) -> set[str]:
+def numeric_changes(base, other) -> set[str]:
     """PyBaMM keys whose numbers differ (beyond rounding, relative 1e-12) between two
     ParameterValues; functions are not compared: value-input axes do not change them (see
     ``Axis.is_value_input``)."""
@@ -149,7 +149,7 @@ def _value_keys(study: LoadedStudy, base: Point, base_values) -> set[str]:
                                   {**base_changes, axis.parameter: study.change(axis, value)})
             except ParameterFileError:  # such points fail on their own
                 continue
-            keys |= _numeric_changes(base_values, to_parameter_values(probe))
+            keys |= numeric_changes(base_values, to_parameter_values(probe))
     return keys
 
 
@@ -189,7 +189,7 @@ def _geometry(study: LoadedStudy, task: Task, point: Point) -> _Geometry:
     if group.inputs:
         own = _runner(study, cell, state_memo=memo,  # values, start state; built if used
                       compiled=task.compiled)
-        changed = _numeric_changes(group.values, own.values)
+        changed = numeric_changes(group.values, own.values)
         if changed <= set(group.inputs):
             group.set_inputs({k: own.values[k] for k in group.inputs}, cell)
         else:

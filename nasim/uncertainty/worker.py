@@ -28,7 +28,7 @@ from nasim.params.loading import LoadedCell, load_cell
 from nasim.params.names import STATE_OF_CHARGE, initial_state_of
 from nasim.params.units import to_si
 from nasim.protocols import LoadedProtocol, load_protocol
-from nasim.sweep.worker import _numeric_changes
+from nasim.sweep.worker import numeric_changes
 from nasim.uncertainty.inputs import UncertainInput, changes, mass_fractions
 
 #: the summary columns whose values depend on the model (reported with their percentiles)
@@ -122,7 +122,7 @@ def probe(protocol_path: str, cell_path: str, model: str | None, aging,
                 cell = load_cell(cell_path, changes([item], [end], fractions))
             except ValueError:
                 continue  # that end does not validate: samples there fail on their own
-            changed = _numeric_changes(nominal, _values(cell, mechanisms, names))
+            changed = numeric_changes(nominal, _values(cell, mechanisms, names))
             keys |= changed
             moved = moved or bool(changed) or not np.allclose(
                 _masses(cell, run[0] == "energy"), _masses(base_cell, run[0] == "energy"))
@@ -192,7 +192,7 @@ def run_sample(group: Group, index: int, values: tuple[float, ...]) -> dict:
                                                       mass_fractions(group.cell_path)))
             own = CellRunner(cell, runner.model_name, initial_soc=soc, aging=mechanisms,
                              inputs=path_si)
-            changed = _numeric_changes(runner.values, own.values)
+            changed = numeric_changes(runner.values, own.values)
             if changed <= set(runner.inputs):
                 runner.set_inputs({**path_si, **{k: own.values[k] for k in group.value_keys}},
                                   cell)
