@@ -9,6 +9,7 @@ import casadi
 import numpy as np
 import pandas as pd
 import pybamm
+import scipy.sparse
 from pybammsolvers import idaklu
 
 from nasim.analysis.metrics import cumulative_charge_C
@@ -73,13 +74,26 @@ def _arcsinh2(eps: float):
     return evaluate
 
 
+#: sparse matrices of an expression with at most this many entries are evaluated dense: a
+#: scipy sparse product costs ~10 us of Python per call, a small dense one ~1 us
+_DENSE_ENTRIES = 250_000
+
+
+def _constant(value):
+    """A constant of PyBaMM's generated numpy code as :func:`_numpy_evaluator` uses it."""
+    if isinstance(getattr(value, "__self__", None), pybamm.Arcsinh2):
+        return _arcsinh2(value.__self__.eps)
+    if scipy.sparse.issparse(value) and value.shape[0] * value.shape[1] <= _DENSE_ENTRIES:
+        return value.toarray()
+    return value
+
+
 def _numpy_evaluator(var: pybamm.Symbol) -> pybamm.EvaluatorPython:
-    """PyBaMM's numpy code of ``var`` (``EvaluatorPython``), its ``Arcsinh2`` nodes evaluated by
-    :func:`_arcsinh2` (the generated code calls them through its constants list)."""
+    """PyBaMM's numpy code of ``var`` (``EvaluatorPython``) with its ``Arcsinh2`` nodes
+    evaluated by :func:`_arcsinh2` and its small sparse matrices dense (the generated code
+    reads both from its constants list)."""
     evaluator = pybamm.EvaluatorPython(var)
-    evaluator._constants = [
-        _arcsinh2(c.__self__.eps) if isinstance(getattr(c, "__self__", None), pybamm.Arcsinh2)
-        else c for c in evaluator._constants]
+    evaluator._constants = [_constant(c) for c in evaluator._constants]
     return evaluator
 
 
@@ -202,13 +216,12 @@ def observe(solution: pybamm.Solution, names: Sequence[str]) -> dict[str, np.nda
     return out
 
 
-def timeseries(solution: pybamm.Solution, cell: LoadedCell, full: bool = True
-               ) -> pd.DataFrame:
-    """The solution as a DataFrame in SI and lab units (time and capacity counted from the
-    start of the solve). ``full=False`` keeps time, current, voltage, capacity and the minimum
-    electrolyte concentration only (what the step metrics and end checks need; for the many
-    steps of a long cycling run whose curves are not stored); ``full=True`` adds the OCV,
-    stoichiometries, sodium inventory, temperature and the cathode phase columns."""
+def step_columns(solution: pybamm.Solution, cell: LoadedCell, full: bool = False
+                 ) -> dict[str, np.ndarray]:
+    """The solution's columns in SI and lab units as arrays (time and capacity counted from the
+    start of the solve): time, current, voltage, capacity and the minimum electrolyte
+    concentration (what the step metrics and end checks need); ``full`` adds the OCV,
+    stoichiometries, sodium inventory and temperature."""
     names = {k: v for k, v in _OUTPUTS.items() if full or k in _CORE}
     if full and cell.configuration == "full":
         names.update(_ANODE_OUTPUTS)
@@ -228,8 +241,20 @@ def timeseries(solution: pybamm.Solution, cell: LoadedCell, full: bool = True
             data["capacity_mAh"] = charge_C / 3.6
             data["capacity_mAh_per_g"] = data["capacity_mAh"] / (
                 cell.design.cathode_active_mass_kg * 1e3)
-    # one float block: far cheaper to build than a frame from a dict of columns
-    frame = pd.DataFrame(np.column_stack(list(data.values())), columns=list(data))
+    return data
+
+
+def frame_of(columns: dict[str, np.ndarray]) -> pd.DataFrame:
+    """Equal-length float columns as a DataFrame (one float block: far cheaper to build than
+    a frame from a dict of columns)."""
+    return pd.DataFrame(np.column_stack(list(columns.values())), columns=list(columns))
+
+
+def timeseries(solution: pybamm.Solution, cell: LoadedCell, full: bool = True
+               ) -> pd.DataFrame:
+    """The solution as a DataFrame (:func:`step_columns`); ``full=True`` also adds the total
+    sodium and the cathode phase columns."""
+    frame = frame_of(step_columns(solution, cell, full))
     if not full:
         return frame
     frame["sodium_total_mol"] = frame.sodium_in_particles_mol + frame.sodium_in_electrolyte_mol
