@@ -1,6 +1,5 @@
 """nasim's output columns equal PyBaMM's own processed variables of the same solution, whichever
-way nasim evaluates them (numpy code of the expression where it agrees with CasADi), and a
-runner built for one temperature solves as one with the temperature an input."""
+way nasim evaluates them (numpy code of the expression where it agrees with CasADi)."""
 
 from __future__ import annotations
 
@@ -29,19 +28,3 @@ def test_columns_equal_pybamms_processed_variables(name, model) -> None:
     # the voltage (interpolants, Arcsinh2) is evaluated by numpy, not CasADi
     chosen = outputs._NUMPY[sol.all_models[-1]]
     assert chosen["Voltage [V]"] is not None
-
-
-def test_a_fixed_temperature_gives_the_same_step_and_guards_other_temperatures(heo_half
-                                                                                 ) -> None:
-    from nasim.simulate.engine import CellRunner, constant_current_step
-
-    step = constant_current_step(heo_half, "discharge", heo_half.current_A(c_rate=2.0), 298.15)
-    free = CellRunner(heo_half, "SPM", initial_soc=1.0).run(step, None)
-    fixed_runner = CellRunner(heo_half, "SPM", initial_soc=1.0, temperature_K=298.15)
-    fixed = fixed_runner.run(step, None)
-    assert fixed.columns["capacity_mAh_per_g"][-1] == pytest.approx(
-        free.columns["capacity_mAh_per_g"][-1], rel=1e-6)
-    np.testing.assert_allclose(fixed.columns["voltage_V"], free.columns["voltage_V"], rtol=1e-6)
-    with pytest.raises(ValueError, match="built for 298.15 K only"):
-        fixed_runner.run(constant_current_step(heo_half, "discharge", step.current_A, 273.15),
-                         None)

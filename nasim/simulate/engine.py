@@ -1,12 +1,14 @@
 """Build once, solve many times: one cell's PyBaMM models with the step settings as inputs.
 
-A :class:`CellRunner` builds at most two PyBaMM models of the cell, one per external circuit
-(:mod:`nasim.simulate.circuit`): current control with the current an input (constant-current
-steps, rests) and a function control that also holds or sweeps a voltage (holds, sweeps, every
-step with sensitivities). Cut-offs and the ambient temperature are inputs too. Each step starts
-from the last state of the previous one (``solver.step``, across models by variable name);
-independent steps from one state are solved as one list of inputs. Built models are shared
-across runners and calls (:mod:`nasim.simulate.cache`).
+A :class:`CellRunner` builds at most two discretised PyBaMM models of the cell, one per
+external circuit (:mod:`nasim.simulate.circuit`): PyBaMM's current control with the current an
+input (constant-current steps and rests) and a function control that also holds a voltage or
+sweeps it (holds, sweeps, and every step of a runner with sensitivities). Voltage cut-offs, the
+hold's current cut-off and the ambient temperature are inputs too. Each step starts from the
+last state of the previous one (PyBaMM's ``solver.step``, across the two models by variable
+name). Independent steps from one state are solved together as a list of inputs (IDAKLU runs
+them on several threads). Built models are shared across runners and calls
+(:mod:`nasim.simulate.cache`).
 
 PyBaMM's ``Experiment`` also switches between one model per operating mode; nasim drives the
 models directly to convert lab units, classify how every step ended (PyBaMM's experiment loop
@@ -78,8 +80,9 @@ _LENGTH_INPUTS = {
 
 
 def output_times(duration_s: float, n_linear: int = 300, n_log: int = 300) -> np.ndarray:
-    """Output times [s]: uniform over the step plus log-spaced from 0.1 s (a step that ends far
-    earlier than ``duration_s``, a high rate sharing a grid with a low one, is resolved)."""
+    """Output times: uniform over the step plus log-spaced from 0.1 s, so that a step that
+    ends far earlier than ``duration_s`` (a high rate sharing a grid with a low one) is still
+    resolved."""
     return _output_times(float(duration_s), n_linear, n_log).copy()
 
 
@@ -109,10 +112,11 @@ class StepSolution:
     """One solved step and how it ended.
 
     ``columns``: time, current, voltage, capacity and minimum electrolyte concentration (step
-    time from 0) as arrays, for metrics and end checks; :attr:`frame`: the same as a
-    DataFrame (built on first access: a long cycling run reads the arrays only).
+    time from 0) as arrays, what the metrics and end checks need; :attr:`frame` is the same
+    as a DataFrame (built on first access: a long cycling run reads the arrays only).
     :meth:`full_frame` adds every other column (OCV, stoichiometries, Na inventory,
-    temperature, phases) from the kept PyBaMM solution, on demand (steps kept only)."""
+    temperature, phases); it is computed from the kept PyBaMM solution on demand (PyBaMM
+    processes variables lazily too), and only for steps whose time series is kept."""
 
     step: PlannedStep
     columns: Mapping[str, np.ndarray]
@@ -134,8 +138,9 @@ class StepSolution:
 
 @dataclass
 class BuiltModel:
-    """What :meth:`CellRunner.build` makes once: the discretised model, its IDAKLU solver, its
-    own initial conditions (restored after a batch solve from another state)."""
+    """What :meth:`CellRunner.build` makes once: the discretised PyBaMM model, its IDAKLU
+    solver, and the model's own initial conditions (restored after a batch solve that started
+    from another state)."""
 
     model: pybamm.BaseModel
     solver: pybamm.IDAKLUSolver
@@ -160,27 +165,25 @@ class CellRunner:
     with their time derivatives instead of a fixed output grid, so that PyBaMM interpolates
     the states as a Hermite spline: a voltage at any time (e.g. just before a cut-off event,
     where a fixed grid is coarse) is accurate (fits).
-    ``state_memo``: a dict shared by runners of cells with the same material files: a full
-    cell differing only in the scale of its electrodes reuses their start stoichiometries.
+    ``state_memo``: a dict shared by runners of cells with the same material files, so that a
+    full cell that differs from one before only in the scale of its electrodes takes its
+    start stoichiometries from it (see :func:`nasim.physics.state.set_initial_state`).
     ``tolerances``: the IDAKLU solver's ``rtol``/``atol`` (default PyBaMM's 1e-4/1e-6; 1e-6,
     1e-10 with lumped thermal), e.g. to compare models beyond time-stepping error.
     ``compiled``: IDAKLU's ``compile`` option: the model's CasADi functions are compiled by gcc
     (-O3) into a shared library at the first solve (PyBaMM's ``pybamm.codegen.compilation``,
     cached on disk under ``$PYBAMM_CASADI_AOT_CACHE``, default ``$TMPDIR/pybamm_casadi_aot``,
-    keyed by a hash of the functions: any change of equations, mesh or non-input values
-    compiles anew). An SPMe's first compile takes about a minute of gcc (one compile at a time
-    per machine: :mod:`nasim.simulate.compile`); off by default.
-    ``temperature_K``: the one ambient temperature of every step [K], a value of the built
-    models instead of an input (IDAKLU then solves ~5 % faster: the temperature terms are
-    folded); a step at another temperature is an error. None: any temperature per step."""
+    keyed by a hash of the functions: any change of the equations, mesh or non-input
+    parameter values compiles anew). The first compile of an SPMe takes about a minute of gcc
+    (processes of this machine compile one at a time, so that workers building the same
+    model compile it once: :mod:`nasim.simulate.compile`); off by default."""
 
     def __init__(self, cell: LoadedCell, model: str = "DFN", *, initial_soc: float = 0.0,
                  mesh_points: int | Mesh | None = None, num_threads: int = 1,
                  thermal: str = "isothermal", inputs: Mapping[str, float] | None = None,
                  sensitivities: bool = False, solver_time_steps: bool = False,
                  aging: Collection[str] = (), state_memo: dict | None = None,
-                 compiled: bool = False, tolerances: Mapping[str, float] | None = None,
-                 temperature_K: float | None = None):
+                 compiled: bool = False, tolerances: Mapping[str, float] | None = None):
         check_name(model, MODEL_NAMES, "model")
         check_name(thermal, THERMAL_MODES, "thermal")
         self.aging = check_mechanisms(aging, cell.configuration)
@@ -216,7 +219,6 @@ class CellRunner:
         self.var_pts = self.mesh.var_pts()
         self.num_threads = num_threads
         self.compiled = compiled
-        self.temperature_K = None if temperature_K is None else float(temperature_K)
         self.tolerances = dict(LUMPED_TOLERANCES if thermal == "lumped" else {},
                                **(tolerances or {}))
         self._built: dict[str, BuiltModel] = {}  # circuit -> its built model
@@ -245,7 +247,7 @@ class CellRunner:
             key = (self._cell_key, self.model_name, control, self.thermal, self.aging,
                    self._initial_soc, tuple(sorted(self.inputs)), bool(self._sensitivities),
                    repr(self.mesh), self.num_threads, self.compiled,
-                   tuple(sorted(self.tolerances.items())), self.temperature_K)
+                   tuple(sorted(self.tolerances.items())))
             self._built[control] = cache.cached(key, lambda: self._make(control))
             self.n_states = int(self._built[control].concatenated_initial_conditions.shape[0])
         return self._built[control]
@@ -270,9 +272,8 @@ class CellRunner:
                 - pybamm.InputParameter(I_CUTOFF)))
         else:
             values.update({circuit.CURRENT_FUNCTION: "[input]"}, check_already_exists=False)
-        temperature = "[input]" if self.temperature_K is None else self.temperature_K
-        values.update({AMBIENT: temperature, INITIAL_T: temperature, LOWER: "[input]",
-                       UPPER: "[input]", **{k: "[input]" for k in self._pybamm_inputs}})
+        values.update({AMBIENT: "[input]", LOWER: "[input]", UPPER: "[input]",
+                       INITIAL_T: "[input]", **{k: "[input]" for k in self._pybamm_inputs}})
         submeshes = self.mesh.submesh_types(model.default_submesh_types)
         for key, domains in _LENGTH_INPUTS.items():
             if key in self._pybamm_inputs:
@@ -317,9 +318,6 @@ class CellRunner:
         """Every input value of a solve of ``step``: the step's settings (control, current [A],
         cut-offs [V, A], temperature [K], voltage start [V] and rate [V/s], start time [s])
         and the runner's :attr:`inputs`."""
-        if self.temperature_K not in (None, step.temperature_K):
-            raise ValueError(f"step {step.number} at {step.temperature_K} K: this runner's "
-                             f"models are built for {self.temperature_K} K only")
         current = step.mode == "current"
         c = circuit
         return {c.T_START: start_time_s, AMBIENT: step.temperature_K,
@@ -394,8 +392,10 @@ class CellRunner:
 
     def run_parallel(self, steps: list[PlannedStep], state: pybamm.Solution | None
                      ) -> list[StepSolution | SimulationError]:
-        """Solve current-controlled steps that all start from ``state`` as one list of inputs
-        (if the batch fails as a whole, each step alone: every failure on its own step)."""
+        """Solve current-controlled steps that all start from ``state`` as one list of inputs.
+
+        If the batch fails as a whole, each step is solved alone so that every failure is
+        recorded against its own step."""
         if any(s.mode != "current" for s in steps):
             raise ValueError("run_parallel takes current-controlled steps only")
         # steps ended by their own duration cannot share a horizon: they run alone

@@ -27,7 +27,7 @@ from nasim.protocols import LoadedProtocol, PlannedStep, load_protocol
 from nasim.protocols.plan import Plan
 from nasim.simulate.ends import SimulationError
 from nasim.simulate.engine import CellRunner, StepSolution
-from nasim.simulate.execute import execute, plan_steps
+from nasim.simulate.execute import execute
 from nasim.simulate.mesh import Mesh
 from nasim.simulate.outputs import aging_state
 
@@ -344,12 +344,8 @@ def replay(protocol: LoadedProtocol | str | Path, model: str | None = None, *,
     plan = loaded.plan(model)
     soc = STATE_OF_CHARGE[loaded.protocol.initial_state]
     mechanisms = tuple(loaded.protocol.aging.mechanisms if aging is None else aging)
-    # one temperature for every step (most protocols): a value of the built models, not an
-    # input (a faster solve)
-    temperatures = {step.temperature_K for step in plan_steps(plan)}
     runner = CellRunner(loaded.cell, plan.model, initial_soc=soc, mesh_points=mesh_points,
-                        num_threads=num_threads, aging=mechanisms,
-                        temperature_K=temperatures.pop() if len(temperatures) == 1 else None)
+                        num_threads=num_threads, aging=mechanisms)
     return replay_on(loaded, plan, runner, mechanisms, sequential=sequential,
                      progress=progress, tic=tic, accelerate=accelerate)
 
