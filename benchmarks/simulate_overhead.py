@@ -28,15 +28,29 @@ import numpy as np  # noqa: E402
 import pybamm  # noqa: E402
 
 import nasim  # noqa: E402
-from nasim.physics import build_model, set_initial_state  # noqa: E402
+from nasim.physics import set_initial_state  # noqa: E402
+from nasim.physics.models import MODEL_CLASSES, model_options  # noqa: E402
 from nasim.physics.values import to_parameter_values  # noqa: E402
+from nasim.simulate.mesh import Mesh  # noqa: E402
 
 CELL = Path(__file__).resolve().parents[1] / "parameter_sets" / "cells" / "heo_half.yaml"
 
 
-def plain_pybamm(values: pybamm.ParameterValues, model_name: str, t_end: float) -> float:
-    sim = pybamm.Simulation(build_model(model_name, "half"), parameter_values=values,
-                            solver=pybamm.IDAKLUSolver())
+def plain_simulation(loaded, values: pybamm.ParameterValues, model_name: str
+                     ) -> pybamm.Simulation:
+    """Plain PyBaMM's simulation of the model nasim solves: the same options (the cell's
+    contact resistance) on the cell file's mesh."""
+    options = model_options(loaded.configuration)
+    if loaded.cell.contact_resistance is not None:
+        options["contact resistance"] = "true"
+    model = MODEL_CLASSES[model_name](options)
+    return pybamm.Simulation(model, parameter_values=values, solver=pybamm.IDAKLUSolver(),
+                             **Mesh.of_cell(loaded).simulation_kwargs(model))
+
+
+def plain_pybamm(loaded, values: pybamm.ParameterValues, model_name: str, t_end: float
+                 ) -> float:
+    sim = plain_simulation(loaded, values, model_name)
     sol = sim.solve([0.0, t_end], t_interp=np.linspace(0.0, t_end, 1200))
     return float(sol["Voltage [V]"].entries[-1])
 
@@ -52,15 +66,14 @@ def per_solve(loaded, values: pybamm.ParameterValues, model_name: str, repeats: 
     values["Current function [A]"] = current
     values["Lower voltage cut-off [V]"] = step.lower_voltage_V
     values["Ambient temperature [K]"] = step.temperature_K
-    sim = pybamm.Simulation(build_model(model_name, "half"), parameter_values=values,
-                            solver=pybamm.IDAKLUSolver())
+    sim = plain_simulation(loaded, values, model_name)
     t_interp = output_times(step.duration_s, 300, 100)
 
     def plain() -> tuple[float, float]:
         sol = sim.solve([0.0, step.duration_s], t_interp=t_interp)
         v = sol["Voltage [V]"].entries
         q = sol["Discharge capacity [A.h]"].entries
-        return float(v[-1]), float(q[-1])
+        return float(v[-1]), float(q[-1]) * 1e3  # mAh
 
     def ours() -> tuple[float, float]:
         solved = runner.run(step, None)
@@ -74,13 +87,15 @@ def per_solve(loaded, values: pybamm.ParameterValues, model_name: str, repeats: 
     for _ in range(repeats):
         for name, f in (("nasim", ours), ("plain", plain)):
             tic, cpu = time.perf_counter(), time.process_time()
-            end = f()
+            f()
             times[name, "cpu"].append(time.process_time() - cpu)
             times[name, "wall"].append(time.perf_counter() - tic)
     med = {k: 1e3 * statistics.median(v) for k, v in times.items()}
+    ends = {name: f() for name, f in (("nasim", ours), ("plain", plain))}
     print(f"model {model_name}, repeat solve of a 1C discharge of {CELL.name} on a model built "
-          f"once, medians of {repeats}, load average {os.getloadavg()[0]:.2f}; nasim ends at "
-          f"{end[0]:.4f} V")
+          f"once, medians of {repeats}, load average {os.getloadavg()[0]:.2f}; end voltage and "
+          f"capacity: nasim {ends['nasim'][0]:.4f} V {ends['nasim'][1]:.6g} mAh, plain "
+          f"{ends['plain'][0]:.4f} V {ends['plain'][1]:.6g} mAh")
     for clock in ("wall", "cpu"):
         print(f"{clock:4s}: nasim CellRunner.run (solve + end check + output table) "
               f"{med['nasim', clock]:.1f} ms, plain PyBaMM Simulation.solve + voltage + "
@@ -98,7 +113,7 @@ def main() -> None:
     loaded = nasim.load_cell(CELL)
     values = to_parameter_values(loaded)
     set_initial_state(loaded, values, 1.0)
-    current = 1.0 * 0.150 * loaded.design.cathode_active_mass_kg * 1e3  # 1C = 150 mA/g
+    current = loaded.current_A(c_rate=1.0)
     if args.per_solve:
         per_solve(loaded, values, args.model, args.repeats)
         return
@@ -111,7 +126,7 @@ def main() -> None:
         nasim.simulate(CELL, model=args.model, c_rate=1.0)
         nasim_s.append(time.perf_counter() - t0)
         t0 = time.perf_counter()
-        plain_pybamm(values, args.model, t_end)
+        plain_pybamm(loaded, values, args.model, t_end)
         plain_s.append(time.perf_counter() - t0)
     n, p = statistics.median(nasim_s), statistics.median(plain_s)
     print(f"model {args.model}, 1C discharge of {CELL.name}, median of {args.repeats}")

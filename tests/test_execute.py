@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 import pytest
 
 from nasim.fit.loading import ResolvedDataset, step_labels
@@ -53,9 +52,9 @@ class DryRunner:
         fade = max(0.1, 1.0 - step.cycle / 400) if group.startswith("repeat") else 1.0
         t = np.array([0.0, 0.5, 1.0]) * min(step.duration_s, 3600.0) * fade
         current = np.full(3, step.current_A)
-        frame = pd.DataFrame({"time_s": t, "current_A": current,
-                              "voltage_V": [3.6, 3.4, 3.0],
-                              "capacity_mAh_per_g": np.abs(current) * t / 3.6 / self.mass_g})
+        frame = {"time_s": t, "current_A": current,
+                 "voltage_V": np.array([3.6, 3.4, 3.0]),
+                 "capacity_mAh_per_g": np.abs(current) * t / 3.6 / self.mass_g}
         cut_off = not step.time_limited or (step.stop_group_at_cutoff
                                             and step.number % 140 > 120)
         end = ("time or capacity limit reached" if not cut_off

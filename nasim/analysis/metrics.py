@@ -10,6 +10,8 @@ Definitions (per cathode active mass m_c, and per cathode + anode active mass fo
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 import pandas as pd
 
@@ -25,11 +27,13 @@ def cumulative_charge_C(time_s: np.ndarray, current_A: np.ndarray) -> np.ndarray
                                             * np.diff(np.asarray(time_s, dtype=float)))])
 
 
-def step_metrics(frame: pd.DataFrame, cathode_mass_kg: float, anode_mass_kg: float = 0.0) -> dict:
-    """Metrics of one constant-current step from columns time_s, current_A, voltage_V."""
-    t = frame.time_s.to_numpy()
-    current = np.abs(frame.current_A.to_numpy())
-    voltage = frame.voltage_V.to_numpy()
+def step_metrics(frame: pd.DataFrame | Mapping[str, np.ndarray], cathode_mass_kg: float,
+                 anode_mass_kg: float = 0.0) -> dict:
+    """Metrics of one constant-current step from columns time_s [s], current_A [A],
+    voltage_V [V] (of a DataFrame or a dict of arrays)."""
+    t = np.asarray(frame["time_s"], dtype=float)
+    current = np.abs(np.asarray(frame["current_A"], dtype=float))
+    voltage = np.asarray(frame["voltage_V"], dtype=float)
     charge_C = cumulative_charge_C(t, current)
     q_C = float(charge_C[-1])
     energy_J = _trapezoid(voltage * current, t)

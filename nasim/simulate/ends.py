@@ -7,6 +7,8 @@ run is never taken for a result.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 import pandas as pd
 
@@ -74,8 +76,8 @@ def solver_failure_reason(exc: Exception, temperature_C: float | None = None,
             f"step; {likely_cause(temperature_C, c_rate)})")
 
 
-def classify_end(termination: str, frame: pd.DataFrame, cell: LoadedCell, kind: str,
-                 time_limited: bool) -> str:
+def classify_end(termination: str, frame: pd.DataFrame | Mapping[str, np.ndarray],
+                 cell: LoadedCell, kind: str, time_limited: bool) -> str:
     """How a step ended; raises :class:`SimulationError` unless the end is a proper one.
 
     Proper ends: a voltage cut-off, the hold's current cut-off, the particle-surface
@@ -83,7 +85,7 @@ def classify_end(termination: str, frame: pd.DataFrame, cell: LoadedCell, kind: 
     step's own duration/capacity limit. Reaching the voltage cut-off with the electrolyte
     locally emptied (c_e < 1 % of its initial value) is the limiting-current end of a high-rate
     step and is reported as such; a concentration below zero beyond solver noise is an error.
-    ``frame`` needs columns ``capacity_mAh_per_g`` and
+    ``frame`` (a DataFrame or a dict of arrays) needs columns ``capacity_mAh_per_g`` and
     ``electrolyte_concentration_min_mol_per_m3`` [mol/m3].
     """
     capacity = np.asarray(frame["capacity_mAh_per_g"])  # numpy: cheaper than pandas per call

@@ -11,9 +11,8 @@ them on several threads). Built models are shared across runners and calls
 (:mod:`nasim.simulate.cache`).
 
 PyBaMM's ``Experiment`` also switches between one model per operating mode; nasim drives the
-models directly so that it can convert lab units, classify how every step ended (PyBaMM's
-experiment loop only logs a failure and returns a partial solution), and share built models
-across steps, rates and runs.
+models directly to convert lab units, classify how every step ended (PyBaMM's experiment loop
+only logs a failure) and share built models across steps, rates and runs.
 """
 
 from __future__ import annotations
@@ -56,7 +55,7 @@ from nasim.simulate.ends import (
 )
 from nasim.simulate.mesh import Mesh
 from nasim.simulate.mesh import resolve as resolve_mesh
-from nasim.simulate.outputs import observe, timeseries
+from nasim.simulate.outputs import frame_of, observe, step_columns, timeseries
 
 # input parameter names (PyBaMM's own keys where PyBaMM reads them)
 AMBIENT = "Ambient temperature [K]"
@@ -112,19 +111,24 @@ def constant_current_step(cell: LoadedCell, direction: str, current_A: float,
 class StepSolution:
     """One solved step and how it ended.
 
-    ``frame``: time, current, voltage, capacity and minimum electrolyte concentration (step
-    time from 0), what the metrics and end checks need. :meth:`full_frame` adds every other
-    column (OCV, stoichiometries, Na inventory, temperature, phases); it is computed from the
-    kept PyBaMM solution on demand (PyBaMM processes variables lazily too), and only for steps
-    whose time series is kept."""
+    ``columns``: time, current, voltage, capacity and minimum electrolyte concentration (step
+    time from 0) as arrays, what the metrics and end checks need; :attr:`frame` is the same
+    as a DataFrame (built on first access: a long cycling run reads the arrays only).
+    :meth:`full_frame` adds every other column (OCV, stoichiometries, Na inventory,
+    temperature, phases); it is computed from the kept PyBaMM solution on demand (PyBaMM
+    processes variables lazily too), and only for steps whose time series is kept."""
 
     step: PlannedStep
-    frame: pd.DataFrame
+    columns: Mapping[str, np.ndarray]
     termination: str
     end_state: pybamm.Solution
     solve_time_s: float
     cell: LoadedCell | None = None
     solution: pybamm.Solution | None = None
+
+    @functools.cached_property
+    def frame(self) -> pd.DataFrame:
+        return frame_of(self.columns)
 
     def full_frame(self) -> pd.DataFrame:
         if self.solution is None:
@@ -172,8 +176,7 @@ class CellRunner:
     keyed by a hash of the functions: any change of the equations, mesh or non-input
     parameter values compiles anew). The first compile of an SPMe takes about a minute of gcc
     (processes of this machine compile one at a time, so that workers building the same
-    model compile it once: :mod:`nasim.simulate.compile`); off by default.
-    """
+    model compile it once: :mod:`nasim.simulate.compile`); off by default."""
 
     def __init__(self, cell: LoadedCell, model: str = "DFN", *, initial_soc: float = 0.0,
                  mesh_points: int | Mesh | None = None, num_threads: int = 1,
@@ -298,11 +301,9 @@ class CellRunner:
             mapper = circuit.state_mapper(state, built.model)
             if mapper is not None:
                 y = mapper[0](None, y, None)
-            # a name of its own: PyBaMM's solve() compares the start with the last one it set
-            # up by value, and reuses the solver's initial-condition function when they are
-            # equal; a step from the initial state in between has set that function up for
-            # the model's own initial state (seen: a second replay of a rate test started
-            # every batched rate from the discharged state)
+            # a name of its own: PyBaMM's solve() reuses its initial-condition function when
+            # the start equals the last one by value, even if a step from the model's initial
+            # state set it up in between (seen: a second rate-test replay's batched rates)
             built.model.concatenated_initial_conditions = pybamm.Vector(
                 y, name=f"nasim start {next(_STARTS)}")
         return built
@@ -432,19 +433,18 @@ class CellRunner:
 
     def _finish(self, step: PlannedStep, solution: pybamm.Solution, elapsed: float
                 ) -> StepSolution:
-        y_end = np.asarray(solution.all_ys[-1])
-        if not np.all(np.isfinite(y_end[:, -1] if y_end.ndim > 1 else y_end)):
+        end_state = solution.last_state
+        if not np.all(np.isfinite(end_state.y)):
             # IDAS accepts a step whose states are NaN (a NaN error norm passes its error
             # test): seen at the top of a charge with forward sensitivities at rtol 1e-4
             raise SimulationError(
                 f"solver failure: non-finite states by t = {float(solution.t[-1]):.6g} s "
                 "(the integrator accepted a step into NaN)")
-        frame = timeseries(solution, self.cell, full=False)
-        end = classify_end(str(solution.termination), frame, self.cell, step.kind,
+        columns = step_columns(solution, self.cell)
+        end = classify_end(str(solution.termination), columns, self.cell, step.kind,
                            step.time_limited)
-        end_state = solution.last_state
         # the next step starts here whatever event ended this one (PyBaMM's solver.step only
         # continues from a solution that ended at its final time)
         end_state.termination = "final time"
-        return StepSolution(step, frame, end, end_state, elapsed, self.cell,
+        return StepSolution(step, columns, end, end_state, elapsed, self.cell,
                             solution if step.keep_timeseries else None)

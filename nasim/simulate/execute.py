@@ -220,7 +220,7 @@ class _Walk:
                     f"({result.reason})")
         if step.kind != "discharge":
             return None
-        capacity = step_metrics(result.frame, self.plan.cell.design.cathode_active_mass_kg
+        capacity = step_metrics(result.columns, self.plan.cell.design.cathode_active_mass_kg
                                 )["capacity_mAh_per_g"]
         first = self.first_capacity.setdefault(step.group, capacity)
         if rule.stop_below_retention is not None and capacity < rule.stop_below_retention * first:

@@ -9,6 +9,8 @@ import casadi
 import numpy as np
 import pandas as pd
 import pybamm
+import scipy.interpolate
+import scipy.sparse
 from pybammsolvers import idaklu
 
 from nasim.analysis.metrics import cumulative_charge_C
@@ -37,14 +39,10 @@ _CORE = ("time_s", "current_A", "voltage_V", "electrolyte_concentration_min_mol_
 
 #: built model -> {(variable names, input layout): (CasADi function, rows per variable)}
 _FUNCTIONS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-#: built model -> {variable name: whether numpy evaluates it (see _array_value)}
-_PLAIN: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-#: expression nodes numpy evaluates column-wise on a (states x times) array: sums, products
-#: and constant matrices of states and inputs (the currents, concentrations, averages)
-_ARRAY_NODES = (pybamm.StateVector, pybamm.Scalar, pybamm.Vector, pybamm.Matrix,
-                pybamm.InputParameter, pybamm.Addition, pybamm.Subtraction,
-                pybamm.Multiplication, pybamm.Division, pybamm.MatrixMultiplication,
-                pybamm.Negate)
+#: built model -> {variable name: (its numpy evaluator, rows), or None where CasADi evaluates it}
+_NUMPY: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+#: agreement a numpy evaluator must show with the CasADi function on its first solution
+_NUMPY_RTOL = 1e-10
 
 
 #: CasADi function options as PyBaMM's solutions use them: common subexpressions evaluated once
@@ -52,24 +50,97 @@ _ARRAY_NODES = (pybamm.StateVector, pybamm.Scalar, pybamm.Vector, pybamm.Matrix,
 _FUNCTION_OPTIONS = {"cse": True, "inputs_check": False, "regularity_check": False}
 
 
-def _array_value(model: pybamm.BaseModel, name: str, ys: np.ndarray, inputs: dict
+def _numpy_value(evaluate, ts: np.ndarray, ys: np.ndarray, inputs: dict, rows: int
                  ) -> np.ndarray | None:
-    """Variable ``name`` of ``model`` evaluated on all columns of ``ys`` at once by numpy, or
-    None if it has other nodes (functions, interpolants, time; checked once per model and
-    name) or the result does not come out (rows x times)."""
-    var = model.get_processed_variable_or_event(name)
-    plain = _PLAIN.setdefault(model, {})
-    if name not in plain:
-        plain[name] = all(isinstance(node, _ARRAY_NODES) for node in var.pre_order())
-    if not plain[name]:
-        return None
-    value = np.asarray(var.evaluate(y=ys, inputs=inputs), dtype=float)
+    """A numpy evaluator's value on all columns of ``ys`` at once, shape (rows, n_t), or None
+    where it does not come out so."""
+    value = np.asarray(evaluate(t=ts, y=ys, inputs=inputs), dtype=float)
     n_t = ys.shape[1]
-    if value.ndim == 2 and value.shape[1] == n_t and value.shape[0] == max(var.size, 1):
-        return value
-    if value.size == 1:  # no state in it: the same at every time
-        return np.full((1, n_t), float(value.ravel()[0]))
-    return None
+    if value.ndim < 2:
+        value = value.reshape(-1, 1)
+    if value.shape == (rows, 1) and n_t != 1:  # no state or time in it: the same at all times
+        return np.repeat(value, n_t, axis=1)
+    return value if value.shape == (rows, n_t) else None
+
+
+def _arcsinh2(eps: float):
+    """PyBaMM's regularised ``Arcsinh2`` (arcsinh(a / b_eff), b_eff = sign(b) hypot(b, eps),
+    sign(0) = 1) in numpy only: PyBaMM's own numpy evaluation of the node looks for JAX on
+    every call (~0.5 ms, more than the rest of a voltage)."""
+
+    def evaluate(children: list) -> np.ndarray:
+        a, b = children
+        return np.arcsinh(a / (np.where(b >= 0, 1.0, -1.0) * np.hypot(b, eps)))
+
+    return evaluate
+
+
+def _linear(table: scipy.interpolate.interp1d):
+    """A linear ``interp1d`` with linear extrapolation (PyBaMM's linear ``Interpolant``) as
+    scipy evaluates it (the interval by ``searchsorted``, clipped to the first and last), without
+    its ~40 us of argument checks per call."""
+    x, y = table.x, table.y
+    slope = np.diff(y) / np.diff(x)
+
+    def evaluate(values: np.ndarray) -> np.ndarray:
+        hi = np.clip(np.searchsorted(x, values), 1, len(x) - 1)
+        lo = hi - 1
+        return slope[lo] * (values - x[lo]) + y[lo]
+
+    return evaluate
+
+
+#: sparse matrices of an expression with at most this many entries are evaluated dense: a
+#: scipy sparse product costs ~10 us of Python per call, a small dense one ~1 us
+_DENSE_ENTRIES = 250_000
+
+
+def _constant(value):
+    """A constant of PyBaMM's generated numpy code as :func:`_numpy_evaluator` uses it."""
+    if isinstance(getattr(value, "__self__", None), pybamm.Arcsinh2):
+        return _arcsinh2(value.__self__.eps)
+    if scipy.sparse.issparse(value) and value.shape[0] * value.shape[1] <= _DENSE_ENTRIES:
+        return value.toarray()
+    if (isinstance(value, scipy.interpolate.interp1d) and value._kind == "linear"
+            and value._extrapolate and value.y.ndim == 1):
+        return _linear(value)
+    return value
+
+
+def _numpy_evaluator(var: pybamm.Symbol) -> pybamm.EvaluatorPython:
+    """PyBaMM's numpy code of ``var`` (``EvaluatorPython``) with its ``Arcsinh2`` nodes and
+    linear tables evaluated by :func:`_arcsinh2` and :func:`_linear` and its small sparse
+    matrices dense (the generated code reads them from its constants list)."""
+    evaluator = pybamm.EvaluatorPython(var)
+    evaluator._constants = [_constant(c) for c in evaluator._constants]
+    return evaluator
+
+
+def _choose_evaluators(model: pybamm.BaseModel, names: Sequence[str], ts: np.ndarray,
+                       ys: np.ndarray, inputs: dict) -> None:
+    """Decide once per model and variable how to evaluate it: PyBaMM's numpy code of the
+    expression (``pybamm.EvaluatorPython``, the code PyBaMM's own "python" format runs)
+    applied to every column of the state array at once is 2-5x cheaper than a CasADi function
+    called per time point, but it is only used where it gives the CasADi function's values
+    (relative ``_NUMPY_RTOL``) on this first solution; otherwise CasADi evaluates the
+    variable."""
+    chosen = _NUMPY.setdefault(model, {})
+    new = [name for name in names if name not in chosen]
+    if not new:
+        return
+    reference = _casadi_values(model, new, ts, ys, inputs)
+    for name in new:
+        var = model.get_processed_variable_or_event(name)
+        expected = np.atleast_2d(reference[name])
+        try:
+            evaluate = _numpy_evaluator(var)
+            value = _numpy_value(evaluate, ts, ys, inputs, expected.shape[0])
+        except Exception:  # noqa: BLE001 - any failure of the numpy code: CasADi evaluates it
+            chosen[name] = None
+            continue
+        agrees = value is not None and np.allclose(
+            value, expected, rtol=_NUMPY_RTOL, atol=_NUMPY_RTOL * np.max(np.abs(expected)))
+        chosen[name] = (evaluate, expected.shape[0]) if agrees else None
 
 
 def _outputs_function(model: pybamm.BaseModel, names: tuple[str, ...],
@@ -110,38 +181,53 @@ def _evaluate(serialised: str, ts: np.ndarray, ys: np.ndarray, p: np.ndarray, ro
     return np.asarray(out).reshape(rows, len(ts))
 
 
+def _casadi_values(model: pybamm.BaseModel, names: Sequence[str], ts: np.ndarray,
+                   ys: np.ndarray, inputs: dict) -> dict[str, np.ndarray]:
+    """The variables ``names`` of ``model`` at every column of ``ys`` by one CasADi function
+    (IDAKLU's ``observe``), each (rows, n_t)."""
+    keys = sorted(inputs)
+    values = [np.atleast_1d(np.asarray(inputs[k], dtype=float)).ravel() for k in keys]
+    fn, sizes = _outputs_function(model, tuple(names), tuple(
+        (k, v.size) for k, v in zip(keys, values, strict=True)), ys.shape[0])
+    p = np.concatenate(values) if values else np.zeros(0)
+    stacked = _evaluate(fn, ts, ys, p, sum(sizes))
+    out, row = {}, 0
+    for name, size in zip(names, sizes, strict=True):
+        out[name] = stacked[row:row + size]
+        row += size
+    return out
+
+
 def observe(solution: pybamm.Solution, names: Sequence[str]) -> dict[str, np.ndarray]:
     """The variables ``names`` of the solution's model at its times: shape (n_t,) for a
     scalar, (n, n_t) for a field over x (in PyBaMM's node order).
 
-    The expressions are turned into one CasADi function per built model and evaluated on the
-    solution's state arrays at once: PyBaMM's processed variables prepare their evaluation
-    anew for every solution, which for the many short solves of a sweep or a long cycling
-    run costs more than the solve."""
+    Each variable is evaluated on the solution's whole state array at once, by numpy where
+    that was shown to agree with CasADi (:func:`_choose_evaluators`), else by one CasADi
+    function per built model: PyBaMM's processed variables prepare their evaluation anew for
+    every solution, which for the many short solves of a sweep or a long cycling run costs
+    more than the solve."""
     names = tuple(names)
     parts: dict[str, list[np.ndarray]] = {name: [] for name in names}
     for model, ts, ys, inputs in zip(solution.all_models, solution.all_ts, solution.all_ys,
                                      solution.all_inputs, strict=True):
         ys = np.asarray(ys, dtype=float)
+        ts = np.asarray(ts, dtype=float)
+        _choose_evaluators(model, names, ts, ys, inputs)
+        chosen = _NUMPY[model]
         rest = []
         for name in names:
-            value = _array_value(model, name, ys, inputs)
+            value = None
+            if chosen[name] is not None:
+                evaluate, rows = chosen[name]
+                value = _numpy_value(evaluate, ts, ys, inputs, rows)
             if value is None:
                 rest.append(name)
             else:
                 parts[name].append(value)
-        if not rest:
-            continue
-        keys = sorted(inputs)
-        values = [np.atleast_1d(np.asarray(inputs[k], dtype=float)).ravel() for k in keys]
-        fn, sizes = _outputs_function(model, tuple(rest), tuple(
-            (k, v.size) for k, v in zip(keys, values, strict=True)), ys.shape[0])
-        p = np.concatenate(values) if values else np.zeros(0)
-        stacked = _evaluate(fn, ts, ys, p, sum(sizes))
-        row = 0
-        for name, size in zip(rest, sizes, strict=True):
-            parts[name].append(stacked[row:row + size])
-            row += size
+        if rest:
+            for name, value in _casadi_values(model, rest, ts, ys, inputs).items():
+                parts[name].append(value)
     out = {}
     for name, blocks in parts.items():
         value = np.concatenate(blocks, axis=1)
@@ -149,13 +235,12 @@ def observe(solution: pybamm.Solution, names: Sequence[str]) -> dict[str, np.nda
     return out
 
 
-def timeseries(solution: pybamm.Solution, cell: LoadedCell, full: bool = True
-               ) -> pd.DataFrame:
-    """The solution as a DataFrame in SI and lab units (time and capacity counted from the
-    start of the solve). ``full=False`` keeps time, current, voltage, capacity and the minimum
-    electrolyte concentration only (what the step metrics and end checks need; for the many
-    steps of a long cycling run whose curves are not stored); ``full=True`` adds the OCV,
-    stoichiometries, sodium inventory, temperature and the cathode phase columns."""
+def step_columns(solution: pybamm.Solution, cell: LoadedCell, full: bool = False
+                 ) -> dict[str, np.ndarray]:
+    """The solution's columns in SI and lab units as arrays (time and capacity counted from the
+    start of the solve): time, current, voltage, capacity and the minimum electrolyte
+    concentration (what the step metrics and end checks need); ``full`` adds the OCV,
+    stoichiometries, sodium inventory and temperature."""
     names = {k: v for k, v in _OUTPUTS.items() if full or k in _CORE}
     if full and cell.configuration == "full":
         names.update(_ANODE_OUTPUTS)
@@ -175,8 +260,20 @@ def timeseries(solution: pybamm.Solution, cell: LoadedCell, full: bool = True
             data["capacity_mAh"] = charge_C / 3.6
             data["capacity_mAh_per_g"] = data["capacity_mAh"] / (
                 cell.design.cathode_active_mass_kg * 1e3)
-    # one float block: far cheaper to build than a frame from a dict of columns
-    frame = pd.DataFrame(np.column_stack(list(data.values())), columns=list(data))
+    return data
+
+
+def frame_of(columns: dict[str, np.ndarray]) -> pd.DataFrame:
+    """Equal-length float columns as a DataFrame (one float block: far cheaper to build than
+    a frame from a dict of columns)."""
+    return pd.DataFrame(np.column_stack(list(columns.values())), columns=list(columns))
+
+
+def timeseries(solution: pybamm.Solution, cell: LoadedCell, full: bool = True
+               ) -> pd.DataFrame:
+    """The solution as a DataFrame (:func:`step_columns`); ``full=True`` also adds the total
+    sodium and the cathode phase columns."""
+    frame = frame_of(step_columns(solution, cell, full))
     if not full:
         return frame
     frame["sodium_total_mol"] = frame.sodium_in_particles_mol + frame.sodium_in_electrolyte_mol

@@ -11,7 +11,7 @@ row per step.
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -120,12 +120,13 @@ class ReplayResult:
         return write_replay(self, Path(out_dir), self.protocol.cell, fmt, dpi)
 
 
-def curve_rmse_V(frame: pd.DataFrame, capacity_mAh_per_g: np.ndarray,
-                 voltage_V: np.ndarray) -> float:
+def curve_rmse_V(frame: pd.DataFrame | Mapping[str, np.ndarray],
+                 capacity_mAh_per_g: np.ndarray, voltage_V: np.ndarray) -> float:
     """RMS difference [V] between a measured curve and the simulated voltage at the measured
-    capacities (points beyond the simulated capacity compare with its last voltage)."""
-    simulated = np.interp(capacity_mAh_per_g, frame.capacity_mAh_per_g.to_numpy(),
-                          frame.voltage_V.to_numpy())
+    capacities (points beyond the simulated capacity compare with its last voltage);
+    ``frame``: columns capacity_mAh_per_g and voltage_V (a DataFrame or a dict of arrays)."""
+    simulated = np.interp(capacity_mAh_per_g, np.asarray(frame["capacity_mAh_per_g"]),
+                          np.asarray(frame["voltage_V"]))
     return float(np.sqrt(np.mean((simulated - voltage_V) ** 2)))
 
 
@@ -165,7 +166,7 @@ class _Recorder:
         return step.keep_timeseries or step.measured is not None
 
     def solved(self, solved: StepSolution) -> None:
-        step, frame = solved.step, solved.frame
+        step, frame = solved.step, solved.columns  # arrays: no DataFrame per step
         row = self._row(step, "ok", solved.termination)
         if step.kind in ("charge", "discharge"):
             metrics = step_metrics(frame, self.cell.design.cathode_active_mass_kg,
@@ -175,14 +176,14 @@ class _Recorder:
             if curve is not None:
                 row["curve_rmse_V"] = curve_rmse_V(frame, *self.protocol.curve(curve))
         else:
-            row["duration_s"] = float(frame.time_s.iloc[-1])
+            row["duration_s"] = float(frame["time_s"][-1])
         row["solve_time_s"] = solved.solve_time_s
         if self.aging:
             row.update(aging_state(solved.end_state, self.cell, self.aging))
         self.rows.append(row)
         if solved.solution is not None:
             self.kept.append((row["step"], self.clock_s, solved))
-        self.clock_s += float(frame.time_s.iloc[-1])
+        self.clock_s += float(frame["time_s"][-1])
         self.tick()
 
     def failed(self, step: PlannedStep, exc: SimulationError) -> None:
