@@ -134,10 +134,21 @@ def mesh_check(cell, model: str = "DFN", *, c_rate: float = 1.0,
                      "solve_time_s": result.solve_time_s, "wall_time_s": wall,
                      "capacity_mAh_per_g": float(ts.capacity_mAh_per_g.iloc[-1]),
                      "median_voltage_V": result.metrics["median_voltage_V"]})
-    (q0, v0), (q1, v1) = curves
-    q_common = np.linspace(0.0, min(q0[-1], q1[-1]), 400)
-    dv = np.interp(q_common, q0, v0) - np.interp(q_common, q1, v1)
+    capacity_diff, voltage_diff = compare_curves(*curves[0], *curves[1])
     frame = pd.DataFrame(rows)
-    frame["capacity_rel_diff"] = [abs(q0[-1] - q1[-1]) / q1[-1], 0.0]
-    frame["voltage_rms_diff_mV"] = [float(np.sqrt(np.mean(dv**2)) * 1e3), 0.0]
+    frame["capacity_rel_diff"] = [capacity_diff, 0.0]
+    frame["voltage_rms_diff_mV"] = [voltage_diff, 0.0]
     return frame
+
+
+def compare_curves(capacity: np.ndarray, voltage_V: np.ndarray, capacity_ref: np.ndarray,
+                   voltage_ref_V: np.ndarray) -> tuple[float, float]:
+    """How far a discharge curve is from a reference one: the relative difference of the end
+    capacities (|Q - Q_ref| / Q_ref, any capacity unit shared by both) and the RMS voltage
+    difference [mV] over the common capacity range (both curves interpolated on 400
+    capacities)."""
+    q_common = np.linspace(0.0, min(capacity[-1], capacity_ref[-1]), 400)
+    dv = np.interp(q_common, capacity, voltage_V) - np.interp(q_common, capacity_ref,
+                                                              voltage_ref_V)
+    return (float(abs(capacity[-1] - capacity_ref[-1]) / capacity_ref[-1]),
+            float(np.sqrt(np.mean(dv**2)) * 1e3))
