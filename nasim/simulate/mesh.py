@@ -42,8 +42,12 @@ class Mesh:
     def of_cell(cls, cell) -> Mesh:
         """The mesh a cell file asks for (``mesh:``), else PyBaMM's default."""
         spec = getattr(cell.cell, "mesh", None)
-        if spec is None:
-            return cls()
+        return cls() if spec is None else cls.of_spec(spec)
+
+    @classmethod
+    def of_spec(cls, spec) -> Mesh:
+        """The mesh of a ``mesh:`` section (:class:`nasim.params.cell_sections.CellMesh`, in a
+        cell or study file); points not given keep PyBaMM's 20."""
         points = dict.fromkeys(DOMAIN_KEYS, PYBAMM_DEFAULT_POINTS)
         points.update({k: int(v) for k, v in spec.points.items()})
         return cls(points, spec.particle, float(spec.stretch))
