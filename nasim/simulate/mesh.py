@@ -4,8 +4,10 @@ A :class:`Mesh` holds the finite-volume points per domain (``x_n``, ``x_s``, ``x
 the anode, separator and cathode; ``r_n``, ``r_p``: along the particle radii) and the kind of
 particle mesh: ``uniform`` or ``exponential`` (PyBaMM's ``Exponential1DSubMesh`` clustered
 towards the particle surface, where the concentration gradients of a high-rate step sit, with
-``stretch``). A cell file's ``mesh:`` section sets it (with its source); without one the mesh is
-PyBaMM's default (20 points everywhere, uniform).
+``stretch``). A cell file's ``mesh:`` section sets it (with its source; a study file's
+``mesh:`` overrides it for the study's points); without one the mesh is PyBaMM's default (20
+points everywhere, uniform). The bundled cells' meshes and what they cost:
+``benchmarks/README.md``, "DFN accuracy per cost".
 
 :func:`mesh_check` solves one constant-current discharge (from the charged state) on the mesh in
 use and on the mesh with every point count doubled, and compares capacity and voltage.
@@ -39,17 +41,19 @@ class Mesh:
         return cls(dict.fromkeys(DOMAIN_KEYS, int(n)))
 
     @classmethod
-    def of_cell(cls, cell) -> Mesh:
-        """The mesh a cell file asks for (``mesh:``), else PyBaMM's default."""
+    def of_cell(cls, cell, model: str | None = None) -> Mesh:
+        """The mesh a cell file asks for (``mesh:``) for ``model``, else PyBaMM's default."""
         spec = getattr(cell.cell, "mesh", None)
-        return cls() if spec is None else cls.of_spec(spec)
+        return cls() if spec is None else cls.of_spec(spec, model)
 
     @classmethod
-    def of_spec(cls, spec) -> Mesh:
+    def of_spec(cls, spec, model: str | None = None) -> Mesh:
         """The mesh of a ``mesh:`` section (:class:`nasim.params.cell_sections.CellMesh`, in a
-        cell or study file); points not given keep PyBaMM's 20."""
+        cell or study file) for ``model`` (its ``models:`` points over the common ones);
+        points not given keep PyBaMM's 20."""
         points = dict.fromkeys(DOMAIN_KEYS, PYBAMM_DEFAULT_POINTS)
         points.update({k: int(v) for k, v in spec.points.items()})
+        points.update({k: int(v) for k, v in spec.models.get(model, {}).items()})
         return cls(points, spec.particle, float(spec.stretch))
 
     def refined(self, factor: int = 2) -> Mesh:
@@ -81,13 +85,14 @@ class Mesh:
                 **({"stretch": self.stretch} if self.particle == "exponential" else {})}
 
 
-def resolve(cell, mesh_points: int | Mesh | None) -> Mesh:
-    """The mesh of a run: a :class:`Mesh`, a uniform point count, or the cell file's."""
+def resolve(cell, mesh_points: int | Mesh | None, model: str | None = None) -> Mesh:
+    """The mesh of a run of ``model``: a :class:`Mesh`, a uniform point count, or the cell
+    file's."""
     if isinstance(mesh_points, Mesh):
         return mesh_points
     if mesh_points is not None:
         return Mesh.uniform(mesh_points)
-    return Mesh.of_cell(cell)
+    return Mesh.of_cell(cell, model)
 
 
 def shell_edges(solution: pybamm.Solution, variable: str, n: int) -> np.ndarray:
@@ -126,7 +131,7 @@ def mesh_check(cell, model: str = "DFN", *, c_rate: float = 1.0,
     from nasim.params.loading import LoadedCell
 
     loaded = cell if isinstance(cell, LoadedCell) else load_cell(cell)
-    base = resolve(loaded, mesh)
+    base = resolve(loaded, mesh, model)
     rows, curves = [], []
     for label, m in (("in use", base), ("refined", base.refined(factor))):
         result, wall = _discharge(loaded, model, c_rate, m, temperature_C)

@@ -121,7 +121,7 @@ class LoadedStudy:
             return self.study.mesh_points
         from nasim.simulate.mesh import Mesh
 
-        return Mesh.of_spec(self.study.mesh)
+        return Mesh.of_spec(self.study.mesh, self.model)
 
     def axis(self, key: str) -> Axis:
         """An axis by its parameter or its column name."""
