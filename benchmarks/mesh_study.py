@@ -1,81 +1,102 @@
-"""Mesh candidates for a cell's DFN at its highest rate: accuracy against a fine reference
-mesh and against each candidate's 2x mesh, states and solve time (benchmarks/README.md).
+"""Mesh and method candidates for a cell's DFN: number of states, repeat-solve time and the
+capacity and voltage error against an 80-point reference at each rate (the table of
+benchmarks/README.md, "DFN accuracy per cost").
 
-    python benchmarks/mesh_study.py parameter_sets/cells/heo_half.yaml --c-rate 20
+Each candidate's model is built once; its discharges from the charged state (25 degC) are
+solved ``--repeats`` times after a first solve; CPU medians (``time.process_time``) are
+printed with the wall medians and the load average. The reference is 80 uniform points per
+domain and particle at rtol 1e-6 (see ``dfn_accuracy_speed.py``); errors as in
+:func:`nasim.simulate.mesh.compare_curves`. ``--compiled`` adds the cell file's mesh with
+IDAKLU's compiled mode (gcc; the first build compiles, later ones load the cached library).
+
+    python benchmarks/mesh_study.py parameter_sets/cells/heo_half.yaml --rates 1 20
 """
 
 from __future__ import annotations
 
 import argparse
 import os
-import time
 
 os.environ.setdefault("PYBAMM_DISABLE_TELEMETRY", "true")
 
-import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
+from dfn_accuracy_speed import (  # noqa: E402
+    discharge,
+    nasim_curve,
+    reference_curve,
+    time_interleaved,
+)
 
-from nasim import load_cell, simulate  # noqa: E402
-from nasim.simulate.mesh import DOMAIN_KEYS, Mesh  # noqa: E402
-
-
-def candidates() -> dict[str, Mesh]:
-    out = {f"uniform {n}": Mesh.uniform(n) for n in (10, 20, 30, 40)}
-    for x, r, stretch in ((8, 6, 1.5), (10, 6, 1.5), (10, 8, 1.5), (12, 8, 1.5),
-                          (10, 8, 2.0), (15, 10, 1.5), (12, 6, 2.0)):
-        pts = {"x_n": x, "x_s": x, "x_p": x, "r_n": r, "r_p": r}
-        out[f"x {x}, r {r} exponential {stretch}"] = Mesh(pts, "exponential", stretch)
-    return out
+from nasim import load_cell  # noqa: E402
+from nasim.simulate.engine import CellRunner  # noqa: E402
+from nasim.simulate.mesh import Mesh, compare_curves  # noqa: E402
 
 
-def run(cell, c_rate, mesh, temperature_C=None, repeats=2):
-    times, result = [], None
-    for _ in range(repeats):
-        tic = time.perf_counter()
-        result = simulate(cell, model="DFN", c_rate=c_rate, mesh_points=mesh,
-                          temperature_C=temperature_C)
-        times.append(time.perf_counter() - tic)
-    ts = result.timeseries
-    return result, ts.capacity_mAh_per_g.to_numpy(), ts.voltage_V.to_numpy(), min(times)
+def _mesh(x_n: int, x_s: int, x_p: int, r_n: int, r_p: int, particle: str = "exponential",
+          stretch: float = 2.0) -> Mesh:
+    return Mesh({"x_n": x_n, "x_s": x_s, "x_p": x_p, "r_n": r_n, "r_p": r_p}, particle,
+                stretch)
 
 
-def compare(q, v, q_ref, v_ref):
-    grid = np.linspace(0.0, min(q[-1], q_ref[-1]), 400)
-    dv = np.interp(grid, q, v) - np.interp(grid, q_ref, v_ref)
-    return abs(q[-1] - q_ref[-1]) / q_ref[-1], float(np.sqrt(np.mean(dv**2)) * 1e3)
+#: candidates (label -> mesh) by cell configuration, besides PyBaMM's default and the cell's
+HALF = {
+    "session 4: x 20, r 25 exponential 3": _mesh(20, 20, 20, 25, 25, stretch=3.0),
+    "x_s 10, x_p 10, r 12 exp. 1.5": _mesh(5, 10, 10, 12, 12, stretch=1.5),
+    "x_s 24, x_p 6, r 20 exp. 1.5": _mesh(5, 24, 6, 20, 20, stretch=1.5),
+    "x_s 24, x_p 6, r 20 exp. 2": _mesh(5, 24, 6, 20, 20),
+    "x_s 24, x_p 6, r 20 exp. 2.5": _mesh(5, 24, 6, 20, 20, stretch=2.5),
+    "x_s 20, x_p 6, r 16 exp. 2": _mesh(5, 20, 6, 16, 16),
+    "x_s 40, x_p 20, r 12 exp. 3": _mesh(20, 40, 20, 12, 12, stretch=3.0),
+}
+FULL = {
+    "session 4: x 20, r 25 exponential 3": _mesh(20, 20, 20, 25, 25, stretch=3.0),
+    "x 10/5/10, r 20 exp. 1.5": _mesh(10, 5, 10, 20, 20, stretch=1.5),
+    "x 4/3/4, r_n 16, r_p 10 exp. 1.5": _mesh(4, 3, 4, 16, 10, stretch=1.5),
+    "x 4/3/4, r_n 20, r_p 12 exp. 1.5": _mesh(4, 3, 4, 20, 12, stretch=1.5),
+    "x 4/3/4, r_n 20, r_p 10 exp. 2": _mesh(4, 3, 4, 20, 10),
+}
 
 
-def main():
+def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("cell")
-    ap.add_argument("--c-rate", type=float, default=20)
-    ap.add_argument("--temperature-C", type=float)
+    ap.add_argument("--rates", type=float, nargs="+", default=[1.0, 20.0])
     ap.add_argument("--reference", type=int, default=80)
-    ap.add_argument("--out")
+    ap.add_argument("--repeats", type=int, default=5)
+    ap.add_argument("--compiled", action="store_true")
+    ap.add_argument("--out", help="CSV of the table")
     args = ap.parse_args()
     cell = load_cell(args.cell)
-    ref, q_ref, v_ref, t_ref = run(cell, args.c_rate, Mesh.uniform(args.reference),
-                                   args.temperature_C, repeats=1)
+    steps = {rate: discharge(cell, rate) for rate in args.rates}
+    refs = {rate: reference_curve(cell, rate, args.reference) for rate in args.rates}
+    candidates = {"PyBaMM default: 20 uniform": (Mesh.uniform(20), False),
+                  "cell file": (Mesh.of_cell(cell), False),
+                  **{k: (m, False) for k, m in
+                     (HALF if cell.configuration == "half" else FULL).items()}}
+    if args.compiled:
+        candidates["cell file, compiled"] = (Mesh.of_cell(cell), True)
     rows = []
-    for name, mesh in candidates().items():
-        res, q, v, wall = run(cell, args.c_rate, mesh, args.temperature_C)
-        _, q2, v2, _ = run(cell, args.c_rate, mesh.refined(2), args.temperature_C, repeats=1)
-        dq_ref, dv_ref = compare(q, v, q_ref, v_ref)
-        dq_2x, dv_2x = compare(q, v, q2, v2)
-        rows.append({"mesh": name, "states": res.n_states, "solve_s": res.solve_time_s,
-                     "wall_s": wall, "capacity": q[-1],
-                     "median_V": res.metrics["median_voltage_V"],
-                     "cap_rel_vs_ref": dq_ref, "V_rms_mV_vs_ref": dv_ref,
-                     "cap_rel_vs_2x": dq_2x, "V_rms_mV_vs_2x": dv_2x})
-        print(rows[-1], flush=True)
+    for label, (mesh, compiled) in candidates.items():
+        runner = CellRunner(cell, "DFN", initial_soc=1.0, mesh_points=mesh, compiled=compiled)
+        row = {"mesh": label}
+        for rate, step in steps.items():
+            q, v = nasim_curve(runner, step)
+            times = time_interleaved({"run": lambda r=runner, s=step: r.run(s, None)},
+                                     args.repeats)
+            dq, dv = compare_curves(q, v, *refs[rate])
+            row.update({f"{rate:g}C capacity %": 100 * dq, f"{rate:g}C V rms mV": dv,
+                        f"{rate:g}C CPU ms": times["run", "cpu"],
+                        f"{rate:g}C wall ms": times["run", "wall"]})
+        row["states"] = runner.n_states
+        rows.append(row)
+        print(row, f"load {os.getloadavg()[0]:.2f}", flush=True)
     frame = pd.DataFrame(rows)
-    frame.attrs["reference"] = f"uniform {args.reference}: {q_ref[-1]:.3f} mAh/g"
-    print(f"reference uniform {args.reference}: {q_ref[-1]:.3f} mAh/g, states "
-          f"{ref.n_states}, {t_ref:.2f} s")
-    print(frame.to_string(index=False, float_format=lambda x: f"{x:.4g}"))
+    print(f"reference: {args.reference} uniform points, rtol 1e-6; "
+          + ", ".join(f"{r:g}C {q[-1]:.5f} mAh" for r, (q, _) in refs.items()))
+    print(frame.to_string(index=False, float_format=lambda x: f"{x:.3g}"))
+    print(f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     if args.out:
         frame.to_csv(args.out, index=False)
-    _ = DOMAIN_KEYS
 
 
 if __name__ == "__main__":

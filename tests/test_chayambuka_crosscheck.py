@@ -28,7 +28,10 @@ def _basic_dfn_voltage(c_rate: float):
 
 @pytest.mark.parametrize("c_rate", [0.1, 1.0])
 def test_dfn_matches_basic_dfn_within_2_mV(c_rate):
-    result = nasim.simulate(CELLS / "chayambuka2022_full.yaml", model="DFN", c_rate=c_rate)
+    # the model and parameters are compared, on PyBaMM's default mesh on both sides (the cell
+    # file's own mesh differs from it by discretisation error: 16 mV RMS at 1.4C)
+    result = nasim.simulate(CELLS / "chayambuka2022_full.yaml", model="DFN", c_rate=c_rate,
+                            mesh_points=20)
     t_ref, v_ref, term_ref = _basic_dfn_voltage(c_rate)
     assert "Minimum voltage" in term_ref and "Minimum voltage" in result.termination
     frame = result.timeseries

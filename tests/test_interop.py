@@ -101,7 +101,7 @@ def test_bpx_export_loads_in_pybamm_with_nasims_capacity(tmp_path, capsys) -> No
                             experiment=pybamm.Experiment(["Discharge at 1C until 2.0 V"])).solve()
     capacity_Ah = sol["Discharge capacity [A.h]"].entries[-1]
     cell = nasim.load_cell("chayambuka2022_full")
-    ref = nasim.simulate(cell, model="DFN", c_rate=1.0)
+    ref = nasim.simulate(cell, model="DFN", c_rate=1.0, mesh_points=20)  # PyBaMM's mesh
     ref_Ah = ref.timeseries.capacity_mAh_per_g.iloc[-1] * cell.design.cathode_active_mass_kg
     assert capacity_Ah == pytest.approx(ref_Ah, rel=0.01)
     # the same start: nasim's published charged state
@@ -177,8 +177,11 @@ def test_bpx_round_trip_validates_and_keeps_1c_capacity(tmp_path) -> None:
     kinds = {s.source.kind for s in (nasim.load_cell(cell).cathode.stoichiometry_window.discharged,
                                      nasim.load_cell(cell).cell.nominal_capacity)}
     assert kinds == {"imported", "literature"}  # the window limit; the header's references
-    original = nasim.simulate("chayambuka2022_full", model="DFN", c_rate=1.0).metrics
-    again = nasim.simulate(cell, model="DFN", c_rate=1.0).metrics
+    # BPX carries no mesh: both on the original cell file's
+    mesh = Mesh.of_cell(nasim.load_cell("chayambuka2022_full"))
+    original = nasim.simulate("chayambuka2022_full", model="DFN", c_rate=1.0,
+                              mesh_points=mesh).metrics
+    again = nasim.simulate(cell, model="DFN", c_rate=1.0, mesh_points=mesh).metrics
     for key in ("capacity_mAh", "capacity_mAh_per_g"):
         assert again[key] == pytest.approx(original[key], rel=1e-2)
 

@@ -38,9 +38,10 @@ def to_pybamm(cell: LoadedCell | str, model: str = "DFN",
     ("charged": at the upper cut-off, "discharged": at the lower; a full cell keeps its Na
     inventory, as in ``nasim.simulate``). PyBaMM's 1C and ``Current function [A]`` are
     nasim's 1C (see the module docstring). nasim solves on the cell file's mesh (``mesh:``, e.g.
-    surface-clustered particle points): ``pybamm.Simulation(model, parameter_values=values,
-    **nasim.simulate.mesh.Mesh.of_cell(cell).simulation_kwargs(model))`` gives the same
-    discretisation (PyBaMM's default mesh differs by ~15 mV at 1C for the HEO cells)."""
+    surface-clustered particle points): ``pybamm.Simulation(pybamm_model, parameter_values=
+    values, **nasim.simulate.mesh.Mesh.of_cell(cell, model).simulation_kwargs(pybamm_model))``
+    gives the same discretisation (PyBaMM's default mesh differs by ~15 mV at 1C for the HEO
+    cells)."""
     loaded = cell if isinstance(cell, LoadedCell) else load_cell(cell)
     check_name(model, MODEL_NAMES, "model")
     check_name(initial_state, INITIAL_STATES, "initial state")

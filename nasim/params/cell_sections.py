@@ -9,6 +9,7 @@ from typing import Literal
 from pydantic import Field, model_validator
 
 from nasim.params.material_sections import Fraction01, OpenFraction, PositiveLength
+from nasim.params.names import ModelName
 from nasim.params.quantities import Q
 from nasim.params.sources import Source
 from nasim.params.strict import Strict
@@ -177,21 +178,28 @@ class InitialStoichiometry(Strict):
     anode: Fraction01
 
 
+MeshDomain = Literal["x_n", "x_s", "x_p", "r_n", "r_p"]
+
+
 class CellMesh(Strict):
     """The spatial mesh of the cell's models (nasim.simulate.mesh): finite-volume points per
     domain (``x_n``, ``x_s``, ``x_p`` through anode, separator and cathode; ``r_n``, ``r_p``
     along the particle radii; those not given keep PyBaMM's 20) and the particle mesh,
-    ``uniform`` or ``exponential`` (clustered towards the surface with ``stretch``). The
-    source says how it was chosen (e.g. ``nasim mesh-check`` against the 2x mesh)."""
+    ``uniform`` or ``exponential`` (clustered towards the surface with ``stretch``);
+    ``models``: points that differ for one model (e.g. ``SPMe: {x_p: 20}``: the SPMe's
+    electrolyte needs points where the DFN's particles make them costly). The source says how
+    it was chosen (e.g. ``nasim mesh-check`` against the 2x mesh)."""
 
-    points: dict[Literal["x_n", "x_s", "x_p", "r_n", "r_p"], int] = Field(min_length=1)
+    points: dict[MeshDomain, int] = Field(min_length=1)
     particle: Literal["uniform", "exponential"] = "uniform"
     stretch: float = Field(default=1.5, gt=0.0)
+    models: dict[ModelName, dict[MeshDomain, int]] = Field(default_factory=dict)
     source: Source
 
     @model_validator(mode="after")
     def _positive(self) -> CellMesh:
-        bad = {k: v for k, v in self.points.items() if v < 3}
+        every = [self.points, *self.models.values()]
+        bad = {k: v for points in every for k, v in points.items() if v < 3}
         if bad:
             raise ValueError(f"mesh points must be >= 3: {bad}")
         return self

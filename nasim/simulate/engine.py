@@ -215,7 +215,7 @@ class CellRunner:
         self._initial_soc = float(initial_soc)
         self.initial_stoichiometry = set_initial_state(cell, self.values, initial_soc,
                                                        state_memo)
-        self.mesh = resolve_mesh(cell, mesh_points)
+        self.mesh = resolve_mesh(cell, mesh_points, model)
         self.var_pts = self.mesh.var_pts()
         self.num_threads = num_threads
         self.compiled = compiled

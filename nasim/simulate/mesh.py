@@ -4,8 +4,10 @@ A :class:`Mesh` holds the finite-volume points per domain (``x_n``, ``x_s``, ``x
 the anode, separator and cathode; ``r_n``, ``r_p``: along the particle radii) and the kind of
 particle mesh: ``uniform`` or ``exponential`` (PyBaMM's ``Exponential1DSubMesh`` clustered
 towards the particle surface, where the concentration gradients of a high-rate step sit, with
-``stretch``). A cell file's ``mesh:`` section sets it (with its source); without one the mesh is
-PyBaMM's default (20 points everywhere, uniform).
+``stretch``). A cell file's ``mesh:`` section sets it (with its source; a study file's
+``mesh:`` overrides it for the study's points); without one the mesh is PyBaMM's default (20
+points everywhere, uniform). The bundled cells' meshes and what they cost:
+``benchmarks/README.md``, "DFN accuracy per cost".
 
 :func:`mesh_check` solves one constant-current discharge (from the charged state) on the mesh in
 use and on the mesh with every point count doubled, and compares capacity and voltage.
@@ -39,13 +41,19 @@ class Mesh:
         return cls(dict.fromkeys(DOMAIN_KEYS, int(n)))
 
     @classmethod
-    def of_cell(cls, cell) -> Mesh:
-        """The mesh a cell file asks for (``mesh:``), else PyBaMM's default."""
+    def of_cell(cls, cell, model: str | None = None) -> Mesh:
+        """The mesh a cell file asks for (``mesh:``) for ``model``, else PyBaMM's default."""
         spec = getattr(cell.cell, "mesh", None)
-        if spec is None:
-            return cls()
+        return cls() if spec is None else cls.of_spec(spec, model)
+
+    @classmethod
+    def of_spec(cls, spec, model: str | None = None) -> Mesh:
+        """The mesh of a ``mesh:`` section (:class:`nasim.params.cell_sections.CellMesh`, in a
+        cell or study file) for ``model`` (its ``models:`` points over the common ones);
+        points not given keep PyBaMM's 20."""
         points = dict.fromkeys(DOMAIN_KEYS, PYBAMM_DEFAULT_POINTS)
         points.update({k: int(v) for k, v in spec.points.items()})
+        points.update({k: int(v) for k, v in spec.models.get(model, {}).items()})
         return cls(points, spec.particle, float(spec.stretch))
 
     def refined(self, factor: int = 2) -> Mesh:
@@ -77,13 +85,14 @@ class Mesh:
                 **({"stretch": self.stretch} if self.particle == "exponential" else {})}
 
 
-def resolve(cell, mesh_points: int | Mesh | None) -> Mesh:
-    """The mesh of a run: a :class:`Mesh`, a uniform point count, or the cell file's."""
+def resolve(cell, mesh_points: int | Mesh | None, model: str | None = None) -> Mesh:
+    """The mesh of a run of ``model``: a :class:`Mesh`, a uniform point count, or the cell
+    file's."""
     if isinstance(mesh_points, Mesh):
         return mesh_points
     if mesh_points is not None:
         return Mesh.uniform(mesh_points)
-    return Mesh.of_cell(cell)
+    return Mesh.of_cell(cell, model)
 
 
 def shell_edges(solution: pybamm.Solution, variable: str, n: int) -> np.ndarray:
@@ -122,7 +131,7 @@ def mesh_check(cell, model: str = "DFN", *, c_rate: float = 1.0,
     from nasim.params.loading import LoadedCell
 
     loaded = cell if isinstance(cell, LoadedCell) else load_cell(cell)
-    base = resolve(loaded, mesh)
+    base = resolve(loaded, mesh, model)
     rows, curves = [], []
     for label, m in (("in use", base), ("refined", base.refined(factor))):
         result, wall = _discharge(loaded, model, c_rate, m, temperature_C)
@@ -134,10 +143,21 @@ def mesh_check(cell, model: str = "DFN", *, c_rate: float = 1.0,
                      "solve_time_s": result.solve_time_s, "wall_time_s": wall,
                      "capacity_mAh_per_g": float(ts.capacity_mAh_per_g.iloc[-1]),
                      "median_voltage_V": result.metrics["median_voltage_V"]})
-    (q0, v0), (q1, v1) = curves
-    q_common = np.linspace(0.0, min(q0[-1], q1[-1]), 400)
-    dv = np.interp(q_common, q0, v0) - np.interp(q_common, q1, v1)
+    capacity_diff, voltage_diff = compare_curves(*curves[0], *curves[1])
     frame = pd.DataFrame(rows)
-    frame["capacity_rel_diff"] = [abs(q0[-1] - q1[-1]) / q1[-1], 0.0]
-    frame["voltage_rms_diff_mV"] = [float(np.sqrt(np.mean(dv**2)) * 1e3), 0.0]
+    frame["capacity_rel_diff"] = [capacity_diff, 0.0]
+    frame["voltage_rms_diff_mV"] = [voltage_diff, 0.0]
     return frame
+
+
+def compare_curves(capacity: np.ndarray, voltage_V: np.ndarray, capacity_ref: np.ndarray,
+                   voltage_ref_V: np.ndarray) -> tuple[float, float]:
+    """How far a discharge curve is from a reference one: the relative difference of the end
+    capacities (|Q - Q_ref| / Q_ref, any capacity unit shared by both) and the RMS voltage
+    difference [mV] over the common capacity range (both curves interpolated on 400
+    capacities)."""
+    q_common = np.linspace(0.0, min(capacity[-1], capacity_ref[-1]), 400)
+    dv = np.interp(q_common, capacity, voltage_V) - np.interp(q_common, capacity_ref,
+                                                              voltage_ref_V)
+    return (float(abs(capacity[-1] - capacity_ref[-1]) / capacity_ref[-1]),
+            float(np.sqrt(np.mean(dv**2)) * 1e3))

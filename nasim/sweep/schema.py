@@ -10,6 +10,7 @@ import numpy as np
 from pydantic import Field, model_validator
 
 from nasim.params import overrides
+from nasim.params.cell_sections import CellMesh
 from nasim.params.limits import PHYSICAL_MAX
 from nasim.params.names import ModelName, ThermalMode
 from nasim.params.strict import FrozenStrict
@@ -182,6 +183,7 @@ class Study(FrozenStrict):
     measure: Literal["discharge"] = "discharge"
     model: ModelName | None = None  # default: DFN (a protocol's own)
     mesh_points: int | None = Field(default=None, ge=3)
+    mesh: CellMesh | None = None  # the study's own mesh, as a cell file's (else the cell's)
     thermal: ThermalMode = "isothermal"
     current: Current | None = None  # when current is not an axis (default 1C)
     temperature: Temperature | None = None  # when not an axis (default: cell's ambient)
@@ -194,6 +196,8 @@ class Study(FrozenStrict):
     def _consistent(self) -> Study:
         if self.cell is None and self.protocol is None:
             raise ValueError("give 'cell' (with the discharge measure) or 'protocol'")
+        if self.mesh is not None and self.mesh_points is not None:
+            raise ValueError("give 'mesh' or 'mesh_points', not both")
         if self.protocol is not None and self.options.compiled:
             raise ValueError("options.compiled: discharge studies only (a protocol study "
                              "builds a model per point, each would be compiled)")

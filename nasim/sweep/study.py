@@ -37,6 +37,7 @@ import math
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -51,6 +52,9 @@ from nasim.params.loading import (
 from nasim.params.units import to_si
 from nasim.protocols import LoadedProtocol, load_protocol
 from nasim.sweep.schema import CURRENT, TEMPERATURE, Axis, Study
+
+if TYPE_CHECKING:
+    from nasim.simulate.mesh import Mesh
 
 WHAT = "study file"
 SIGNIFICANT_DIGITS = 12  # axis values are rounded to this before hashing and storing
@@ -108,6 +112,17 @@ class LoadedStudy:
         return self.study.model or ("DFN" if self.protocol is None else
                                     self.protocol.protocol.model)
 
+    @property
+    def mesh_points(self) -> int | Mesh | None:
+        """The mesh of the points' runs: the study's ``mesh:`` (a
+        :class:`nasim.simulate.mesh.Mesh`), else its uniform ``mesh_points``, else None (the
+        cell file's mesh)."""
+        if self.study.mesh is None:
+            return self.study.mesh_points
+        from nasim.simulate.mesh import Mesh
+
+        return Mesh.of_spec(self.study.mesh, self.model)
+
     def axis(self, key: str) -> Axis:
         """An axis by its parameter or its column name."""
         for a in self.study.axes:
@@ -123,6 +138,7 @@ class LoadedStudy:
         of the cell file, the files it references and the protocol file."""
         s = self.study
         fixed = {"measure": s.measure, "model": self.model, "mesh_points": s.mesh_points,
+                 "mesh": s.mesh.model_dump(mode="json", exclude={"source"}) if s.mesh else None,
                  "thermal": s.thermal, "current": str(s.current) if s.current else None,
                  "temperature": str(s.temperature) if s.temperature else None}
         files = list(self.base_cell.files().values())

@@ -113,7 +113,7 @@ def _runner(study: LoadedStudy, cell: LoadedCell, value_inputs: dict | None = No
             state_memo: dict | None = None, compiled: bool = False):
     from nasim.simulate.engine import CellRunner
 
-    return CellRunner(cell, study.model, initial_soc=1.0, mesh_points=study.study.mesh_points,
+    return CellRunner(cell, study.model, initial_soc=1.0, mesh_points=study.mesh_points,
                       thermal=study.study.thermal, inputs=value_inputs,
                       state_memo=state_memo, compiled=compiled)
 
@@ -293,7 +293,7 @@ def _protocol_point(study: LoadedStudy, point: Point) -> dict:
             protocol = protocol.model_copy(update={"temperature": LabValue(
                 kelvin - 273.15, "degC", kelvin)})
         result = replay(LoadedProtocol(base.path, protocol, cell), study.study.model,
-                        mesh_points=study.study.mesh_points, num_threads=1)
+                        mesh_points=study.mesh_points, num_threads=1)
     except Exception as exc:
         return _record(point, "failed", f"{type(exc).__name__}: {exc}", None,
                        time.perf_counter() - tic)
