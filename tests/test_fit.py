@@ -413,3 +413,25 @@ def test_energy_and_median_targets_agree_with_the_replay_and_their_gradients(syn
     down = fd.evaluate(x - h * np.eye(len(x))[j]).residuals[0]
     numeric = (up - down) / (2 * h)
     assert analytic < 0.0 and analytic == pytest.approx(numeric, rel=0.1)
+
+
+def test_two_processes_solve_the_same_problem(synthetic):
+    """A finite-difference Jacobian's columns solved on a worker process and this one
+    (nasim.fit.parallel) equal those solved here alone, and the final evaluation keeps every
+    step's PyBaMM solution."""
+    from nasim.fit import load_fit
+    from nasim.fit.problem import FitProblem
+
+    fit = load_fit(synthetic / "fit.yaml")
+    x = np.array([1e-15, 5e-11, 1e-3])
+    alone = FitProblem(fit, sensitivities=False, processes=1)
+    shared = FitProblem(fit, sensitivities=False, processes=2)
+    ev1, ev2 = alone.evaluate(x), shared.evaluate(x, local=True)
+    try:
+        j1, j2 = alone.fd_jacobian(x, ev1), shared.fd_jacobian(x, ev2)
+        assert shared.workers._pool is not None  # the columns went to a worker too
+    finally:
+        shared.workers.close()
+    assert np.array_equal(ev1.residuals, ev2.residuals)
+    assert np.abs(j1).max() > 0 and np.allclose(j1, j2, rtol=1e-9, atol=0)
+    assert all(s.solution is not None for s in ev2.steps.values())

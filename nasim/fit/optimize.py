@@ -110,6 +110,8 @@ def optimise(problem: FitProblem, progress=None, done: list[StartResult] | tuple
     except KeyboardInterrupt:
         raise FitInterrupted(record.starts, record.best_values_si, record.best_cost,
                              problem.n_evaluations) from None
+    finally:
+        problem.workers.close()
 
 
 @dataclass
@@ -176,7 +178,8 @@ def _optimise(problem: FitProblem, progress, done: list[StartResult], on_start,
         if best is None or start.cost < best[0]:
             best = (start.cost, np.array(start.z_final))
     cost, z = best
-    final = problem.evaluate(scaling.to_p(z))  # its simulated curves go into the report
+    # its simulated curves go into the report, its solutions into FitResult.solutions
+    final = problem.evaluate(scaling.to_p(z), local=True)
     J = jac_at(final, z)
     ci, corr, identifiable, notes, dof = _uncertainty(problem, scaling, z, J,
                                                       final.residuals)

@@ -154,6 +154,9 @@ class FitOptions(FrozenStrict):
     seed: int = 0
     jacobian: Literal["sensitivities", "finite_differences"] = "sensitivities"
     mesh_points: int | None = Field(default=None, ge=3)
+    #: processes that solve an evaluation's datasets and a finite-difference Jacobian's
+    #: columns side by side, this one included (1: all in this process; nasim.fit.parallel)
+    processes: int = Field(default=2, ge=1)
     #: also fit on every dataset but one and predict the one left out (nasim.fit.validate)
     leave_one_out: bool = False
     #: where those fits start (parameter path -> value in the parameter's unit; default its
