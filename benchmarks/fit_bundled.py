@@ -1,7 +1,8 @@
 """Run time and peak memory of a bundled fit, as a user runs it (issue 19, deliver 5).
 
-``python benchmarks/fit_bundled.py fits/heo_rate_25C/fit.yaml [--out DIR] [-- extra nasim fit
-arguments]`` runs ``nasim fit FIT --out DIR --quiet --json`` as a child process and reports:
+``python benchmarks/fit_bundled.py [--out DIR] fits/heo_rate_25C/fit.yaml [-- extra nasim fit
+arguments, e.g. --starts 1]`` runs ``nasim fit FIT --out DIR --quiet --json`` as a child
+process and reports:
 
 - wall time [s], and CPU time [s] of the fit's processes (user + system of the child and its
   worker processes, ``resource.getrusage(RUSAGE_CHILDREN)``);
