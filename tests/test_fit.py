@@ -455,3 +455,21 @@ def test_broyden_steps_reach_the_same_optimum(synthetic):
         assert result.values[name] == pytest.approx(true, rel=0.05), name
     start = result.optimum.starts[0]
     assert start.n_evaluations <= 30 and min(start.costs) == pytest.approx(start.cost)
+
+
+def test_mechanism_h1_cell_is_heo_half_without_its_series_resistance():
+    """fits/heo_rate_25C_h1 fits the rate loss without a series resistance: its cell is
+    parameter_sets/cells/heo_half.yaml (where H2 wrote one) with only that value left out."""
+    import yaml
+
+    h1_dir, cells = ROOT / "fits" / "heo_rate_25C_h1", ROOT / "parameter_sets" / "cells"
+    h1 = yaml.safe_load((h1_dir / "heo_half_h1.yaml").read_text())
+    cell = yaml.safe_load((cells / "heo_half.yaml").read_text())
+    assert "contact_resistance" not in h1 and cell.pop("contact_resistance")
+    for section in (h1, cell):  # the files they name, as resolved paths
+        for role in ("cathode", "counter_electrode"):
+            base = h1_dir if section is h1 else cells
+            section[role]["material"] = (base / section[role]["material"]).resolve()
+        section["electrolyte"] = ((h1_dir if section is h1 else cells)
+                                  / section["electrolyte"]).resolve()
+    assert h1 == cell
