@@ -112,6 +112,9 @@ def test_synthetic_recovery_with_intervals(synthetic):
     for key in ("parameters", "relative_errors", "correlation", "n_evaluations",
                 "wall_time_s", "identifiable"):
         assert key in report
+    for start in report["starts"]:  # each evaluation's cost, the best one the start's
+        assert len(start["costs"]) == start["n_evaluations"]
+        assert min(start["costs"]) == pytest.approx(start["cost"])
     cell = nasim.load_cell(synthetic / "out" / "fitted" / "heo_half.yaml")
     assert cell.cathode.diffusivity.source.kind == "fitted"
     unc = cell.cathode.diffusivity.source.uncertainty  # for --uncertainty (issue 14)
@@ -413,3 +416,60 @@ def test_energy_and_median_targets_agree_with_the_replay_and_their_gradients(syn
     down = fd.evaluate(x - h * np.eye(len(x))[j]).residuals[0]
     numeric = (up - down) / (2 * h)
     assert analytic < 0.0 and analytic == pytest.approx(numeric, rel=0.1)
+
+
+def test_two_processes_solve_the_same_problem(synthetic):
+    """A finite-difference Jacobian's columns solved on a worker process and this one
+    (nasim.fit.parallel) equal those solved here alone, and the final evaluation keeps every
+    step's PyBaMM solution."""
+    from nasim.fit import load_fit
+    from nasim.fit.problem import FitProblem
+
+    fit = load_fit(synthetic / "fit.yaml")
+    x = np.array([1e-15, 5e-11, 1e-3])
+    alone = FitProblem(fit, sensitivities=False, processes=1)
+    shared = FitProblem(fit, sensitivities=False, processes=2)
+    ev1, ev2 = alone.evaluate(x), shared.evaluate(x, local=True)
+    try:
+        j1, j2 = alone.fd_jacobian(x, ev1), shared.fd_jacobian(x, ev2)
+        assert shared.workers._pool is not None  # the columns went to a worker too
+    finally:
+        shared.workers.close()
+    assert np.array_equal(ev1.residuals, ev2.residuals)
+    assert np.abs(j1).max() > 0 and np.allclose(j1, j2, rtol=1e-9, atol=0)
+    assert all(s.solution is not None for s in ev2.steps.values())
+
+
+def test_broyden_steps_reach_the_same_optimum(synthetic):
+    """Finite differences with Broyden updates between them (options.broyden_steps) recover
+    the synthetic truth within 5 %, as the sensitivity fit does."""
+    import nasim
+
+    text = (synthetic / "fit.yaml").read_text().replace(
+        "options: {starts: 2, max_evaluations: 30}",
+        "options: {starts: 1, max_evaluations: 30, jacobian: finite_differences, "
+        "broyden_steps: 2}")
+    (synthetic / "broyden_fit.yaml").write_text(text)
+    result = nasim.fit(synthetic / "broyden_fit.yaml")
+    for name, true in TRUTH.items():
+        assert result.values[name] == pytest.approx(true, rel=0.05), name
+    start = result.optimum.starts[0]
+    assert start.n_evaluations <= 30 and min(start.costs) == pytest.approx(start.cost)
+
+
+def test_mechanism_h1_cell_is_heo_half_without_its_series_resistance():
+    """fits/heo_rate_25C_h1 fits the rate loss without a series resistance: its cell is
+    parameter_sets/cells/heo_half.yaml (where H2 wrote one) with only that value left out."""
+    import yaml
+
+    h1_dir, cells = ROOT / "fits" / "heo_rate_25C_h1", ROOT / "parameter_sets" / "cells"
+    h1 = yaml.safe_load((h1_dir / "heo_half_h1.yaml").read_text())
+    cell = yaml.safe_load((cells / "heo_half.yaml").read_text())
+    assert "contact_resistance" not in h1 and cell.pop("contact_resistance")
+    for section in (h1, cell):  # the files they name, as resolved paths
+        for role in ("cathode", "counter_electrode"):
+            base = h1_dir if section is h1 else cells
+            section[role]["material"] = (base / section[role]["material"]).resolve()
+        section["electrolyte"] = ((h1_dir if section is h1 else cells)
+                                  / section["electrolyte"]).resolve()
+    assert h1 == cell

@@ -40,6 +40,7 @@ class StartResult:
     n_evaluations: int
     status: str
     z_final: list[float] = field(default_factory=list)  # where it ended, scaled variables
+    costs: list[float] = field(default_factory=list)  # the cost of each evaluation, in order
 
 
 class FitInterrupted(KeyboardInterrupt):
@@ -110,6 +111,8 @@ def optimise(problem: FitProblem, progress=None, done: list[StartResult] | tuple
     except KeyboardInterrupt:
         raise FitInterrupted(record.starts, record.best_values_si, record.best_cost,
                              problem.n_evaluations) from None
+    finally:
+        problem.workers.close()
 
 
 @dataclass
@@ -128,6 +131,7 @@ def _optimise(problem: FitProblem, progress, done: list[StartResult], on_start,
     scaling = _Scaling(problem.fit.parameters)
     z_init = scaling.to_z(np.array([p.initial_si for p in problem.fit.parameters]))
     cache: dict[bytes, Evaluation] = {}
+    costs: list[float] = []  # of the running start
 
     def evaluate(z: np.ndarray) -> Evaluation:
         key = np.asarray(z, dtype=float).tobytes()
@@ -135,6 +139,7 @@ def _optimise(problem: FitProblem, progress, done: list[StartResult], on_start,
             cache.clear()  # least_squares asks for f and J at the same point, in that order
             cache[key] = problem.evaluate(scaling.to_p(z))
             cost = 0.5 * float(np.sum(cache[key].residuals ** 2))
+            costs.append(cost)
             if cost < record.best_cost:
                 record.best_cost, record.best_values_si = cost, scaling.to_p(z).tolist()
             if progress is not None:
@@ -150,8 +155,23 @@ def _optimise(problem: FitProblem, progress, done: list[StartResult], on_start,
             ev.jacobian = problem.fd_jacobian(scaling.to_p(z), ev)
         return ev.jacobian * scaling.dp_dz(z)[None, :]
 
+    last: dict = {}  # the running start's last Jacobian (scaled), its point and residuals
+
     def jac(z):
-        return jac_at(evaluate(z), z)
+        """A new Jacobian, or (``options.broyden_steps``, finite differences) the last one
+        updated by Broyden's rank-one formula J += (dr - J dz) dz^T / dz^T dz along the
+        accepted step dz, at most that many steps in a row."""
+        ev = evaluate(z)
+        dz = z - last["z"] if last else np.zeros_like(z)
+        if (ev.jacobian is not None or last.get("age", opts.broyden_steps)
+                >= opts.broyden_steps or not dz.any()):
+            J, age = jac_at(ev, z), 0
+        else:
+            J = last["J"]
+            J = J + np.outer(ev.residuals - last["r"] - J @ dz, dz) / float(dz @ dz)
+            age = last["age"] + 1
+        last.update(z=np.array(z, dtype=float), r=ev.residuals, J=J, age=age)
+        return J
 
     best: tuple[float, np.ndarray] | None = None
     starts = record.starts
@@ -162,21 +182,24 @@ def _optimise(problem: FitProblem, progress, done: list[StartResult], on_start,
                 record.best_cost, record.best_values_si = start.cost, start.values_si
         else:
             n_before = problem.n_evaluations
+            costs.clear()
+            last.clear()
             result = least_squares(
                 fun, z0, jac=jac, bounds=(scaling.z_lo, scaling.z_hi), method="trf",
-                x_scale="jac", max_nfev=opts.max_evaluations, ftol=1e-8, xtol=1e-8,
-                gtol=1e-8)
+                x_scale="jac", max_nfev=opts.max_evaluations, ftol=opts.cost_tolerance,
+                xtol=1e-8, gtol=1e-8)
             start = StartResult(i + 1, z0.tolist(), float(result.cost),
                                 scaling.to_p(result.x).tolist(),
                                 problem.n_evaluations - n_before, result.message,
-                                result.x.tolist())
+                                result.x.tolist(), list(costs))
             if on_start is not None:
                 on_start(start)
         starts.append(start)
         if best is None or start.cost < best[0]:
             best = (start.cost, np.array(start.z_final))
     cost, z = best
-    final = problem.evaluate(scaling.to_p(z))  # its simulated curves go into the report
+    # its simulated curves go into the report, its solutions into FitResult.solutions
+    final = problem.evaluate(scaling.to_p(z), local=True)
     J = jac_at(final, z)
     ci, corr, identifiable, notes, dof = _uncertainty(problem, scaling, z, J,
                                                       final.residuals)

@@ -31,12 +31,14 @@ quantities, with zero derivatives, so the optimiser moves away from it.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pybamm
 
 from nasim.fit.loading import LoadedFit, ResolvedDataset
+from nasim.fit.parallel import Workers
 from nasim.protocols.plan import PlannedStep
 from nasim.simulate.ends import SimulationError
 from nasim.simulate.engine import CellRunner, StepSolution
@@ -173,11 +175,16 @@ def _failed(steps: dict) -> bool:
 class FitProblem:
     """Residuals of a loaded fit as a function of the fitted values (SI)."""
 
-    def __init__(self, fit: LoadedFit, *, sensitivities: bool | None = None):
+    def __init__(self, fit: LoadedFit, *, sensitivities: bool | None = None,
+                 processes: int | None = None):
         self.fit = fit
         opts = fit.definition.options
         self.sensitivities = (opts.jacobian == "sensitivities" if sensitivities is None
                               else sensitivities)
+        #: the fit's processes, this one included (:mod:`nasim.fit.parallel`)
+        self.workers = Workers(fit, opts.processes if processes is None else processes,
+                               self.sensitivities)
+        self._seconds = {k: 1.0 for k in range(len(fit.datasets))}  # last solve time [s]
         self.names = [p.path for p in fit.parameters]
         self._runners: dict[tuple[float, bool, tuple[str, ...]], CellRunner] = {}
         self.n_evaluations = 0
@@ -260,26 +267,22 @@ class FitProblem:
                 for label, solved in listener.out.items()}
 
     # ------------------------------------------------------------------ residuals
-    def evaluate(self, values_si: np.ndarray) -> Evaluation:
-        """Residuals (and Jacobian d r / d p_SI when sensitivities are on) at ``values_si``.
-
-        A dataset whose steps the solver cannot carry with sensitivities (IDAS fails on the
-        sensitivity equations, e.g. near an electrolyte emptied at a high rate, or accepts a
-        step into NaN states at the top of a charge) is solved again with sensitivities at
-        ``TIGHT_TOLERANCES``; if that fails too, without them, and its Jacobian rows come from
-        central finite differences on the built model (:meth:`_finite_differences`)."""
+    def evaluate(self, values_si: np.ndarray, local: bool = False) -> Evaluation:
+        """Residuals (and Jacobian d r / d p_SI when sensitivities are on) at ``values_si``,
+        the datasets solved side by side on the fit's processes (:mod:`nasim.fit.parallel`;
+        ``local``: all in this process, so that every solved step keeps its PyBaMM solution).
+        See :meth:`solve_dataset`."""
         self.n_evaluations += 1
         values = dict(zip(self.names, map(float, values_si), strict=True))
+        tasks = [(k, values, local) for k in range(len(self.fit.datasets))]
+        outs = ([self.solve_dataset(*t) for t in tasks] if local else
+                self.workers.map(self.solve_dataset, "solve_dataset", tasks,
+                                 [self._seconds[k] for k in range(len(tasks))]))
         res, jac, rows, steps = [], [], [], {}
-        for k, ds in enumerate(self.fit.datasets):
-            r, j, rw, st = self._dataset(k, ds, values, self.sensitivities)
-            if self.sensitivities and _failed(st):
-                r, j, rw, st = self._dataset(k, ds, values, True, tight=True)
-                self.n_tight += 1
-            if self.sensitivities and _failed(st):
-                r, _, rw, st = self._dataset(k, ds, values, False)
-                j = self._finite_differences(k, ds, values, np.asarray(r))
-                self.n_fallbacks += 1
+        for k, (r, j, rw, st, tight, fallback, seconds) in enumerate(outs):
+            self.n_tight += tight
+            self.n_fallbacks += fallback
+            self._seconds[k] = seconds
             res.extend(r)
             if j is not None:
                 jac.append(np.asarray(j).reshape(len(r), len(self.names)))
@@ -288,48 +291,78 @@ class FitProblem:
         jacobian = np.vstack(jac) if self.sensitivities and jac else None
         return Evaluation(np.asarray(res, dtype=float), jacobian, rows, steps)
 
+    def solve_dataset(self, k: int, values: dict[str, float], keep_solutions: bool):
+        """Residuals, Jacobian rows (None without sensitivities), report rows and solved steps
+        (``keep_solutions``: with their PyBaMM solutions) of dataset ``k``, and whether it was
+        solved again at tight tolerances, whether its Jacobian fell back to finite
+        differences, and its wall time [s].
+
+        A dataset whose steps the solver cannot carry with sensitivities (IDAS fails on the
+        sensitivity equations, e.g. near an electrolyte emptied at a high rate, or accepts a
+        step into NaN states at the top of a charge) is solved again with sensitivities at
+        ``TIGHT_TOLERANCES``; if that fails too, without them, and its Jacobian rows come from
+        central finite differences on the built model (:meth:`fd_column`)."""
+        tic = time.perf_counter()
+        ds = self.fit.datasets[k]
+        tight = fallback = False
+        r, j, rw, st = self._dataset(k, ds, values, self.sensitivities)
+        if self.sensitivities and _failed(st):
+            r, j, rw, st = self._dataset(k, ds, values, True, tight=True)
+            tight = True
+        if self.sensitivities and _failed(st):
+            r, _, rw, st = self._dataset(k, ds, values, False)
+            r0 = np.asarray(r)
+            j = np.column_stack([self.fd_column(k, i, values, r0)
+                                 for i in range(len(self.names))])
+            fallback = True
+        if not keep_solutions:
+            st = {label: replace(v, solution=None) if isinstance(v, StepResult) else v
+                  for label, v in st.items()}
+        return r, j, rw, st, tight, fallback, time.perf_counter() - tic
+
     def fd_jacobian(self, values_si: np.ndarray, ev: Evaluation) -> np.ndarray:
-        """dr/dp (SI) at an evaluation without sensitivities, dataset by dataset from
-        :meth:`_finite_differences` (``options.jacobian: finite_differences``)."""
+        """dr/dp (SI) at an evaluation without sensitivities: every (dataset, parameter)
+        column by :meth:`fd_column`, side by side on the fit's processes."""
         values = dict(zip(self.names, map(float, values_si), strict=True))
         owner = np.array([r["dataset"] for r in ev.rows])
+        tasks = [(k, j, values, ev.residuals[owner == k])
+                 for k in range(len(self.fit.datasets)) for j in range(len(self.names))]
+        cols = self.workers.map(self.fd_column, "fd_column", tasks,
+                                [self._seconds[t[0]] for t in tasks])
         out = np.zeros((len(ev.residuals), len(self.names)))
-        for k, ds in enumerate(self.fit.datasets):
-            mask = owner == k
-            out[mask] = self._finite_differences(k, ds, values, ev.residuals[mask])
+        for (k, j, _, _), col in zip(tasks, cols, strict=True):
+            out[owner == k, j] = col
         return out
 
-    def _finite_differences(self, k: int, ds: ResolvedDataset, values: dict[str, float],
-                            r0: np.ndarray) -> np.ndarray:
-        """dr/dp by central differences with a step ``FD_STEP`` in the scaled variable (see
-        there), checked: while the forward and backward slopes of the residual that moves most
-        disagree by more than half their mean (solver noise), the step is doubled. Next to a
-        bound the difference is one-sided."""
-        cols = []
-        for p in self.fit.parameters:
-            lo, hi = p.bounds_si
-            v = values[p.path]
-            h_z = FD_STEP
-            for _ in range(FD_MAX_DOUBLINGS + 1):
-                if p.scale == "log":
-                    up, down = v * 10.0 ** h_z, v * 10.0 ** -h_z
-                else:
-                    up, down = v + h_z * (hi - lo), v - h_z * (hi - lo)
-                up, down = min(up, hi), max(down, lo)
-                r_up = (np.asarray(self._dataset(k, ds, {**values, p.path: up}, False)[0])
-                        if up > v else r0)
-                r_down = (np.asarray(self._dataset(k, ds, {**values, p.path: down}, False)[0])
-                          if down < v else r0)
-                col = (r_up - r_down) / (up - down)
-                if up == v or down == v:
-                    break
-                fwd, bwd = (r_up - r0) / (up - v), (r0 - r_down) / (v - down)
-                i = int(np.argmax(np.abs(col)))
-                if abs(fwd[i] - bwd[i]) <= 0.5 * abs(col[i]) or col[i] == 0:
-                    break
-                h_z *= 2.0
-            cols.append(col)
-        return np.column_stack(cols)
+    def fd_column(self, k: int, j: int, values: dict[str, float], r0: np.ndarray
+                  ) -> np.ndarray:
+        """dr/dp_j of dataset ``k`` by central differences with a step ``FD_STEP`` in the
+        scaled variable (see there), checked: while the forward and backward slopes of the
+        residual that moves most disagree by more than half their mean (solver noise), the
+        step is doubled. Next to a bound the difference is one-sided."""
+        ds, p = self.fit.datasets[k], self.fit.parameters[j]
+        lo, hi = p.bounds_si
+        v = values[p.path]
+        h_z = FD_STEP
+        for _ in range(FD_MAX_DOUBLINGS + 1):
+            if p.scale == "log":
+                up, down = v * 10.0 ** h_z, v * 10.0 ** -h_z
+            else:
+                up, down = v + h_z * (hi - lo), v - h_z * (hi - lo)
+            up, down = min(up, hi), max(down, lo)
+            r_up = (np.asarray(self._dataset(k, ds, {**values, p.path: up}, False)[0])
+                    if up > v else r0)
+            r_down = (np.asarray(self._dataset(k, ds, {**values, p.path: down}, False)[0])
+                      if down < v else r0)
+            col = (r_up - r_down) / (up - down)
+            if up == v or down == v:
+                break
+            fwd, bwd = (r_up - r0) / (up - v), (r0 - r_down) / (v - down)
+            i = int(np.argmax(np.abs(col)))
+            if abs(fwd[i] - bwd[i]) <= 0.5 * abs(col[i]) or col[i] == 0:
+                break
+            h_z *= 2.0
+        return col
 
     def _dataset(self, k: int, ds: ResolvedDataset, values: dict[str, float], sens: bool,
                  tight: bool = False):

@@ -151,9 +151,18 @@ class FitOptions(FrozenStrict):
 
     starts: int = Field(default=3, ge=1)
     max_evaluations: int = Field(default=40, ge=2)
+    #: a start also ends when an accepted step lowers the cost by less than this fraction of
+    #: it (scipy's ``ftol``): e.g. 1e-3 at a cost of 5 stops below a change of 0.01 in chi^2
+    cost_tolerance: float = Field(default=1e-8, gt=0, lt=1)
     seed: int = 0
     jacobian: Literal["sensitivities", "finite_differences"] = "sensitivities"
+    #: with finite differences: up to this many accepted steps in a row reuse the last
+    #: Jacobian updated by Broyden's rank-one formula instead of a new one (0: never)
+    broyden_steps: int = Field(default=0, ge=0)
     mesh_points: int | None = Field(default=None, ge=3)
+    #: processes that solve an evaluation's datasets and a finite-difference Jacobian's
+    #: columns side by side, this one included (1: all in this process; nasim.fit.parallel)
+    processes: int = Field(default=2, ge=1)
     #: also fit on every dataset but one and predict the one left out (nasim.fit.validate)
     leave_one_out: bool = False
     #: where those fits start (parameter path -> value in the parameter's unit; default its
