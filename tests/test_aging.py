@@ -6,6 +6,7 @@ repeat, cycle jumping against solving every cycle, and clear errors."""
 import re
 
 import numpy as np
+import pybamm
 import pytest
 from conftest import CELLS, ROOT
 
@@ -230,3 +231,28 @@ def test_cycle_jumping_matches_every_cycle_solved(tmp_path):
     assert solved < 0.4 * (slow.summary.status == "ok").sum()
     assert (fast.summary.status == "skipped").sum() > 0
     assert any("cycle jumping" in n for n in fast.notes)
+
+
+def test_jump_slope_is_the_mean_over_the_span():
+    """Cycle jumping extrapolates with the mean per-cycle change over SPAN cycles: a state
+    that alternates from one cycle to the next around a drift (a period-2 cycle) is carried
+    along its drift, not along the alternation (nasim.simulate.jump)."""
+    from nasim.simulate.jump import SPAN, extrapolate
+
+    model = pybamm.BaseModel()
+    y = pybamm.Variable("y")
+    model.rhs = {y: pybamm.Scalar(0)}
+    model.initial_conditions = {y: pybamm.InputParameter("y0")}
+    model.variables = {"y": y}
+    solver = pybamm.IDAKLUSolver()
+
+    def boundary(cycle):  # drift -0.01 per cycle, alternation +-0.05
+        value = 1.0 - 0.01 * cycle + 0.05 * (-1) ** cycle
+        return solver.solve(model, [0.0, cycle + 1.0], inputs={"y0": value})
+
+    n = 40
+    state = extrapolate(boundary(10 - SPAN), boundary(10), n, SPAN)
+    np.testing.assert_allclose(state.y[0, -1], 1.0 - 0.01 * 10 + 0.05 - 0.01 * n)
+    assert state.t[-1] == pytest.approx(11.0 + n)
+    one_cycle = extrapolate(boundary(9), boundary(10), n)  # the alternation, n times over
+    assert abs(one_cycle.y[0, -1] - state.y[0, -1]) > 1.0

@@ -344,7 +344,7 @@ def _as_aging(value: Any) -> Any:
 class Aging(FrozenStrict):
     """Cycle aging of a protocol: the mechanisms switched on (nasim.physics.aging) and cycle
     jumping (nasim.simulate.execute): with ``accelerate``, the slow aging states of a repeat
-    are extrapolated over skipped cycles between fully solved pairs of cycles; the jump
+    are extrapolated over skipped cycles between fully solved runs of three cycles; the jump
     length adapts so that the estimated error of an extrapolated state stays below
     ``jump_tolerance`` (relative to the state's value), at most ``max_jump`` cycles."""
 

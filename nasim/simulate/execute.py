@@ -19,7 +19,7 @@ solve: output times, a batch). The rules, taught once:
   are not run;
 - a listener may end the walk early (:meth:`Listener.done`: it has all it needs);
 - cycle jumping (``accelerate``, :mod:`nasim.simulate.jump`): within a repeat, the state after
-  two consecutive solved cycles is extrapolated over N cycles, whose steps are reported
+  consecutive solved cycles (jump.SPAN + 1) is extrapolated over N cycles, whose steps are reported
   skipped; cycles the listener keeps (:meth:`Listener.keeps`) are never skipped.
 
 :func:`plan_steps` lists the steps of the same walk without solving (every step, nothing
