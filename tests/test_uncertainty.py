@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -12,7 +13,7 @@ import pytest
 
 import nasim
 from nasim.params.loading import ParameterFileError, load_cell
-from nasim.uncertainty.inputs import UncertainInput, discover, select
+from nasim.uncertainty.inputs import NO_INTERVAL, UncertainInput, discover, select
 from nasim.uncertainty.sampling import latin_hypercube
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -51,6 +52,20 @@ def test_every_bundled_assumed_value_has_a_range_and_fits_carry_intervals():
     d = next(i for i in fitted if i.path == "cathode.material.diffusivity")
     assert d.interval_95[0] < d.nominal < d.interval_95[1] and d.log
     assert abs(d.correlation["cathode.rate_constant"]) > 0.5  # fit_report.json: -0.94
+    # the electrolyte diffusivity's fitted multiplier is folded into its table: sampled as the
+    # table's .scale around 1, its interval that of fit_report.json over the fitted value
+    e = next(i for i in fitted if i.path == "electrolyte.diffusivity.scale")
+    report = json.loads((ROOT / "fits/heo_rate_25C/out/fit_report.json").read_text())
+    p = report["parameters"]["electrolyte.diffusivity.scale"]
+    assert e.nominal == 1.0 and e.log and e.fit == "heo_rate_25C"
+    assert np.allclose(e.interval_95, np.array(p["ci95"]) / p["value"], rtol=1e-12)
+    # every fitted value either carries its fit's interval or is listed with why it is not
+    # sampled (hand calibrations without a fit report), never dropped silently
+    kept, left = select(discover(HEO), "fitted")
+    unsampled = {i.path: why for i, why in left if i.kind == "fitted"}
+    assert all(why == NO_INTERVAL for why in unsampled.values())
+    assert {i.path for i in kept} | set(unsampled) == names
+    assert all(i.interval_95 is not None for i in kept)
 
 
 def test_params_show_prints_the_range():

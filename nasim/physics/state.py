@@ -87,13 +87,17 @@ def soh_problem_key(values: pybamm.ParameterValues, soc: float) -> tuple:
 
 
 def set_initial_state(loaded: LoadedCell, values: pybamm.ParameterValues,
-                      state: InitialState | float, memo: dict | None = None) -> dict:
+                      state: InitialState | float, memo: dict | None = None,
+                      soh: tuple | None = None) -> dict:
     """Move ``values`` to the start ``state``: ``"charged"`` (at the upper cut-off) or
     ``"discharged"`` (at the lower); the state of charge 1.0 or 0.0 is accepted for either.
 
     Returns the cathode (and anode) stoichiometries that were set. ``memo``: a dict shared by
     cells with the same material files; a full cell whose :func:`soh_problem_key` is in it
-    takes the stoichiometries found before instead of solving again.
+    takes the stoichiometries found before instead of solving again. ``soh``: (a PyBaMM
+    ``ElectrodeSOHSolver`` built once for cells with the same material files, with the
+    numbers that differ between them as input parameters; those inputs for this cell), so that
+    a full cell's electrode-SOH model is not built anew for every cell (uncertainty samples).
     """
     soc = (STATE_OF_CHARGE[check_name(state, INITIAL_STATES, 'initial state')]
            if isinstance(state, str) else state)
@@ -117,7 +121,11 @@ def set_initial_state(loaded: LoadedCell, values: pybamm.ParameterValues,
         values.update({"Initial concentration in positive electrode [mol.m-3]": x * c_max_p,
                        "Initial concentration in negative electrode [mol.m-3]": y * c_max_n})
     else:
-        values.set_initial_state(soc)
+        if soh is None:
+            values.set_initial_state(soc)
+        else:
+            pybamm.lithium_ion.set_initial_state(soc, values, param=soh[0].param,
+                                                 esoh_solver=soh[0], inputs=soh[1])
         x = values["Initial concentration in positive electrode [mol.m-3]"] / c_max_p
         y = values["Initial concentration in negative electrode [mol.m-3]"] / c_max_n
         if key is not None:

@@ -157,10 +157,37 @@ def _group_runner(group: Group):
               **{k: plain.values[k] for k in group.value_keys}}
     runner = CellRunner(cell, model, initial_soc=soc, aging=mechanisms,
                         inputs=inputs) if group.value_keys else plain
-    _GROUPS[group] = (base, runner, soc, mechanisms, paths)
+    _GROUPS[group] = (base, runner, soc, mechanisms, paths, _soh_solver(cell, plain.values,
+                                                                         group.value_keys))
     while len(_GROUPS) > CACHE_SIZE:
         _GROUPS.popitem(last=False)
     return _GROUPS[group]
+
+
+def _soh_solver(cell, values, keys: tuple[str, ...]):
+    """A full cell's electrode-SOH solver for every sample of a group: PyBaMM's, built on the
+    group's values with the numbers samples move (``keys``) as input parameters (None for a
+    half cell, whose start state is a root search on the cathode OCV alone)."""
+    if cell.configuration != "full":
+        return None
+    import pybamm
+
+    values = values.copy()
+    values.update({k: "[input]" for k in keys})
+    return pybamm.lithium_ion.ElectrodeSOHSolver(values)
+
+
+def _sample_state(cell, values, soc: float, solver, keys: tuple[str, ...]) -> None:
+    """Set the start state of a sample's ``values`` (see
+    :func:`nasim.physics.state.set_initial_state`) with the group's SOH ``solver``. Its
+    simulation forgets the last sample's solution first: PyBaMM would start the next solve
+    from it, and a sample's result would depend on which samples its worker ran before."""
+    from nasim.physics.state import set_initial_state
+
+    if solver is not None:
+        solver._get_electrode_soh_sims_full(None)._solution = None  # noqa: SLF001
+    set_initial_state(cell, values, soc, soh=None if solver is None else
+                      (solver, {k: values[k] for k in keys}))
 
 
 def _record(index: int, status: str, error: str = "", rows=(), comparisons=(),
@@ -176,7 +203,7 @@ def run_sample(group: Group, index: int, values: tuple[float, ...]) -> dict:
     from nasim.simulate.replay import replay_on
 
     tic = time.perf_counter()
-    base, runner, soc, mechanisms, paths = _group_runner(group)
+    base, runner, soc, mechanisms, paths, soh = _group_runner(group)
     by_path = dict(zip((i.path for i in group.inputs), values, strict=True))
     path_si = {}
     for item in group.inputs:
@@ -190,14 +217,14 @@ def run_sample(group: Group, index: int, values: tuple[float, ...]) -> dict:
         if others:
             cell = load_cell(group.cell_path, changes(others, [by_path[i.path] for i in others],
                                                       mass_fractions(group.cell_path)))
-            own = CellRunner(cell, runner.model_name, initial_soc=soc, aging=mechanisms,
-                             inputs=path_si)
-            changed = numeric_changes(runner.values, own.values)
-            if changed <= set(runner.inputs):
-                runner.set_inputs({**path_si, **{k: own.values[k] for k in group.value_keys}},
+            values = _values(cell, mechanisms, group.path_inputs)
+            if numeric_changes(runner.values, values) <= set(runner.inputs):
+                _sample_state(cell, values, soc, soh, group.value_keys)
+                runner.set_inputs({**path_si, **{k: values[k] for k in group.value_keys}},
                                   cell)
             else:
-                runner, rebuilt = own, True
+                runner, rebuilt = CellRunner(cell, runner.model_name, initial_soc=soc,
+                                             aging=mechanisms, inputs=path_si), True
         else:
             runner.set_inputs(path_si)
         if group.run[0] in ("simulate", "energy"):
