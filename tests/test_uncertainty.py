@@ -202,3 +202,32 @@ def test_energy_uncertainty_varies_the_mass_budget():
 def test_uncertainty_options_need_uncertainty():
     with pytest.raises(TypeError, match="uncertainty=True"):
         nasim.simulate(HEO, model="SPM", c_rate=1, samples=4)
+
+
+def test_accelerate_reaches_the_samples(tmp_path):
+    """``accelerate=True`` (``--accelerate``) jumps cycles in every sample, not only in the
+    central run: the samples' aging repeats have skipped (jumped) cycles, and their last
+    cycle's retention is reported with its interval."""
+    path = tmp_path / "cycling.yaml"
+    path.write_text(f"""kind: protocol
+name: cycle jumping in samples
+cell: {HEO.as_posix()}
+model: SPM
+aging: {{mechanisms: [phase_strain, dissolution], accelerate: false}}
+source: test
+steps:
+  - repeat:
+      count: 60
+      keep_timeseries_every: 60
+      steps:
+        - charge: {{current: 10 C, until_voltage: 4.2 V}}
+        - discharge: {{current: 10 C, until_voltage: 2.0 V, label: cycle_discharge}}
+""")
+    r = nasim.replay(path, uncertainty=True, accelerate=True, samples=2, seed=3, workers=1,
+                     only=["*degradation.dissolution_rate"])
+    assert r.n_failed == 0 and [i.path for i in r.inputs] == [
+        "cathode.material.degradation.dissolution_rate"]
+    assert (r.nominal.summary.status == "skipped").sum() > 0
+    for record in r.records:
+        statuses = [row["status"] for row in record["rows"]]
+        assert statuses.count("skipped") > 0 and statuses.count("ok") < len(statuses) / 2

@@ -52,6 +52,7 @@ class Group:
     path_inputs: tuple[str, ...]  # input paths (of input_paths) of path-named inputs
     value_keys: tuple[str, ...]  # PyBaMM keys the other inputs move
     sequential: bool = False
+    accelerate: bool | None = None  # cycle jumping of aging repeats (None: the protocol's)
     #: ("replay",) or ("simulate", direction, current keyword, its value, temperature_C)
     run: tuple = ("replay",)
 
@@ -231,7 +232,7 @@ def run_sample(group: Group, index: int, values: tuple[float, ...]) -> dict:
             return _simulate(group, index, runner, cell, rebuilt, tic)
         loaded = LoadedProtocol(base.path, base.protocol, cell)
         result = replay_on(loaded, loaded.plan(group.model), runner, mechanisms,
-                           sequential=group.sequential)
+                           sequential=group.sequential, accelerate=group.accelerate)
     except Exception as exc:  # a sample whose cell does not validate or whose run fails
         return _record(index, "failed", f"{type(exc).__name__}: {exc}",
                        elapsed=time.perf_counter() - tic)
