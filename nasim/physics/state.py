@@ -17,6 +17,8 @@ by cells with the same materials, :func:`set_initial_state` solves each such pro
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 import pybamm
 from scipy.optimize import brentq
@@ -72,12 +74,18 @@ def cathode_stoichiometry_at(loaded: LoadedCell, voltage_V: float) -> float:
     return brentq(f, grid[i], grid[i + 1], xtol=1e-12)
 
 
+@lru_cache(maxsize=1)
+def _lithium_ion_parameters() -> pybamm.LithiumIonParameters:
+    """PyBaMM's symbolic parameters (default options), built once (~80 ms each)."""
+    return pybamm.LithiumIonParameters()
+
+
 def soh_problem_key(values: pybamm.ParameterValues, soc: float) -> tuple:
     """The electrode-SOH problem of a full cell's ``values`` up to a common scale of the
     electrode capacities: Q_n/Q_p and Q_Li/Q_p (PyBaMM's own expressions) and every other
     number in ``values`` (functions are not compared: the caller shares a memo only between
     cells with the same material files). Equal keys give the same stoichiometries."""
-    param = pybamm.LithiumIonParameters()
+    param = _lithium_ion_parameters()
     q_p = float(values.evaluate(param.p.Q_init))
     ratios = (float(values.evaluate(param.n.Q_init)) / q_p,
               float(values.evaluate(param.Q_Li_particles_init)) / q_p)

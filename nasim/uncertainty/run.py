@@ -26,7 +26,7 @@ from nasim.sweep.run import execute_tasks
 from nasim.uncertainty.inputs import discover, read_exclude_file, select
 from nasim.uncertainty.result import UncertaintyResult
 from nasim.uncertainty.sampling import latin_hypercube
-from nasim.uncertainty.worker import SampleTask, probe, run_samples
+from nasim.uncertainty.worker import SampleTask, probe, run_samples, warm_group
 
 
 def _tasks(group, values: np.ndarray, workers: int) -> list[SampleTask]:
@@ -90,7 +90,7 @@ def _propagate(nominal, name: str, protocol_path: str, cell_path: str, model, ag
         bar = tqdm(total=samples, desc=f"{name} samples", unit="sample")
     try:
         for batch in execute_tasks(_tasks(group, values, workers), run_samples, workers,
-                                   scheduler):
+                                   scheduler, warm=warm_group):
             records += batch
             if bar is not None:
                 bar.update(len(batch))

@@ -165,6 +165,24 @@ def _group_runner(group: Group):
     return _GROUPS[group]
 
 
+def warm_group(tasks: list[SampleTask]) -> None:
+    """Before the worker processes are forked: build the group's model(s) here, so that every
+    worker inherits them (and PyBaMM's import) instead of building its own. A model that
+    cannot be built is left to the workers, whose records say why."""
+    from nasim.simulate import circuit
+
+    if not tasks:
+        return
+    group = tasks[0].group
+    try:
+        runner = _group_runner(group)[1]
+        runner.build(circuit.control_of("current", False))
+        if group.run[0] == "replay":  # charges end with voltage holds
+            runner.build(circuit.control_of("voltage", False))
+    except Exception:  # noqa: BLE001 - the workers meet it again and record it per sample
+        return
+
+
 def _soh_solver(cell, values, keys: tuple[str, ...]):
     """A full cell's electrode-SOH solver for every sample of a group: PyBaMM's, built on the
     group's values with the numbers samples move (``keys``) as input parameters (None for a
@@ -189,6 +207,15 @@ def _sample_state(cell, values, soc: float, solver, keys: tuple[str, ...]) -> No
         solver._get_electrode_soh_sims_full(None)._solution = None  # noqa: SLF001
     set_initial_state(cell, values, soc, soh=None if solver is None else
                       (solver, {k: values[k] for k in keys}))
+
+
+def _fresh_solvers(runner) -> None:
+    """Make the runner's solvers set up again at their next solve: PyBaMM keeps per-model
+    state from the last solve (its set-up, initial conditions), and without this a sample's
+    run depended on the samples its worker ran before (seen: a 60 degC rate-test sample whose
+    voltage hold failed after another sample and solved alone)."""
+    for built in runner._built.values():  # noqa: SLF001
+        built.solver._model_set_up.clear()  # noqa: SLF001
 
 
 def _record(index: int, status: str, error: str = "", rows=(), comparisons=(),
@@ -228,6 +255,7 @@ def run_sample(group: Group, index: int, values: tuple[float, ...]) -> dict:
                                              aging=mechanisms, inputs=path_si), True
         else:
             runner.set_inputs(path_si)
+        _fresh_solvers(runner)
         if group.run[0] in ("simulate", "energy"):
             return _simulate(group, index, runner, cell, rebuilt, tic)
         loaded = LoadedProtocol(base.path, base.protocol, cell)
@@ -290,4 +318,5 @@ def run_samples(task: SampleTask) -> list[dict]:
         return [_record(i, "failed", f"{type(exc).__name__}: {exc}") for i, _ in task.samples]
 
 
-__all__ = ["QUANTITIES", "Group", "SampleTask", "probe", "run_sample", "run_samples"]
+__all__ = ["QUANTITIES", "Group", "SampleTask", "probe", "run_sample", "run_samples",
+           "warm_group"]
