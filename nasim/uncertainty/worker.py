@@ -214,7 +214,8 @@ def _fresh_solvers(runner) -> None:
     state from the last solve (its set-up, initial conditions), and without this a sample's
     run depended on the samples its worker ran before (seen: a 60 degC rate-test sample whose
     voltage hold failed after another sample and solved alone)."""
-    for built in runner._built.values():  # noqa: SLF001
+    built = runner._built.get("function")  # noqa: SLF001
+    if built is not None:
         built.solver._model_set_up.clear()  # noqa: SLF001
 
 
