@@ -6,7 +6,11 @@ the fit worked in, its bounds and its correlations with the fit's other paramete
 ``parameter_sets/`` (where a value came from that fit: its source names ``fits/<name>``). A
 value is matched by its number: the file's value (or a multiplier's ``scale``) equals the
 report's up to a power of ten (a unit prefix), to 1e-6 relative in the fitted sets and 5e-4 in
-``parameter_sets/`` (whose copies are rounded to four digits). Nothing is re-fitted.
+``parameter_sets/`` (whose copies are rounded to four digits). A fitted multiplier of a function
+(``electrolyte.diffusivity.scale``) is folded into the function the fit wrote (its table or
+value), so the function itself carries it: its interval and bounds divided by the fitted value
+(multipliers of the file's function, nominal 1), matched by the function's place (the file's
+kind and role, the field) when the function has no ``scale`` of its own. Nothing is re-fitted.
 
     python fits/record_uncertainty.py
 """
@@ -53,9 +57,35 @@ def _number(node: dict, path: str):
     return node.get("scale") if path.endswith(".scale") else node.get("value")
 
 
+def _prefix(data: dict) -> str | None:
+    """The override path of a parameter file's top-level fields: ``electrolyte`` for an
+    electrolyte file, the role of an active material (``cathode``, ``anode``),
+    ``counter_electrode`` for a metal electrode; None for other files."""
+    kind = data.get("kind")
+    if kind == "active_material":
+        return data.get("role")
+    return {"electrolyte": "electrolyte", "metal_electrode": "counter_electrode"}.get(kind)
+
+
+def folded(data, report: dict, fit_dir: str | None) -> list[tuple[dict, dict]]:
+    """(function node, uncertainty) of the fitted multipliers (``<function>.scale``) of
+    ``report`` that the fit folded into a function of the file ``data`` (see the module doc):
+    the interval and bounds as multipliers of the file's function."""
+    prefix = _prefix(data) if isinstance(data, dict) else None
+    out = []
+    for path, p in report["parameters"].items():
+        role, _, field = path.removesuffix(".scale").partition(".")
+        node = data.get(field) if path.endswith(".scale") and role == prefix else None
+        src = node.get("source") if isinstance(node, dict) else None
+        if isinstance(src, dict) and src.get("kind") == "fitted" and "scale" not in node \
+                and (fit_dir is None or fit_dir in str(src.get("data", ""))):
+            out.append((node, _scaled(record(report, path), 1.0 / float(p["value"]))))
+    return out
+
+
 def matches(data, report: dict, fit_dir: str | None, rtol: float = 1e-6):
     """(node, uncertainty) of the fitted values in ``data`` that come from ``report``."""
-    out = []
+    out = folded(data, report, fit_dir)
 
     def walk(node):
         if isinstance(node, dict):
@@ -110,6 +140,13 @@ def write_flow(path: Path, report: dict, fit_dir: str) -> int:
                 walk(v)
 
     walk(root)
+    plain_root = yaml.safe_load(text)
+    fields = {k.value: v for k, v in root.value} if isinstance(root, yaml.MappingNode) else {}
+    for node, unc in folded(plain_root, report, fit_dir) if isinstance(plain_root, dict) else []:
+        field = next(k for k, v in plain_root.items() if v is node)
+        src = {k.value: v for k, v in fields[field].value}["source"]
+        if src.flow_style and "uncertainty" not in {k.value for k, _ in src.value}:
+            found.append((src.end_mark.index, unc))
     for end, unc in sorted(found, key=lambda e: e[0], reverse=True):
         text = text[:end - 1] + f", uncertainty: {_flow(unc)}" + text[end - 1:]
     if found:

@@ -45,7 +45,8 @@ def replay(args, files, out) -> int:
             exclude=args.exclude, exclude_file=args.exclude_file, workers=args.workers,
             scheduler=args.scheduler, cell=args.cell, sequential=args.sequential,
             aging=None if args.aging is None else
-            ([] if args.aging == "none" else args.aging.split(",")), progress=not args.quiet)
+            ([] if args.aging == "none" else args.aging.split(",")), progress=not args.quiet,
+            accelerate=args.accelerate)
         result.write(target)
         if not args.quiet:
             comp = result.comparisons()

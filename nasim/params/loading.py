@@ -131,11 +131,31 @@ def _yaml_problem(exc: yaml.YAMLError) -> str:
     return f"{problem}{where}"
 
 
+#: parsed YAML files of this process: path -> (stamp of the file, its mapping); a file read
+#: again while unchanged (the same modification time and size) is not parsed again (a sweep or
+#: an uncertainty run reads the same files with other values for every point or sample)
+_PARSED: dict[Path, tuple[tuple[int, int], dict]] = {}
+
+
+def _copy(node):
+    """A copy of parsed YAML: new mappings and lists, the same (immutable) scalars."""
+    if isinstance(node, dict):
+        return {k: _copy(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_copy(v) for v in node]
+    return node
+
+
 def read_yaml(path: Path, what: str = "parameter file") -> dict:
-    """The mapping in a YAML file, read safely (:func:`nasim.params.files.load_yaml`)."""
+    """The mapping in a YAML file, read safely (:func:`nasim.params.files.load_yaml`); a copy
+    of the parsed mapping if the file was read before and is unchanged (callers may edit it)."""
     path = resolved(path, what)
     if not path.is_file():
         raise ParameterFileError(path, [f"file not found: {path}"], what)
+    stamp = _stamp(path)
+    hit = _PARSED.get(path)
+    if hit is not None and hit[0] == stamp:
+        return _copy(hit[1])
     try:
         data = files.load_yaml(path)
     except files.UnsafeFile as exc:
@@ -144,6 +164,9 @@ def read_yaml(path: Path, what: str = "parameter file") -> dict:
         raise ParameterFileError(path, [f"not valid YAML: {_yaml_problem(exc)}"], what) from None
     if not isinstance(data, dict):
         raise ParameterFileError(path, ["expected a mapping at the top level"], what)
+    if len(_PARSED) >= _MAX_VALIDATED:
+        _PARSED.pop(next(iter(_PARSED)))
+    _PARSED[path] = (stamp, _copy(data))
     return data
 
 

@@ -17,6 +17,8 @@ by cells with the same materials, :func:`set_initial_state` solves each such pro
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 import pybamm
 from scipy.optimize import brentq
@@ -72,12 +74,18 @@ def cathode_stoichiometry_at(loaded: LoadedCell, voltage_V: float) -> float:
     return brentq(f, grid[i], grid[i + 1], xtol=1e-12)
 
 
+@lru_cache(maxsize=1)
+def _lithium_ion_parameters() -> pybamm.LithiumIonParameters:
+    """PyBaMM's symbolic parameters (default options), built once (~80 ms each)."""
+    return pybamm.LithiumIonParameters()
+
+
 def soh_problem_key(values: pybamm.ParameterValues, soc: float) -> tuple:
     """The electrode-SOH problem of a full cell's ``values`` up to a common scale of the
     electrode capacities: Q_n/Q_p and Q_Li/Q_p (PyBaMM's own expressions) and every other
     number in ``values`` (functions are not compared: the caller shares a memo only between
     cells with the same material files). Equal keys give the same stoichiometries."""
-    param = pybamm.LithiumIonParameters()
+    param = _lithium_ion_parameters()
     q_p = float(values.evaluate(param.p.Q_init))
     ratios = (float(values.evaluate(param.n.Q_init)) / q_p,
               float(values.evaluate(param.Q_Li_particles_init)) / q_p)
@@ -87,13 +95,17 @@ def soh_problem_key(values: pybamm.ParameterValues, soc: float) -> tuple:
 
 
 def set_initial_state(loaded: LoadedCell, values: pybamm.ParameterValues,
-                      state: InitialState | float, memo: dict | None = None) -> dict:
+                      state: InitialState | float, memo: dict | None = None,
+                      soh: tuple | None = None) -> dict:
     """Move ``values`` to the start ``state``: ``"charged"`` (at the upper cut-off) or
     ``"discharged"`` (at the lower); the state of charge 1.0 or 0.0 is accepted for either.
 
     Returns the cathode (and anode) stoichiometries that were set. ``memo``: a dict shared by
     cells with the same material files; a full cell whose :func:`soh_problem_key` is in it
-    takes the stoichiometries found before instead of solving again.
+    takes the stoichiometries found before instead of solving again. ``soh``: (a PyBaMM
+    ``ElectrodeSOHSolver`` built once for cells with the same material files, with the
+    numbers that differ between them as input parameters; those inputs for this cell), so that
+    a full cell's electrode-SOH model is not built anew for every cell (uncertainty samples).
     """
     soc = (STATE_OF_CHARGE[check_name(state, INITIAL_STATES, 'initial state')]
            if isinstance(state, str) else state)
@@ -117,7 +129,11 @@ def set_initial_state(loaded: LoadedCell, values: pybamm.ParameterValues,
         values.update({"Initial concentration in positive electrode [mol.m-3]": x * c_max_p,
                        "Initial concentration in negative electrode [mol.m-3]": y * c_max_n})
     else:
-        values.set_initial_state(soc)
+        if soh is None:
+            values.set_initial_state(soc)
+        else:
+            pybamm.lithium_ion.set_initial_state(soc, values, param=soh[0].param,
+                                                 esoh_solver=soh[0], inputs=soh[1])
         x = values["Initial concentration in positive electrode [mol.m-3]"] / c_max_p
         y = values["Initial concentration in negative electrode [mol.m-3]"] / c_max_n
         if key is not None:

@@ -13,6 +13,7 @@ this machine). The coordinating process stores each task's points as the task fi
 from __future__ import annotations
 
 import math
+import multiprocessing
 import os
 import signal
 import tempfile
@@ -30,7 +31,7 @@ from nasim.rundir import atomic, lock
 from nasim.sweep.schema import CURRENT, HeatmapFigure, RagoneFigure
 from nasim.sweep.store import STORE_NAME, ResultStore
 from nasim.sweep.study import LoadedStudy, Point, load_study
-from nasim.sweep.worker import BATCH_POINTS, Task, run_task
+from nasim.sweep.worker import BATCH_POINTS, Task, run_task, warm_group
 
 #: points per task: a task's points are stored together when it finishes
 MAX_TASK_POINTS = {"SPM": 100, "SPMe": 100, "DFN": 32}
@@ -124,14 +125,18 @@ def _ignore_sigint() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
-def _local(tasks: list, workers: int, fn=run_task) -> Iterator[list[dict]]:
+def _local(tasks: list, workers: int, fn=run_task, warm=None) -> Iterator[list[dict]]:
     """``fn(task)`` of each task on ``workers`` local processes (1: in this process), as the
     tasks finish (``fn``: :func:`nasim.sweep.worker.run_task`, or another module-level
-    function, e.g. :func:`nasim.uncertainty.worker.run_samples`)."""
+    function, e.g. :func:`nasim.uncertainty.worker.run_samples`). ``warm(tasks)``: run here
+    before the worker processes start when they are forked from this one, so that what it
+    caches (PyBaMM's import, a built model every worker needs) is done once, not per worker."""
     if workers <= 1:
         for task in tasks:
             yield fn(task)
         return
+    if warm is not None and multiprocessing.get_start_method() == "fork":
+        warm(tasks)
     pool = ProcessPoolExecutor(max_workers=workers, initializer=_ignore_sigint)
     futures = [pool.submit(fn, t) for t in tasks]
     try:
@@ -169,12 +174,14 @@ def _dask(tasks: list, scheduler: str, workers: int,
 
 
 def execute_tasks(tasks: list, fn, workers: int, scheduler: str | None = None,
-                  worker_timeout: float = WORKER_TIMEOUT_S) -> Iterator[list[dict]]:
+                  worker_timeout: float = WORKER_TIMEOUT_S, warm=None
+                  ) -> Iterator[list[dict]]:
     """The sweep's executors for any module-level ``fn(task) -> list[dict]``: local
-    processes, or Dask when ``scheduler`` is given (see :func:`sweep`)."""
+    processes (``warm``: see :func:`_local`), or Dask when ``scheduler`` is given (see
+    :func:`sweep`)."""
     if scheduler:
         return _dask(tasks, scheduler, workers, worker_timeout, fn)
-    return _local(tasks, workers, fn)
+    return _local(tasks, workers, fn, warm)
 
 
 def _dask_results(client, futures: list, scheduler: str, worker_timeout: float
@@ -315,8 +322,8 @@ def run_study(study: LoadedStudy | str | Path, out: str | Path, *, workers: int 
         tasks = plan_tasks(loaded, points, workers, missing, compiled)
         run.n_tasks = len(tasks)
         if tasks:
-            results = (_dask(tasks, scheduler, workers, worker_timeout) if scheduler
-                       else _local(tasks, workers))
+            results = execute_tasks(tasks, run_task, workers, scheduler, worker_timeout,
+                                    warm_group)
             bar = None
             if progress:
                 from tqdm import tqdm

@@ -253,6 +253,31 @@ def _solve(study: LoadedStudy, geometry: _Geometry, points: tuple[Point, ...]) -
     return records
 
 
+def warm_group(tasks: list[Task]) -> None:
+    """Before forking the workers of a study whose tasks share one model group (value-input
+    axes): build that group's model here, so that every worker inherits it (and PyBaMM's
+    import) instead of building its own. A group that cannot be built is left to the workers,
+    whose records say why; a study of several groups is not warmed (each worker builds only
+    the groups of its own tasks)."""
+    from nasim.simulate import circuit
+
+    if not tasks or len({t.group for t in tasks}) != 1:
+        return
+    task = tasks[0]
+    path = Path(task.study_path)
+    study = _study(str(path), path.stat().st_mtime)
+    if study.protocol_path is not None:
+        return
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ImplausibleValue)
+        try:
+            cell = load_cell(study.cell_path, study.changes(task.base))
+            runner, _ = _group_runner(study, task, task.base, cell)
+            runner.build(circuit.control_of("current", False))
+        except Exception:  # noqa: BLE001 - the workers meet it again and record it per point
+            return
+
+
 def run_task(task: Task) -> list[dict]:
     """Solve every point of ``task``; one record per point (never raises for a point or
     group that fails: its record says why). Implausible values were warned about when the

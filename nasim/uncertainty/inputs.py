@@ -8,7 +8,9 @@ lists each quantity whose source gives a spread:
   positive);
 - ``fitted`` values with ``source.uncertainty`` (written by ``nasim fit`` from its report):
   sampled from the fit's multivariate normal in the scale it fitted in (log10 or linear), with
-  the fit's correlations, clipped to its bounds.
+  the fit's correlations, clipped to its bounds. A fitted multiplier folded into a function's
+  table (``electrolyte.diffusivity`` from ``electrolyte.diffusivity.scale``: its record gives
+  multipliers of the file's function) is sampled as the function's ``.scale`` (nominal 1).
 
 ``exact`` values (definitions, settings) never vary. An input is named by its override path
 (:mod:`nasim.params.overrides`: ``cathode.loading``, ``cathode.material.diffusivity``,
@@ -36,6 +38,9 @@ MASS_BUDGET = ("format.", "current_collectors.", "electrolyte_fill.", "separator
 REPORT_ONLY = (*MASS_BUDGET, "thermal.", ".phase_map.", ".mechanics.", ".lattice.",
                "specific_heat_capacity")
 DEPENDENT = ("binder_mass_fraction", "carbon_mass_fraction")
+#: why a fitted value without ``source.uncertainty`` is listed but not sampled
+NO_INTERVAL = ("fitted without a fit's interval (calibrated to data by hand, no fit report to "
+               "take one from): held at its value")
 
 
 @dataclass(frozen=True)
@@ -66,13 +71,25 @@ class UncertainInput:
         return self.path
 
 
+def _folded_scale(node: dict) -> bool:
+    """A function whose source records a fitted multiplier (``parameter`` ``….scale``) folded
+    into it: sampled as its ``.scale`` (see the module doc)."""
+    src = node.get("source")
+    fit = src.get("uncertainty") if isinstance(src, dict) and src.get("kind") == "fitted" \
+        else None
+    return isinstance(fit, dict) and str(fit.get("parameter", "")).endswith(".scale")
+
+
 def _quantities(node, path: list[str]):
-    """(path, node) of every mapping with a numeric ``value`` (or ``scale``) and a source."""
+    """(path, node) of every mapping with a numeric ``value`` and a source, and
+    (``<path>.scale``, node) of every function with a folded fitted multiplier."""
     if isinstance(node, dict):
         src = node.get("source")
         if isinstance(src, dict) and isinstance(node.get("value"), int | float) and not \
                 isinstance(node.get("value"), bool):
             yield ".".join(path), node
+        elif isinstance(src, dict) and _folded_scale(node):
+            yield ".".join([*path, "scale"]), node
         for key, child in node.items():
             if key != "source":
                 yield from _quantities(child, [*path, str(key)])
@@ -83,8 +100,9 @@ def _quantities(node, path: list[str]):
 
 def _input(path: str, file: str, node: dict) -> UncertainInput | None:
     src = node["source"]
-    value = float(node["value"])
-    unit = str(node.get("unit", "1"))
+    scale = path.endswith(".scale") and "value" not in node
+    value = float(node.get("scale", 1.0) if scale else node["value"])
+    unit = "1" if scale else str(node.get("unit", "1"))
     fit = src.get("uncertainty") if src.get("kind") == "fitted" else None
     if fit is not None:
         lo, hi = (float(v) for v in fit["bounds"])
@@ -92,6 +110,9 @@ def _input(path: str, file: str, node: dict) -> UncertainInput | None:
                               tuple(float(v) for v in fit["interval_95"]), fit["fit"],
                               fit["parameter"], dict(fit.get("correlation", {})),
                               f"fit {fit['fit']}")
+    if src.get("kind") == "fitted":  # calibrated by hand: no fit report, no interval
+        return UncertainInput(path, file, "fitted", unit, value, value, value,
+                              reason=NO_INTERVAL)
     if src.get("kind") not in ("assumed", "literature") or src.get("exact"):
         return None
     if src.get("range") is not None:
@@ -142,7 +163,9 @@ def select(inputs: list[UncertainInput], vary: str = "all", exclude: list[str] =
     keep, left = [], []
     for item in inputs:
         target = f"{item.file}:{item.path}"
-        if vary != "all" and item.kind != vary:
+        if item.kind == "fitted" and item.interval_95 is None:
+            left.append((item, NO_INTERVAL))
+        elif vary != "all" and item.kind != vary:
             left.append((item, f"--vary {vary}"))
         elif any(fnmatch.fnmatch(item.path, p) or fnmatch.fnmatch(target, p) for p in exclude):
             left.append((item, "excluded"))
@@ -198,5 +221,5 @@ def is_finite(x: float) -> bool:
     return isinstance(x, int | float) and math.isfinite(x)
 
 
-__all__ = ["DEPENDENT", "REPORT_ONLY", "UncertainInput", "changes",
+__all__ = ["DEPENDENT", "NO_INTERVAL", "REPORT_ONLY", "UncertainInput", "changes",
            "discover", "mass_fractions", "read_exclude_file", "select"]

@@ -26,7 +26,7 @@ from nasim.sweep.run import execute_tasks
 from nasim.uncertainty.inputs import discover, read_exclude_file, select
 from nasim.uncertainty.result import UncertaintyResult
 from nasim.uncertainty.sampling import latin_hypercube
-from nasim.uncertainty.worker import SampleTask, probe, run_samples
+from nasim.uncertainty.worker import SampleTask, probe, run_samples, warm_group
 
 
 def _tasks(group, values: np.ndarray, workers: int) -> list[SampleTask]:
@@ -71,15 +71,15 @@ class StepRun:
 
 def _propagate(nominal, name: str, protocol_path: str, cell_path: str, model, aging, run: tuple,
                *, samples: int, seed, vary: str, exclude, exclude_file, only, workers,
-               scheduler, sequential: bool, progress: bool, tic: float) -> UncertaintyResult:
+               scheduler, sequential: bool, progress: bool, tic: float,
+               accelerate: bool | None = None) -> UncertaintyResult:
     if not isinstance(samples, int) or isinstance(samples, bool) or samples < 2:
         raise ValueError(f"samples must be an integer >= 2 (got {samples!r})")
     patterns = list(exclude) + (read_exclude_file(exclude_file) if exclude_file else [])
     keep, left = select(discover(cell_path), vary, patterns, list(only),
                         mass_budget=run[0] == "energy")
     group, no_effect = probe(protocol_path, cell_path, model, aging, keep, run)
-    if sequential:
-        group = replace(group, sequential=True)
+    group = replace(group, sequential=sequential, accelerate=accelerate)
     values = latin_hypercube(list(group.inputs), samples, seed)
     workers = workers or min(os.cpu_count() or 1, samples)
     records: list[dict] = []
@@ -90,7 +90,7 @@ def _propagate(nominal, name: str, protocol_path: str, cell_path: str, model, ag
         bar = tqdm(total=samples, desc=f"{name} samples", unit="sample")
     try:
         for batch in execute_tasks(_tasks(group, values, workers), run_samples, workers,
-                                   scheduler):
+                                   scheduler, warm=warm_group):
             records += batch
             if bar is not None:
                 bar.update(len(batch))
@@ -108,23 +108,27 @@ def replay_uncertainty(protocol: LoadedProtocol | str | Path, model: str | None 
                        exclude_file: str | Path | None = None, only: Sequence[str] = (),
                        workers: int | None = None, scheduler: str | None = None, cell=None,
                        aging: Sequence[str] | None = None, sequential: bool = False,
-                       progress: bool = False) -> UncertaintyResult:
+                       progress: bool = False,
+                       accelerate: bool | None = None) -> UncertaintyResult:
     """The replay of ``protocol`` with the 95 % intervals of its results (see the module
     doc). ``vary``: ``assumed`` (ranges of assumed and literature values), ``fitted`` (the
     fits' intervals and correlations) or ``all``; ``exclude``/``exclude_file``: fnmatch
     patterns of input paths (or ``file:path``) left at their values; ``only``: patterns of
-    the only inputs to vary."""
+    the only inputs to vary. ``accelerate``: cycle jumping of aging repeats in the central
+    run and in every sample (None: the protocol's ``aging.accelerate``)."""
     from nasim.simulate.replay import replay
 
     tic = time.perf_counter()
     path = protocol.path if isinstance(protocol, LoadedProtocol) else protocol
     loaded = (protocol if isinstance(protocol, LoadedProtocol) and cell is None
               else load_protocol(path, cell))
-    nominal = replay(loaded, model, aging=aging, sequential=sequential, progress=progress)
+    nominal = replay(loaded, model, aging=aging, sequential=sequential, progress=progress,
+                     accelerate=accelerate)
     return _propagate(nominal, loaded.path.name, str(loaded.path), str(loaded.cell.path),
                       model, aging, ("replay",), samples=samples, seed=seed, vary=vary,
                       exclude=exclude, exclude_file=exclude_file, only=only, workers=workers,
-                      scheduler=scheduler, sequential=sequential, progress=progress, tic=tic)
+                      scheduler=scheduler, sequential=sequential, progress=progress, tic=tic,
+                      accelerate=accelerate)
 
 
 def _step_uncertainty(kind: str, cell, model: str, direction: str, c_rate, current_mA_per_g,

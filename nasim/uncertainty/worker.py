@@ -52,6 +52,7 @@ class Group:
     path_inputs: tuple[str, ...]  # input paths (of input_paths) of path-named inputs
     value_keys: tuple[str, ...]  # PyBaMM keys the other inputs move
     sequential: bool = False
+    accelerate: bool | None = None  # cycle jumping of aging repeats (None: the protocol's)
     #: ("replay",) or ("simulate", direction, current keyword, its value, temperature_C)
     run: tuple = ("replay",)
 
@@ -157,10 +158,65 @@ def _group_runner(group: Group):
               **{k: plain.values[k] for k in group.value_keys}}
     runner = CellRunner(cell, model, initial_soc=soc, aging=mechanisms,
                         inputs=inputs) if group.value_keys else plain
-    _GROUPS[group] = (base, runner, soc, mechanisms, paths)
+    _GROUPS[group] = (base, runner, soc, mechanisms, paths, _soh_solver(cell, plain.values,
+                                                                         group.value_keys))
     while len(_GROUPS) > CACHE_SIZE:
         _GROUPS.popitem(last=False)
     return _GROUPS[group]
+
+
+def warm_group(tasks: list[SampleTask]) -> None:
+    """Before the worker processes are forked: build the group's model(s) here, so that every
+    worker inherits them (and PyBaMM's import) instead of building its own. A model that
+    cannot be built is left to the workers, whose records say why."""
+    from nasim.simulate import circuit
+
+    if not tasks:
+        return
+    group = tasks[0].group
+    try:
+        runner = _group_runner(group)[1]
+        runner.build(circuit.control_of("current", False))
+        if group.run[0] == "replay":  # charges end with voltage holds
+            runner.build(circuit.control_of("voltage", False))
+    except Exception:  # noqa: BLE001 - the workers meet it again and record it per sample
+        return
+
+
+def _soh_solver(cell, values, keys: tuple[str, ...]):
+    """A full cell's electrode-SOH solver for every sample of a group: PyBaMM's, built on the
+    group's values with the numbers samples move (``keys``) as input parameters (None for a
+    half cell, whose start state is a root search on the cathode OCV alone)."""
+    if cell.configuration != "full":
+        return None
+    import pybamm
+
+    values = values.copy()
+    values.update({k: "[input]" for k in keys})
+    return pybamm.lithium_ion.ElectrodeSOHSolver(values)
+
+
+def _sample_state(cell, values, soc: float, solver, keys: tuple[str, ...]) -> None:
+    """Set the start state of a sample's ``values`` (see
+    :func:`nasim.physics.state.set_initial_state`) with the group's SOH ``solver``. Its
+    simulation forgets the last sample's solution first: PyBaMM would start the next solve
+    from it, and a sample's result would depend on which samples its worker ran before."""
+    from nasim.physics.state import set_initial_state
+
+    if solver is not None:
+        solver._get_electrode_soh_sims_full(None)._solution = None  # noqa: SLF001
+    set_initial_state(cell, values, soc, soh=None if solver is None else
+                      (solver, {k: values[k] for k in keys}))
+
+
+def _fresh_solvers(runner) -> None:
+    """Make the runner's solvers set up again at their next solve: PyBaMM keeps per-model
+    state from the last solve (its set-up, initial conditions), and without this a sample's
+    run depended on the samples its worker ran before (seen: a 60 degC rate-test sample whose
+    voltage hold failed after another sample and solved alone)."""
+    built = runner._built.get("function")  # noqa: SLF001
+    if built is not None:
+        built.solver._model_set_up.clear()  # noqa: SLF001
 
 
 def _record(index: int, status: str, error: str = "", rows=(), comparisons=(),
@@ -176,7 +232,7 @@ def run_sample(group: Group, index: int, values: tuple[float, ...]) -> dict:
     from nasim.simulate.replay import replay_on
 
     tic = time.perf_counter()
-    base, runner, soc, mechanisms, paths = _group_runner(group)
+    base, runner, soc, mechanisms, paths, soh = _group_runner(group)
     by_path = dict(zip((i.path for i in group.inputs), values, strict=True))
     path_si = {}
     for item in group.inputs:
@@ -190,21 +246,22 @@ def run_sample(group: Group, index: int, values: tuple[float, ...]) -> dict:
         if others:
             cell = load_cell(group.cell_path, changes(others, [by_path[i.path] for i in others],
                                                       mass_fractions(group.cell_path)))
-            own = CellRunner(cell, runner.model_name, initial_soc=soc, aging=mechanisms,
-                             inputs=path_si)
-            changed = numeric_changes(runner.values, own.values)
-            if changed <= set(runner.inputs):
-                runner.set_inputs({**path_si, **{k: own.values[k] for k in group.value_keys}},
+            values = _values(cell, mechanisms, group.path_inputs)
+            if numeric_changes(runner.values, values) <= set(runner.inputs):
+                _sample_state(cell, values, soc, soh, group.value_keys)
+                runner.set_inputs({**path_si, **{k: values[k] for k in group.value_keys}},
                                   cell)
             else:
-                runner, rebuilt = own, True
+                runner, rebuilt = CellRunner(cell, runner.model_name, initial_soc=soc,
+                                             aging=mechanisms, inputs=path_si), True
         else:
             runner.set_inputs(path_si)
+        _fresh_solvers(runner)
         if group.run[0] in ("simulate", "energy"):
             return _simulate(group, index, runner, cell, rebuilt, tic)
         loaded = LoadedProtocol(base.path, base.protocol, cell)
         result = replay_on(loaded, loaded.plan(group.model), runner, mechanisms,
-                           sequential=group.sequential)
+                           sequential=group.sequential, accelerate=group.accelerate)
     except Exception as exc:  # a sample whose cell does not validate or whose run fails
         return _record(index, "failed", f"{type(exc).__name__}: {exc}",
                        elapsed=time.perf_counter() - tic)
@@ -262,4 +319,5 @@ def run_samples(task: SampleTask) -> list[dict]:
         return [_record(i, "failed", f"{type(exc).__name__}: {exc}") for i, _ in task.samples]
 
 
-__all__ = ["QUANTITIES", "Group", "SampleTask", "probe", "run_sample", "run_samples"]
+__all__ = ["QUANTITIES", "Group", "SampleTask", "probe", "run_sample", "run_samples",
+           "warm_group"]
