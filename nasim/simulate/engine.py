@@ -170,13 +170,9 @@ class CellRunner:
     start stoichiometries from it (see :func:`nasim.physics.state.set_initial_state`).
     ``tolerances``: the IDAKLU solver's ``rtol``/``atol`` (default PyBaMM's 1e-4/1e-6; 1e-6,
     1e-10 with lumped thermal), e.g. to compare models beyond time-stepping error.
-    ``compiled``: IDAKLU's ``compile`` option: the model's CasADi functions are compiled by gcc
-    (-O3) into a shared library at the first solve (PyBaMM's ``pybamm.codegen.compilation``,
-    cached on disk under ``$PYBAMM_CASADI_AOT_CACHE``, default ``$TMPDIR/pybamm_casadi_aot``,
-    keyed by a hash of the functions: any change of the equations, mesh or non-input
-    parameter values compiles anew). The first compile of an SPMe takes about a minute of gcc
-    (processes of this machine compile one at a time, so that workers building the same
-    model compile it once: :mod:`nasim.simulate.compile`); off by default."""
+    ``compiled``: IDAKLU's ``compile`` option (off by default): the model's CasADi functions
+    compiled by gcc at the first solve, cached on disk by PyBaMM keyed by a hash of the
+    functions (:mod:`nasim.simulate.compile`); a first SPMe compile takes about a minute."""
 
     def __init__(self, cell: LoadedCell, model: str = "DFN", *, initial_soc: float = 0.0,
                  mesh_points: int | Mesh | None = None, num_threads: int = 1,
@@ -301,12 +297,16 @@ class CellRunner:
             mapper = circuit.state_mapper(state, built.model)
             if mapper is not None:
                 y = mapper[0](None, y, None)
-            # a name of its own: PyBaMM's solve() reuses its initial-condition function when
-            # the start equals the last one by value, even if a step from the model's initial
-            # state set it up in between (seen: a second rate-test replay's batched rates)
+            # a name of its own: PyBaMM's solve() reuses its initial-condition function when the
+            # start equals the last one by value, even if another start was set up in between
             built.model.concatenated_initial_conditions = pybamm.Vector(
                 y, name=f"nasim start {next(_STARTS)}")
         return built
+
+    def forget_set_up(self, control: str) -> None:
+        """Set the ``control`` solver up anew at its next solve (PyBaMM keeps model state)."""
+        if control in self._built:
+            self._built[control].solver._model_set_up.clear()  # noqa: SLF001
 
     def _restore(self, control: str) -> None:
         built = self.build(control)

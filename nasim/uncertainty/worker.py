@@ -209,16 +209,6 @@ def _sample_state(cell, values, soc: float, solver, keys: tuple[str, ...]) -> No
                       (solver, {k: values[k] for k in keys}))
 
 
-def _fresh_solvers(runner) -> None:
-    """Make the runner's solvers set up again at their next solve: PyBaMM keeps per-model
-    state from the last solve (its set-up, initial conditions), and without this a sample's
-    run depended on the samples its worker ran before (seen: a 60 degC rate-test sample whose
-    voltage hold failed after another sample and solved alone)."""
-    built = runner._built.get("function")  # noqa: SLF001
-    if built is not None:
-        built.solver._model_set_up.clear()  # noqa: SLF001
-
-
 def _record(index: int, status: str, error: str = "", rows=(), comparisons=(),
             rebuilt: bool = False, elapsed: float = 0.0) -> dict:
     return {"sample": index, "status": status, "error": " ".join(error.split()),
@@ -256,7 +246,10 @@ def run_sample(group: Group, index: int, values: tuple[float, ...]) -> dict:
                                              aging=mechanisms, inputs=path_si), True
         else:
             runner.set_inputs(path_si)
-        _fresh_solvers(runner)
+        # PyBaMM keeps per-model state from the last solve: without a fresh set-up a sample's
+        # run depended on the samples its worker ran before (seen: a 60 degC rate-test
+        # sample whose voltage hold failed after another sample and solved alone)
+        runner.forget_set_up("function")
         if group.run[0] in ("simulate", "energy"):
             return _simulate(group, index, runner, cell, rebuilt, tic)
         loaded = LoadedProtocol(base.path, base.protocol, cell)
