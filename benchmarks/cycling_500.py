@@ -62,7 +62,7 @@ def plain_pybamm(cycles: int):
                                      f"Discharge at {current:.10g} A until 2.0 V")] * cycles)
     sim = pybamm.Simulation(model, parameter_values=values, experiment=experiment,
                             solver=pybamm.IDAKLUSolver(),
-                            **Mesh.of_cell(loaded).simulation_kwargs(model))
+                            **Mesh.of_cell(loaded, "SPMe").simulation_kwargs(model))
     sol = sim.solve()
     elapsed = (time.perf_counter() - tic, time.process_time() - cpu)
     mass_g = loaded.design.cathode_active_mass_kg * 1e3

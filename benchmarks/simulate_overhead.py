@@ -45,7 +45,7 @@ def plain_simulation(loaded, values: pybamm.ParameterValues, model_name: str
         options["contact resistance"] = "true"
     model = MODEL_CLASSES[model_name](options)
     return pybamm.Simulation(model, parameter_values=values, solver=pybamm.IDAKLUSolver(),
-                             **Mesh.of_cell(loaded).simulation_kwargs(model))
+                             **Mesh.of_cell(loaded, model_name).simulation_kwargs(model))
 
 
 def plain_pybamm(loaded, values: pybamm.ParameterValues, model_name: str, t_end: float

@@ -115,7 +115,7 @@ def naive_point(loading_mg_per_cm2: float, current_mA_per_g: float) -> float:
     t_end = horizon_s(cell, current)
     model = build_model("SPMe", "full")
     sim = pybamm.Simulation(model, parameter_values=values, solver=pybamm.IDAKLUSolver(),
-                            **Mesh.of_cell(cell).simulation_kwargs(model))
+                            **Mesh.of_cell(cell, "SPMe").simulation_kwargs(model))
     sol = sim.solve([0.0, t_end], t_interp=np.linspace(0.0, t_end, 500))
     mass_g = cell.design.cathode_active_mass_kg * 1e3
     return float(sol["Discharge capacity [A.h]"].entries[-1]) * 1e3 / mass_g
