@@ -133,7 +133,7 @@ class StepSolution:
     def full_frame(self) -> pd.DataFrame:
         if self.solution is None:
             raise ValueError(f"step {self.step.number}: its time series was not kept")
-        return timeseries(self.solution, self.cell, full=True)
+        return timeseries(self.solution, self.cell)
 
 
 @dataclass

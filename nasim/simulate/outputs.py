@@ -269,13 +269,10 @@ def frame_of(columns: dict[str, np.ndarray]) -> pd.DataFrame:
     return pd.DataFrame(np.column_stack(list(columns.values())), columns=list(columns))
 
 
-def timeseries(solution: pybamm.Solution, cell: LoadedCell, full: bool = True
-               ) -> pd.DataFrame:
-    """The solution as a DataFrame (:func:`step_columns`); ``full=True`` also adds the total
-    sodium and the cathode phase columns."""
-    frame = frame_of(step_columns(solution, cell, full))
-    if not full:
-        return frame
+def timeseries(solution: pybamm.Solution, cell: LoadedCell) -> pd.DataFrame:
+    """The solution as a DataFrame with every column (:func:`step_columns` with ``full``),
+    the total sodium and the cathode phase columns."""
+    frame = frame_of(step_columns(solution, cell, full=True))
     frame["sodium_total_mol"] = frame.sodium_in_particles_mol + frame.sodium_in_electrolyte_mol
     if cell.cathode.phase_map is not None:
         x_particles = np.asarray(solution["Positive particle stoichiometry"].entries)
