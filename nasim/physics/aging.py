@@ -39,7 +39,12 @@ from nasim.params.loading import LoadedCell, ParameterFileError
 from nasim.params.names import AGING_MECHANISMS
 from nasim.params.quantities import GAS_CONSTANT
 from nasim.physics.phases import volume_change
-from nasim.physics.values import REFERENCE_TEMPERATURE_K, evaluate_state
+from nasim.physics.values import (
+    REFERENCE_TEMPERATURE_K,
+    evaluate_state,
+    thermal_values,
+    to_parameter_values,
+)
 
 #: nasim's own parameter names of the cathode LAM laws (read by the submodel below)
 STRAIN_RATE = "nasim positive electrode strain loss rate [s-1]"
@@ -174,6 +179,21 @@ def aging_parameter_values(loaded: LoadedCell, mechanisms: Collection[str],
             "Ratio of lithium moles to SEI moles": sei.sodium_per_sei_formula_unit.si,
             "SEI growth activation energy [J.mol-1]": sei.arrhenius.activation_energy.si,
         })
+    return values
+
+
+def run_parameter_values(loaded: LoadedCell, inputs: Collection[str] = (),
+                         mechanisms: Collection[str] = (), lumped: bool = False
+                         ) -> pybamm.ParameterValues:
+    """The values a run of ``loaded`` builds its model with: :func:`to_parameter_values`
+    (``inputs``: parameter-file paths made input parameters), with ``lumped`` the lumped
+    thermal model's values (:func:`thermal_values`), and those of the aging ``mechanisms``."""
+    values = to_parameter_values(loaded, inputs=inputs)
+    if lumped:
+        values.update(thermal_values(loaded), check_already_exists=False)
+    if mechanisms:
+        values.update(aging_parameter_values(loaded, mechanisms, inputs),
+                      check_already_exists=False)
     return values
 
 

@@ -30,14 +30,12 @@ import pybamm
 from nasim.params.loading import LoadedCell
 from nasim.params.names import MODEL_NAMES, THERMAL_MODES, check_name
 from nasim.physics import set_initial_state
-from nasim.physics.aging import aging_parameter_values, build_aging_model, check_mechanisms
+from nasim.physics.aging import build_aging_model, check_mechanisms, run_parameter_values
 from nasim.physics.models import MODEL_CLASSES, model_options
 from nasim.physics.values import (
     WINDOW_PLACING_PATHS,
     evaluate_state,
     input_paths,
-    thermal_values,
-    to_parameter_values,
 )
 from nasim.protocols.plan import (
     VOLTAGE_OFF_HIGH_V,
@@ -190,12 +188,7 @@ class CellRunner:
         self._sensitivities = sorted(self.inputs) if sensitivities else []
         self.solver_time_steps = solver_time_steps
         paths = sorted(set(self.inputs) & set(input_paths(cell))) if self.inputs else []
-        self.values = to_parameter_values(cell, inputs=paths)
-        if thermal == "lumped":
-            self.values.update(thermal_values(cell), check_already_exists=False)
-        if self.aging:
-            self.values.update(aging_parameter_values(cell, self.aging, paths),
-                               check_already_exists=False)
+        self.values = run_parameter_values(cell, paths, self.aging, thermal == "lumped")
         #: inputs named by PyBaMM (their cell values replaced by "[input]" in the build)
         self._pybamm_inputs = sorted(set(self.inputs) - set(paths))
         unknown = [k for k in self._pybamm_inputs if k not in self.values.keys()]

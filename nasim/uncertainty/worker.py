@@ -78,14 +78,10 @@ def _cell(base):
 
 
 def _values(cell, mechanisms, paths):
-    from nasim.physics.aging import aging_parameter_values
-    from nasim.physics.values import to_parameter_values
+    """The values the group's (isothermal) runner builds with, for ``cell``."""
+    from nasim.physics.aging import run_parameter_values
 
-    values = to_parameter_values(cell, inputs=paths)
-    if mechanisms:
-        values.update(aging_parameter_values(cell, mechanisms, paths),
-                      check_already_exists=False)
-    return values
+    return run_parameter_values(cell, paths, mechanisms)
 
 
 def _masses(cell, budget: bool = False) -> tuple:
