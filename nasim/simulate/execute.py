@@ -20,7 +20,10 @@ solve: output times, a batch). The rules, taught once:
 - a listener may end the walk early (:meth:`Listener.done`: it has all it needs);
 - cycle jumping (``accelerate``, :mod:`nasim.simulate.jump`): within a repeat, the state after
   consecutive solved cycles (jump.SPAN + 1) is extrapolated over N cycles, whose steps are reported
-  skipped; cycles the listener keeps (:meth:`Listener.keeps`) are never skipped.
+  skipped; cycles the listener keeps (:meth:`Listener.keeps`) are never skipped. A jump is on
+  trial until the cycles after it are solved: the listener hears of the skipped and solved steps
+  only once it is accepted; a rejected jump (a failed cycle after it, or too large an error) puts
+  the walk back where it jumped from, its records dropped, and the jump is retried half as long.
 
 :func:`plan_steps` lists the steps of the same walk without solving (every step, nothing
 skipped): step labelling uses it.
@@ -28,8 +31,9 @@ skipped): step labelling uses it.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+import functools
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from typing import Protocol
 
 import numpy as np
@@ -39,7 +43,7 @@ from nasim.analysis.metrics import step_metrics
 from nasim.protocols.plan import Plan, PlannedStep, RateBlock, RepeatRule
 from nasim.simulate.ends import SimulationError
 from nasim.simulate.engine import StepSolution
-from nasim.simulate.jump import Jumper
+from nasim.simulate.jump import SPAN, Jumper
 
 
 class Solver(Protocol):
@@ -127,6 +131,64 @@ def plan_steps(plan: Plan, sequential: bool = False) -> Iterator[PlannedStep]:
         yield from ([unit.step] if isinstance(unit, Single) else unit.steps)
 
 
+@dataclass
+class Walked:
+    """What :func:`execute` returns: the notes of the run (rate tests run independently,
+    repeats ended, cycles jumped) and the cycle-jumping counts (:meth:`Jumper.counts`:
+    ``cycles_jumped``, ``jumps``, ``jumps_rejected``; empty without cycle jumping)."""
+
+    notes: list[str]
+    jumps: dict[str, int] = field(default_factory=dict)
+
+
+class _Held:
+    """A listener's stand-in while a jump is on trial: the records (solved, failed, skipped,
+    not run) are held back until :meth:`release`; the questions go to the listener."""
+
+    def __init__(self, listener: Listener):
+        self.listener = listener
+        self.batch_rates = listener.batch_rates
+        self.calls: list[Callable[[], None]] = []
+
+    def prepare(self, step: PlannedStep) -> tuple[PlannedStep, np.ndarray | None]:
+        return self.listener.prepare(step)
+
+    def needs(self, step: PlannedStep) -> bool:
+        return self.listener.needs(step)
+
+    def done(self) -> bool:
+        return self.listener.done()
+
+    def keeps(self, step: PlannedStep) -> bool:
+        return self.listener.keeps(step)
+
+    def solved(self, solved: StepSolution) -> None:
+        self.calls.append(functools.partial(self.listener.solved, solved))
+
+    def failed(self, step: PlannedStep, exc: SimulationError) -> None:
+        self.calls.append(functools.partial(self.listener.failed, step, exc))
+
+    def skipped(self, step: PlannedStep, why: str) -> None:
+        self.calls.append(functools.partial(self.listener.skipped, step, why))
+
+    def not_run(self, step: PlannedStep) -> None:
+        self.calls.append(functools.partial(self.listener.not_run, step))
+
+    def release(self) -> None:
+        for call in self.calls:
+            call()
+
+
+@dataclass
+class _Trial:
+    """A jump on trial: the repeat, the unit that ended the cycle it jumped from, and the
+    walk's bookkeeping then (restored if the jump is rejected)."""
+
+    group: str
+    index: int
+    saved: dict
+
+
 class _Walk:
     def __init__(self, plan: Plan, runner: Solver, listener: Listener):
         self.plan = plan
@@ -139,6 +201,27 @@ class _Walk:
         self.ended: set[str] = set()  # repeats past their end of life
         self.first_capacity: dict[str, float] = {}
         self.failed_cycles: set[tuple[str | None, int]] = set()
+
+    def hold(self, group: str, index: int) -> _Trial:
+        """Put a jump from the boundary at ``units[index]`` on trial (records held back)."""
+        saved = {"state": self.state, "n_recorded": self.n_recorded,
+                 "skip_group": self.skip_group, "ended": set(self.ended),
+                 "first_capacity": dict(self.first_capacity),
+                 "failed_cycles": set(self.failed_cycles), "notes": list(self.notes)}
+        self.listener = _Held(self.listener)
+        return _Trial(group, index, saved)
+
+    def settle(self, trial: _Trial, accept: bool) -> None:
+        """End a trial: the held records go to the listener (``accept``), or are dropped and
+        the walk is back where it jumped from."""
+        held = self.listener
+        assert isinstance(held, _Held)
+        self.listener = held.listener
+        if accept:
+            held.release()
+            return
+        for name, value in trial.saved.items():
+            setattr(self, name, value)
 
     def record(self, step: PlannedStep, result: StepSolution | SimulationError) -> None:
         self.n_recorded += 1
@@ -232,11 +315,10 @@ class _Walk:
 
 
 def execute(plan: Plan, runner: Solver, listener: Listener, *, sequential: bool = False,
-            accelerate: bool | None = None) -> Sequence[str]:
+            accelerate: bool | None = None) -> Walked:
     """Walk ``plan`` on ``runner`` (see the module doc), telling ``listener`` every step's
-    outcome; returns the notes of the run (rate tests run independently, repeats ended, cycles
-    jumped). ``accelerate``: cycle jumping in repeats (None: the protocol's ``aging.
-    accelerate``)."""
+    outcome; returns the notes of the run and the cycle-jumping counts. ``accelerate``: cycle
+    jumping in repeats (None: the protocol's ``aging.accelerate``)."""
     walk = _Walk(plan, runner, listener)
     settings = plan.protocol.aging
     on = settings.accelerate if accelerate is None else accelerate
@@ -244,9 +326,13 @@ def execute(plan: Plan, runner: Solver, listener: Listener, *, sequential: bool 
               if on and plan.repeats and settings.mechanisms else None)
     units = list(schedule(plan, sequential))
     kept = _kept_cycles(units, plan, listener) if jumper is not None else {}
+    trial: _Trial | None = None
     i = 0
     while i < len(units):
         unit = units[i]
+        if trial is not None and not (isinstance(unit, Single)
+                                      and unit.step.group == trial.group):
+            trial = _accept(walk, jumper, trial)  # the repeat's last cycle came first
         if listener.done():
             break
         if isinstance(unit, Rates):
@@ -255,11 +341,15 @@ def execute(plan: Plan, runner: Solver, listener: Listener, *, sequential: bool 
             walk.single(unit)
             step = unit.step
             if jumper is not None and step.group in plan.repeats and _ends_cycle(units, i):
-                i = _maybe_jump(walk, jumper, units, i, kept[step.group])
+                i, trial = _after_cycle(walk, jumper, units, i, kept[step.group], trial)
         i += 1
-    if jumper is not None and jumper.jumps:
+    if trial is not None:
+        _accept(walk, jumper, trial)
+    if jumper is None:
+        return Walked(walk.notes)
+    if jumper.jumps or jumper.rejected:
         walk.notes.append(jumper.note())
-    return walk.notes
+    return Walked(walk.notes, jumper.counts())
 
 
 def _ends_cycle(units: list, i: int) -> bool:
@@ -280,26 +370,64 @@ def _kept_cycles(units: list, plan: Plan, listener: Listener) -> dict[str, list[
     return {g: sorted(c) for g, c in kept.items()}
 
 
-def _maybe_jump(walk: _Walk, jumper: Jumper, units: list, i: int, kept: list[int]) -> int:
-    """After the last step of a cycle (``units[i]``): record the cycle boundary and jump if
-    the jumper allows; returns the index of the last unit consumed."""
+def _accept(walk: _Walk, jumper: Jumper, trial: _Trial) -> None:
+    walk.settle(trial, accept=True)
+    jumper.accept(trial.group)
+
+
+def _after_cycle(walk: _Walk, jumper: Jumper, units: list, i: int, kept: list[int],
+                 trial: _Trial | None) -> tuple[int, _Trial | None]:
+    """After the last step of a cycle (``units[i]``): judge the jump on trial, record the
+    cycle boundary and jump if the jumper allows; returns the index of the last unit consumed
+    and the jump now on trial."""
     step = units[i].step
     group, cycle = step.group, step.cycle
-    if group in walk.ended or (group, cycle) in walk.failed_cycles:
+    failed = (group, cycle) in walk.failed_cycles
+    if trial is not None and failed:
+        return _reject(walk, jumper, units, trial, kept)
+    if group in walk.ended or failed:
+        if trial is not None:  # ended by its retention rule: the jump stands
+            _accept(walk, jumper, trial)
         jumper.cycle_failed(group)
-        return i
-    jumper.cycle_solved(group, cycle, walk.state)
+        return i, None
+    verdict = jumper.cycle_solved(group, cycle, walk.state)
+    if verdict is False and trial is not None:
+        return _reject(walk, jumper, units, trial, kept)
+    if verdict and trial is not None:
+        walk.settle(trial, accept=True)
+        trial = None
+    if trial is not None:
+        return i, trial
+    return _jump(walk, jumper, units, i, kept)
+
+
+def _reject(walk: _Walk, jumper: Jumper, units: list, trial: _Trial, kept: list[int]
+            ) -> tuple[int, _Trial | None]:
+    """Undo the jump on trial and jump again from its boundary, half as far (or not)."""
+    walk.settle(trial, accept=False)
+    jumper.reject(trial.group)
+    return _jump(walk, jumper, units, trial.index, kept)
+
+
+def _jump(walk: _Walk, jumper: Jumper, units: list, i: int, kept: list[int]
+          ) -> tuple[int, _Trial | None]:
+    """Jump from the cycle boundary at ``units[i]`` if the jumper allows: the skipped steps
+    are reported (held with the trial); returns the index of the last unit consumed and the
+    trial."""
+    step = units[i].step
+    group, cycle = step.group, step.cycle
     next_kept = next(c for c in kept if c > cycle)
     jump = jumper.jump(group, next_kept)
     if jump is None:
-        return i
+        return i, None
+    trial = walk.hold(group, i)
     n, walk.state = jump
     last = cycle + n
-    why = (f"cycle jumped: the aging state was extrapolated from cycles {cycle - 1}-{cycle} "
+    why = (f"cycle jumped: the aging state was extrapolated from cycles {cycle - SPAN}-{cycle} "
            f"over cycles {cycle + 1}-{last}")
     while i + 1 < len(units) and isinstance(units[i + 1], Single) and \
             units[i + 1].step.group == group and units[i + 1].step.cycle <= last:
         i += 1
         walk.n_recorded += 1
         walk.listener.skipped(units[i].step, why)
-    return i
+    return i, trial

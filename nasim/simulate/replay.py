@@ -62,6 +62,8 @@ class ReplayResult:
     notes: list[str] = field(default_factory=list)
     mesh_points: dict = field(default_factory=dict)
     kept: list[tuple[int, float, StepSolution]] = field(default_factory=list, repr=False)
+    #: cycle jumping's counts (``cycles_jumped``, ``jumps``, ``jumps_rejected``; empty without)
+    jumps: dict[str, int] = field(default_factory=dict)
 
     @cached_property
     def timeseries(self) -> pd.DataFrame:
@@ -367,7 +369,7 @@ def replay_on(loaded: LoadedProtocol, plan: Plan, runner: CellRunner,
                    mininterval=1.0)
     rec = _Recorder(plan, bar, loaded, mechanisms)
     try:
-        notes = list(execute(plan, runner, rec, sequential=sequential, accelerate=accelerate))
+        walked = execute(plan, runner, rec, sequential=sequential, accelerate=accelerate)
     finally:
         if bar is not None:
             bar.close()
@@ -382,4 +384,4 @@ def replay_on(loaded: LoadedProtocol, plan: Plan, runner: CellRunner,
     steps["relative_error"] = steps.step.map(cap.relative_error)
     steps = steps.drop(columns="measured_ref")
     return ReplayResult(loaded, plan.model, steps, comparisons, time.perf_counter() - tic,
-                        notes, runner.mesh.describe(), rec.kept)
+                        walked.notes, runner.mesh.describe(), rec.kept, walked.jumps)

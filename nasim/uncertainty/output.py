@@ -47,12 +47,16 @@ def report_text(result, comparisons, drivers) -> str:
              f"{len(result.inputs)} inputs; {result.n_failed} samples failed "
              f"(counted, not dropped silently: their reasons are in uncertainty.csv); "
              f"{sum(r['rebuilt'] for r in result.records)} needed a model of their own; "
-             f"{result.wall_time_s:.1f} s.", "",
-             f"Central value: the files' values. Interval: the {LOW:g} and {HIGH:g} "
-             "percentiles over the samples whose step solved.", "",
-             "## Measured values and the 95 % interval", "",
-             "| step | quantity | measured | simulated | 2.5 % | 97.5 % | inside |",
-             "|---|---|---|---|---|---|---|"]
+             f"{result.wall_time_s:.1f} s.", ""]
+    rejected = sum(r["jumps_rejected"] for r in result.records)
+    if rejected:
+        lines += [f"Cycle jumping: {rejected} jumps rejected over the samples (undone and "
+                  "retried shorter; per sample in uncertainty.csv, jumps_rejected).", ""]
+    lines += [f"Central value: the files' values. Interval: the {LOW:g} and {HIGH:g} "
+              "percentiles over the samples whose step solved.", "",
+              "## Measured values and the 95 % interval", "",
+              "| step | quantity | measured | simulated | 2.5 % | 97.5 % | inside |",
+              "|---|---|---|---|---|---|---|"]
     for r in comparisons.itertuples():
         inside = {True: "yes", False: "**no**", None: "n/a"}[r.inside]
         lines.append(f"| {r.step} | {r.quantity} | {_fmt(r.measured)} | {_fmt(r.simulated)} "

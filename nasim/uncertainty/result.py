@@ -68,7 +68,8 @@ class UncertaintyResult:
         frame = pd.DataFrame(self.values, columns=[i.path for i in self.inputs])
         frame.insert(0, "sample", np.arange(len(frame)))
         meta = pd.DataFrame([{k: r[k] for k in ("sample", "status", "error", "rebuilt",
-                                                 "time_s")} for r in self.records])
+                                                 "time_s", "jumps_rejected")}
+                             for r in self.records])
         out = self.outputs()
         if len(out):
             wide = out.assign(column=out.quantity + "_step" + out.step.astype(str)).pivot(

@@ -206,10 +206,10 @@ def _sample_state(cell, values, soc: float, solver, keys: tuple[str, ...]) -> No
 
 
 def _record(index: int, status: str, error: str = "", rows=(), comparisons=(),
-            rebuilt: bool = False, elapsed: float = 0.0) -> dict:
+            rebuilt: bool = False, elapsed: float = 0.0, jumps_rejected: int = 0) -> dict:
     return {"sample": index, "status": status, "error": " ".join(error.split()),
             "rows": list(rows), "comparisons": list(comparisons), "rebuilt": rebuilt,
-            "time_s": elapsed}
+            "time_s": elapsed, "jumps_rejected": jumps_rejected}
 
 
 def run_sample(group: Group, index: int, values: tuple[float, ...]) -> dict:
@@ -263,7 +263,8 @@ def run_sample(group: Group, index: int, values: tuple[float, ...]) -> dict:
     failed = result.failed
     status = "ok" if not len(failed) else "failed"
     error = "; ".join(f"step {r.step}: {r.termination}" for r in failed.itertuples())
-    return _record(index, status, error, rows, comps, rebuilt, time.perf_counter() - tic)
+    return _record(index, status, error, rows, comps, rebuilt, time.perf_counter() - tic,
+                   result.jumps.get("jumps_rejected", 0))
 
 
 def simulate_row(frame, cell, levels: bool = False) -> dict:
