@@ -135,7 +135,8 @@ def plan_steps(plan: Plan, sequential: bool = False) -> Iterator[PlannedStep]:
 class Walked:
     """What :func:`execute` returns: the notes of the run (rate tests run independently,
     repeats ended, cycles jumped) and the cycle-jumping counts (:meth:`Jumper.counts`:
-    ``cycles_jumped``, ``jumps``, ``jumps_rejected``; empty without cycle jumping)."""
+    ``cycles_jumped``, ``jumps``, ``jumps_rejected``, ``jumps_rejected_after_failure``;
+    empty without cycle jumping)."""
 
     notes: list[str]
     jumps: dict[str, int] = field(default_factory=dict)
@@ -384,7 +385,7 @@ def _after_cycle(walk: _Walk, jumper: Jumper, units: list, i: int, kept: list[in
     group, cycle = step.group, step.cycle
     failed = (group, cycle) in walk.failed_cycles
     if trial is not None and failed:
-        return _reject(walk, jumper, units, trial, kept)
+        return _reject(walk, jumper, units, trial, kept, failed=True)
     if group in walk.ended or failed:
         if trial is not None:  # ended by its retention rule: the jump stands
             _accept(walk, jumper, trial)
@@ -392,7 +393,7 @@ def _after_cycle(walk: _Walk, jumper: Jumper, units: list, i: int, kept: list[in
         return i, None
     verdict = jumper.cycle_solved(group, cycle, walk.state)
     if verdict is False and trial is not None:
-        return _reject(walk, jumper, units, trial, kept)
+        return _reject(walk, jumper, units, trial, kept, failed=False)
     if verdict and trial is not None:
         walk.settle(trial, accept=True)
         trial = None
@@ -401,11 +402,12 @@ def _after_cycle(walk: _Walk, jumper: Jumper, units: list, i: int, kept: list[in
     return _jump(walk, jumper, units, i, kept)
 
 
-def _reject(walk: _Walk, jumper: Jumper, units: list, trial: _Trial, kept: list[int]
-            ) -> tuple[int, _Trial | None]:
-    """Undo the jump on trial and jump again from its boundary, half as far (or not)."""
+def _reject(walk: _Walk, jumper: Jumper, units: list, trial: _Trial, kept: list[int],
+            failed: bool) -> tuple[int, _Trial | None]:
+    """Undo the jump on trial (``failed``: a cycle after it failed) and jump again from its
+    boundary, half as far (or not)."""
     walk.settle(trial, accept=False)
-    jumper.reject(trial.group)
+    jumper.reject(trial.group, failed)
     return _jump(walk, jumper, units, trial.index, kept)
 
 

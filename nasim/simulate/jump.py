@@ -138,6 +138,7 @@ class Jumper:
     jumped: int = 0
     jumps: int = 0
     rejected: int = 0
+    rejected_failed: int = 0  # of which after a failed cycle
 
     def __post_init__(self):
         self.index = aging_state_indices(self.runner)
@@ -181,15 +182,17 @@ class Jumper:
         that check the jump on trial were solved: the jump stands."""
         self.pending.pop(group, None)
 
-    def reject(self, group: str) -> None:
+    def reject(self, group: str, failed: bool) -> None:
         """Undo the jump on trial of ``group`` (the walk is back at the boundary it jumped
-        from): the next jump from there is half as long; below 2 cycles none is made there and
-        the history is cleared, so that SPAN + 1 cycles are solved in full before a jump of 2
-        cycles is tried."""
+        from; ``failed``: a cycle after it failed, else its error was too large): the next
+        jump from there is half as long; below 2 cycles none is made there and the history is
+        cleared, so that SPAN + 1 cycles are solved in full before a jump of 2 cycles is
+        tried."""
         pending = self.pending.pop(group)
         self.jumped -= pending.n
         self.jumps -= 1
         self.rejected += 1
+        self.rejected_failed += failed
         half = pending.n // 2
         self.n = max(2, half)
         self.history[group] = pending.history if half >= 2 else []
@@ -224,15 +227,18 @@ class Jumper:
         return n, state
 
     def counts(self) -> dict[str, int]:
-        """Cycles extrapolated, jumps made and jumps rejected (undone) so far."""
+        """Cycles extrapolated, jumps made, jumps rejected (undone) so far and, of those,
+        the ones rejected after a failed cycle."""
         return {"cycles_jumped": self.jumped, "jumps": self.jumps,
-                "jumps_rejected": self.rejected}
+                "jumps_rejected": self.rejected,
+                "jumps_rejected_after_failure": self.rejected_failed}
 
     def note(self) -> str:
         worst = max(self.errors) if self.errors else 0.0
         return (f"cycle jumping (Sulzer et al. 2021 adaptive inter-cycle extrapolation): "
                 f"{self.jumped} cycles extrapolated in {self.jumps} jumps; "
-                f"{self.rejected} jumps rejected (undone and halved: a cycle after the jump "
-                f"failed or its error was above {REJECT_FACTOR:g} tolerances); largest "
+                f"{self.rejected} jumps rejected (undone and halved: {self.rejected_failed} "
+                f"after a failed cycle, {self.rejected - self.rejected_failed} with an error "
+                f"above {REJECT_FACTOR:g} tolerances); largest "
                 f"estimated local error of an accepted jump {worst:.2e} (tolerance "
                 f"{self.tolerance:g}, max jump {self.max_jump})")
