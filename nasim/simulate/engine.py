@@ -365,7 +365,9 @@ class CellRunner:
         if times is not None:
             t_interp = np.unique(np.clip(np.concatenate([[0.0], times]), 0.0, step.duration_s))
         else:
-            t_interp = (None if self.solver_time_steps
+            # a hold whose time series is not kept is read for its duration and end only
+            t_interp = (None if self.solver_time_steps or (step.kind == "hold"
+                                                           and not step.keep_timeseries)
                         else output_times(step.duration_s, 300, 100))
         inputs = self._step_inputs(step, v0, 0.0 if state is None else float(state.t[-1]))
         if state is None and not self._sensitivities:
