@@ -284,3 +284,32 @@ def test_same_seed_same_percentiles_60C_dfn(tmp_path):
     np.testing.assert_allclose(x[cols].to_numpy(float), y[cols].to_numpy(float), rtol=1e-9)
     at_20C = x[(x.direction == "discharge") & (x.c_rate.round(3) == 20)]
     assert at_20C.capacity_mAh_per_g_p2_5.notna().all()
+
+
+def test_samples_ended_counts_cycling_that_stopped_early():
+    """A sample whose cycling ended by its end-of-life rule has no rows after its end:
+    summary.csv counts it in ``samples_ended`` from the next step on, and the interval there
+    is over the samples still cycling (a failed sample is not counted as ended)."""
+    from types import SimpleNamespace
+
+    import pandas as pd
+
+    from nasim.uncertainty.result import UncertaintyResult
+
+    nominal = pd.DataFrame({"step": [1, 2, 3, 4], "direction": ["charge", "discharge"] * 2,
+                            "retention": [np.nan, 1.0, np.nan, 0.9], "status": "ok"})
+
+    def rows(retentions):
+        return [{"step": s, "status": "ok", "retention": r}
+                for s, r in zip(range(1, len(retentions) + 1), retentions, strict=False)]
+
+    records = [{"sample": 0, "status": "ok", "rows": rows([np.nan, 1.0, np.nan, 0.8])},
+               {"sample": 1, "status": "ok", "rows": rows([np.nan, 1.0, np.nan, 0.7])},
+               {"sample": 2, "status": "ok", "rows": rows([np.nan, 1.0])},  # ended
+               {"sample": 3, "status": "failed", "rows": rows([np.nan, 1.0])}]
+    result = UncertaintyResult(SimpleNamespace(summary=nominal), [], [], np.zeros((4, 0)),
+                               records, 0, "all", 0.0)
+    summary = result.summary.set_index("step")
+    assert summary.samples_ended.tolist() == [0, 0, 1, 1]
+    assert summary.loc[4, "samples_ok"] == 2
+    assert 0.7 <= summary.loc[4, "retention_p2_5"] < summary.loc[4, "retention_p97_5"] <= 0.8

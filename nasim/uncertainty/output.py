@@ -48,6 +48,12 @@ def report_text(result, comparisons, drivers) -> str:
              f"(counted, not dropped silently: their reasons are in uncertainty.csv); "
              f"{sum(r['rebuilt'] for r in result.records)} needed a model of their own; "
              f"{result.wall_time_s:.1f} s.", ""]
+    ended = int(result.summary.samples_ended.iloc[-1]) if len(result.summary) else 0
+    if ended:
+        lines += [f"{ended} samples ended their cycling (the protocol's end-of-life rule) before "
+                  "the last step: the intervals of the steps after their end are over the "
+                  "samples still cycling, and the ended ones lie below them (samples_ended in "
+                  "summary.csv).", ""]
     rejected = sum(r["jumps_rejected"] for r in result.records)
     if rejected:
         lines += [f"Cycle jumping: {rejected} jumps rejected over the samples (undone and "

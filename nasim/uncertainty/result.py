@@ -2,13 +2,15 @@
 
 ``summary`` is the replay's ``summary.csv`` with ``<column>_p2_5`` and ``<column>_p97_5`` beside
 each model-dependent column (capacity, voltages, energies, power, duration, retention,
-efficiency, curve RMSE) and ``samples_ok`` (the samples whose step solved). ``drivers`` ranks
-the inputs by standardised regression coefficients (SRC): each headline quantity of each
-discharge is regressed, standardised, on the standardised inputs (log10 of log-sampled ones);
-``share`` = SRC^2 is the input's share of the quantity's variance when the model is near
-linear over the ranges (``r2`` says how near: the shares sum to it). With fewer samples than
-inputs no regression is possible: each input's own correlation with the quantity stands in
-(``r2`` empty).
+efficiency, curve RMSE), ``samples_ok`` (the samples whose step solved) and ``samples_ended``
+(samples that did not fail but whose cycling had ended, by its ``stop_below_retention``, before
+the step: the interval is over the samples still cycling, and the ended ones lie below it).
+``drivers`` ranks the inputs by standardised regression coefficients (SRC): each headline
+quantity of each discharge is regressed, standardised, on the standardised inputs (log10 of
+log-sampled ones); ``share`` = SRC^2 is the input's share of the quantity's variance when the
+model is near linear over the ranges (``r2`` says how near: the shares sum to it). With fewer
+samples than inputs no regression is possible: each input's own correlation with the quantity
+stands in (``r2`` empty).
 """
 
 from __future__ import annotations
@@ -105,7 +107,12 @@ class UncertaintyResult:
                     columns.append(name)
         n = pct.groupby("step").n.max() if len(pct) else pd.Series(dtype=float)
         base["samples_ok"] = base.step.map(n).fillna(0).astype(int)
-        return base[[*columns, "samples_ok"]]
+        # samples that ran without failing but whose cycling ended (its end-of-life rule)
+        # before the step: the step's interval is over the others, the ended ones lie below
+        last = np.array([max((row["step"] for row in r["rows"]), default=0)
+                         for r in self.records if r["status"] == "ok"])
+        base["samples_ended"] = [int(np.sum(last < s)) for s in base.step]
+        return base[[*columns, "samples_ok", "samples_ended"]]
 
     def comparisons(self) -> pd.DataFrame:
         """The replay's comparisons with the interval of each simulated value and whether the
