@@ -15,7 +15,7 @@ end-of-discharge state of a cold or fast cycle scatters from one cycle to the ne
 cycles it started the next discharge below its cut-off. The next S + 1 cycles are solved in
 full again, which gives the new per-cycle change d'. Error control: the local error of the jump
 is estimated from the change of the per-cycle change of the slow aging states that carry the
-aging (LAM fractions, SEI thickness; :func:`aging_state_indices`), err = N/2 max_i |d'_i - d_i|
+aging (LAM fractions, the SEI state; :func:`aging_state_indices`), err = N/2 max_i |d'_i - d_i|
 / |y_i| (the second-order term of the extrapolation), and the next jump length is
 N sqrt(tol / err), between N/2 and 2N, at most ``max_jump``; a jump never skips a cycle the
 listener keeps (kept time series, measured cycles, fitted targets), and the S + 1 cycles up to
@@ -70,7 +70,7 @@ REJECT_FACTOR = 10.0
 
 def aging_state_indices(runner, words: tuple[str, ...] = _AGING_STATE_WORDS) -> np.ndarray:
     """Indices in the state vector of the slow aging states (active material fractions,
-    SEI thickness): the states cycle jumping controls the jump length on."""
+    SEI concentration or thickness): the states cycle jumping controls the jump length on."""
     model = runner.build().model
     out = [np.arange(sl.start, sl.stop) for var, slices in model.y_slices.items()
            for sl in slices if any(k in var.name for k in words)]
