@@ -84,9 +84,10 @@ def mesh_setting(study: LoadedStudy) -> str:
 
 def check_corner(study: LoadedStudy) -> dict:
     """Mesh check of the study's :func:`corner` (see the module doc): a JSON-ready record
-    with the corner's axis values, C-rate, temperature [degC], model, mesh in use,
-    ``capacity_rel_diff``, ``voltage_rms_diff_mV``, the bounds, ``status`` (``converged``,
-    ``not converged`` or ``failed``), ``message`` and the check's wall time [s]."""
+    with the corner's axis values, C-rate, temperature [degC], model, mesh in use, the
+    corner's capacity on it and on the 2x mesh [mAh/g], ``capacity_rel_diff``,
+    ``voltage_rms_diff_mV``, the bounds, ``status`` (``converged``, ``not converged`` or
+    ``failed``), ``message`` and the check's wall time [s]."""
     from nasim.simulate import SimulationError
     from nasim.simulate.mesh import mesh_check, resolve
 
@@ -101,14 +102,17 @@ def check_corner(study: LoadedStudy) -> dict:
         c_rate, temperature_C = _rate_and_temperature(study, cell, point)
         record.update(c_rate=c_rate, temperature_C=temperature_C,
                       mesh_points=resolve(cell, study.mesh_points, study.model).describe())
-        row = mesh_check(cell, study.model, c_rate=c_rate, temperature_C=temperature_C,
-                         mesh=study.mesh_points).iloc[0]
+        frame = mesh_check(cell, study.model, c_rate=c_rate, temperature_C=temperature_C,
+                           mesh=study.mesh_points)
+        row = frame.iloc[0]
     except (SimulationError, ParameterFileError, ValueError) as exc:
         record.update(status="failed", message=f"the corner did not solve: {exc}")
     else:
         diff, dv = float(row.capacity_rel_diff), float(row.voltage_rms_diff_mV)
         ok = diff <= CAPACITY_BOUND and dv <= VOLTAGE_BOUND_MV
-        record.update(capacity_rel_diff=diff, voltage_rms_diff_mV=dv,
+        record.update(capacity_mAh_per_g=float(row.capacity_mAh_per_g),
+                      capacity_2x_mAh_per_g=float(frame.capacity_mAh_per_g.iloc[1]),
+                      capacity_rel_diff=diff, voltage_rms_diff_mV=dv,
                       status="converged" if ok else "not converged",
                       message=f"{100 * diff:.3f} % capacity, {dv:.2f} mV RMS from the 2x mesh "
                               f"(bounds {100 * CAPACITY_BOUND:g} %, {VOLTAGE_BOUND_MV:g} mV)")
