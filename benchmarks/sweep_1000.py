@@ -18,6 +18,11 @@ x 1000 is the serial estimate and / 2 the estimate for two ideal parallel proces
 on what else runs. The two
 capacities of each subsample point are compared as a check that both solve the same problem.
 
+The sweep's mesh check of the study's corner (:mod:`nasim.sweep.mesh_guard`: 30 mg/cm2 x
+2000 mA/g against the 2x mesh, on by default) is not in the timed sweep (``--no-mesh-check``):
+it runs after it in this process, and its own wall and CPU time and result are printed beside,
+so that the sweep's cost with it can be read off.
+
 ``--compiled`` also runs the sweep with ``--compiled`` (IDAKLU's compile option, gcc -O3 of the
 model's CasADi functions) twice on a fresh, empty compile cache (``PYBAMM_CASADI_AOT_CACHE`` in a
 temporary directory): cold (the gcc build included) and warm (the cached library loaded), and
@@ -49,6 +54,7 @@ from nasim.physics import build_model, set_initial_state  # noqa: E402
 from nasim.physics.values import to_parameter_values  # noqa: E402
 from nasim.protocols.plan import horizon_s  # noqa: E402
 from nasim.simulate.mesh import Mesh  # noqa: E402
+from nasim.sweep.mesh_guard import check_corner  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 CELL = ROOT / "parameter_sets" / "cells" / "heo_hc_full.yaml"
@@ -78,7 +84,7 @@ def run_sweep(study: Path, out: Path, workers: int, compiled: bool = False,
     cpu0 = _children_cpu_s()
     tic = time.perf_counter()
     done = subprocess.run([sys.executable, "-m", "nasim.cli", "sweep", str(study), "--out",
-                           str(out), "--workers", str(workers), "--quiet",
+                           str(out), "--workers", str(workers), "--quiet", "--no-mesh-check",
                            *(["--compiled"] if compiled else [])],
                           check=False, stderr=subprocess.DEVNULL, env=env)
     if done.returncode not in (0, 1):  # 1: the study ran and some points failed (recorded)
@@ -143,12 +149,17 @@ def main() -> None:
             for name in ("cold", "warm"):
                 run = run_sweep(study, Path(tmp) / f"out_{name}", args.workers, True, env)
                 compiled_runs[name] = (*run[:3], max_relative_difference(run[3], frame))
+        tic, cpu0 = time.perf_counter(), time.process_time()
+        check = check_corner(nasim.load_study(study))
+        check_s, check_cpu = time.perf_counter() - tic, time.process_time() - cpu0
     n_ok = int((frame.status == "ok").sum())
     print(f"{n_points}-point SPMe study ({args.loadings} loadings x {args.currents} currents), "
           f"heo_hc_full.yaml, {args.workers} workers, {os.cpu_count()} cores")
     print(f"  nasim sweep (end to end, CLI):     {sweep_s:8.1f} s  ({n_ok} ok, "
           f"{n_points - n_ok} failed; {sweep_cpu:.1f} s CPU in all its processes; load "
           f"{sweep_load:.2f})")
+    print(f"  mesh check of the corner (untimed): {check_s:7.1f} s  ({check_cpu:.1f} s CPU; "
+          f"{check['status']}: {check['message']})")
     for name, (wall, cpu, load, rel) in compiled_runs.items():
         print(f"  nasim sweep --compiled, {name} cache: {wall:7.1f} s  ({cpu:.1f} s CPU; load "
               f"{load:.2f}; results vs uncompiled: max relative difference {rel:.2g})")

@@ -190,7 +190,7 @@ def _cmd_sweep(args) -> int:
                                    compiled=True if args.compiled else None,
                                    max_points=args.max_points,
                                    worker_timeout=args.worker_timeout, fmt=args.format,
-                                   dpi=args.dpi)
+                                   dpi=args.dpi, mesh_check=False if args.no_mesh_check else None)
     except SweepStopped as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_FAILED
@@ -199,12 +199,16 @@ def _cmd_sweep(args) -> int:
     if args.json and not args.quiet:
         print_summary({"points": run.n_points, "stored_before": run.n_stored_before,
                        "computed": run.n_computed, "failed": len(failed),
+                       "mesh_check": run.mesh_check,
                        "wall_time_s": time.perf_counter() - args.t0,
                        "results": str(out / "results.csv")}, True)
     elif not args.quiet:
         print(f"{run.n_points} points: {run.n_stored_before} already stored, {run.n_computed} "
               f"computed in {run.n_tasks} tasks, {time.perf_counter() - args.t0:.1f} s; "
               f"{len(failed)} failed")
+        if run.mesh_check:
+            print(f"mesh check at the corner: {run.mesh_check['status']}: "
+                  f"{run.mesh_check['message']} ({out / 'mesh_check.json'})")
         for row in failed.head(10).itertuples():
             print(f"  point {row.index}: {row.error}")
         print(f"wrote {out / 'results.csv'}"
@@ -355,6 +359,8 @@ def build_parser() -> argparse.ArgumentParser:
                     "many seconds")
     sw.add_argument("--retry-failed", action="store_true",
                     help="also recompute points stored as failed")
+    sw.add_argument("--no-mesh-check", action="store_true", help="skip the mesh check of "
+                    "the study's corner against the 2x mesh (as options: {mesh_check: false})")
     sw.add_argument("--compiled", action="store_true", help="solve with IDAKLU's compiled "
                     "mode (as the study's options: {compiled: true}): about a minute of gcc "
                     "per model the first time (cached on disk), then faster solves")

@@ -9,6 +9,7 @@ its cut-off.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
@@ -116,6 +117,24 @@ class Plan:
     items: list[PlannedStep | RateBlock] = field(default_factory=list)
     cycle_targets: list[CycleTarget] = field(default_factory=list)
     repeats: dict[str, RepeatRule] = field(default_factory=dict)
+
+    def steps(self) -> Iterator[PlannedStep]:
+        """Every planned step, a rate block's steps before each rate then its rates (a plain
+        list, e.g. for the highest current a protocol runs; how they run:
+        :mod:`nasim.simulate.execute`)."""
+        for item in self.items:
+            if isinstance(item, RateBlock):
+                yield from (s for before in item.before for s in before)
+                yield from item.rate_steps
+            else:
+                yield item
+
+    def highest_current_step(self) -> PlannedStep | None:
+        """The constant-current step with the largest current (charge or discharge), or None
+        when the plan has none; its ``current_A / cell.one_c_current_A`` is the C-rate at which
+        a mesh must be converged (``nasim mesh-check``)."""
+        steps = [s for s in self.steps() if s.mode == "current" and s.current_A]
+        return max(steps, key=lambda s: abs(s.current_A)) if steps else None
 
     @property
     def n_steps(self) -> int:

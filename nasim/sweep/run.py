@@ -28,6 +28,7 @@ import pandas as pd
 
 from nasim.params.loading import ParameterFileError
 from nasim.rundir import atomic, lock
+from nasim.sweep.mesh_guard import MESH_CHECK_FILE, guard
 from nasim.sweep.schema import CURRENT, HeatmapFigure, RagoneFigure
 from nasim.sweep.store import STORE_NAME, ResultStore
 from nasim.sweep.study import LoadedStudy, Point, load_study
@@ -38,8 +39,8 @@ MAX_TASK_POINTS = {"SPM": 100, "SPMe": 100, "DFN": 32}
 DASK_LOCAL = "dask-local"
 MAX_POINTS = 100_000  # default limit of a study's size (--max-points)
 WORKER_TIMEOUT_S = 120.0  # default: a Dask sweep stops after this long without workers
-#: the store's files: kept by --resume, removed by --overwrite
-STORE_FILES = (STORE_NAME, f"{STORE_NAME}-wal", f"{STORE_NAME}-shm")
+#: the store's files and the corner's mesh check: kept by --resume, removed by --overwrite
+STORE_FILES = (STORE_NAME, f"{STORE_NAME}-wal", f"{STORE_NAME}-shm", MESH_CHECK_FILE)
 
 
 class SweepStopped(RuntimeError):
@@ -71,6 +72,7 @@ class SweepRun:
     wall_time_s: float = 0.0
     n_tasks: int = 0
     figures: list[Path] = field(default_factory=list)
+    mesh_check: dict | None = None  # the corner's record (nasim.sweep.mesh_guard), if checked
 
 
 def _even_chunks(items: list, n: int) -> list[list]:
@@ -299,9 +301,11 @@ def _hold_other_axes(study: LoadedStudy, frame: pd.DataFrame, keep: set[str]
 def run_study(study: LoadedStudy | str | Path, out: str | Path, *, workers: int | None = None,
               scheduler: str | None = None, progress: bool = False,
               retry_failed: bool = False, compiled: bool | None = None,
-              max_points: int = MAX_POINTS, worker_timeout: float = WORKER_TIMEOUT_S
-              ) -> tuple[pd.DataFrame, SweepRun]:
-    """Compute the study's missing points into ``out`` (see :func:`nasim.sweep.sweep`)."""
+              max_points: int = MAX_POINTS, worker_timeout: float = WORKER_TIMEOUT_S,
+              mesh_check: bool | None = None) -> tuple[pd.DataFrame, SweepRun]:
+    """Compute the study's missing points into ``out`` (see :func:`nasim.sweep.sweep`);
+    first, when there are points to compute, the mesh check of the study's corner
+    (:mod:`nasim.sweep.mesh_guard`; ``mesh_check`` None: the study's ``options``)."""
     loaded = study if isinstance(study, LoadedStudy) else load_study(study)
     check_size(loaded, max_points)
     if compiled is None:
@@ -321,6 +325,8 @@ def run_study(study: LoadedStudy | str | Path, out: str | Path, *, workers: int 
         run = SweepRun(len(points), len(points) - len(missing))
         tasks = plan_tasks(loaded, points, workers, missing, compiled)
         run.n_tasks = len(tasks)
+        if tasks and (loaded.study.options.mesh_check if mesh_check is None else mesh_check):
+            run.mesh_check = guard(loaded, Path(out))
         if tasks:
             results = execute_tasks(tasks, run_task, workers, scheduler, worker_timeout,
                                     warm_group)
@@ -346,8 +352,8 @@ def run_study(study: LoadedStudy | str | Path, out: str | Path, *, workers: int 
 
 def sweep(study: LoadedStudy | str | Path, out: str | Path | None = None, *,
           workers: int | None = None, scheduler: str | None = None, progress: bool = False,
-          retry_failed: bool = False, figures: bool = True, compiled: bool | None = None
-          ) -> pd.DataFrame:
+          retry_failed: bool = False, figures: bool = True, compiled: bool | None = None,
+          mesh_check: bool | None = None) -> pd.DataFrame:
     """Run a study file (:mod:`nasim.sweep.study`) and return its results, one row per point.
 
     Parameters
@@ -368,6 +374,10 @@ def sweep(study: LoadedStudy | str | Path, out: str | Path | None = None, *,
         Draw the study's figures into ``out``.
     compiled
         Solve with IDAKLU's compiled mode (None: the study's ``options.compiled``).
+    mesh_check
+        Before the points, check the mesh at the study's corner and warn if it is not
+        converged there (:mod:`nasim.sweep.mesh_guard`; None: the study's
+        ``options.mesh_check``, default on).
 
     Returns
     -------
@@ -404,10 +414,10 @@ def sweep(study: LoadedStudy | str | Path, out: str | Path | None = None, *,
         with tempfile.TemporaryDirectory(prefix="nasim-sweep-") as tmp:
             return run_study(study, tmp, workers=workers, scheduler=scheduler,
                              progress=progress, retry_failed=retry_failed,
-                             compiled=compiled)[0]
+                             compiled=compiled, mesh_check=mesh_check)[0]
     frame, _ = write_outputs(study, out, workers=workers, scheduler=scheduler,
                              progress=progress, retry_failed=retry_failed, figures=figures,
-                             compiled=compiled)
+                             compiled=compiled, mesh_check=mesh_check)
     return frame
 
 

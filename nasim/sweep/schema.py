@@ -148,9 +148,14 @@ class Options(FrozenStrict):
     :class:`nasim.simulate.engine.CellRunner`): gcc compiles each built model once (about a
     minute for an SPMe, cached on disk; every model group of the study compiles its own),
     then a solve takes ~0.4 of the time. For repeated large studies; discharge studies only
-    (a protocol study builds a model per point)."""
+    (a protocol study builds a model per point).
+
+    ``mesh_check``: before its points, the sweep checks the mesh at the study's most
+    demanding corner against the 2x mesh and warns when it is not converged there
+    (:mod:`nasim.sweep.mesh_guard`; a few seconds for an SPM/SPMe, more for a DFN)."""
 
     compiled: bool = False
+    mesh_check: bool = True
 
 
 class HeatmapFigure(FrozenStrict):
