@@ -274,11 +274,11 @@ class MSMRCalibration(Strict):
 class MSMROCP(Strict):
     """An OCP given by MSMR reactions; nasim tabulates its inverse x(U) → U(x) densely. The Na
     content is x(U) = x_offset + sum_j x_j(U), x_offset the content no reaction inside the window
-    removes; give ``stoichiometry_offset`` or a ``calibration`` (:class:`MSMRCalibration`)."""
+    removes; with a ``calibration`` (:class:`MSMRCalibration`) the offset is the solve's start."""
 
     form: Literal["msmr"]
     reactions: list[MSMRReaction] = Field(min_length=1)
-    stoichiometry_offset: Q("dimensionless", ge=0.0, lt=1.0) | None = None
+    stoichiometry_offset: Q("dimensionless", ge=0.0, lt=1.0)
     calibration: MSMRCalibration | None = None
     temperature: Q("temperature", gt=0.0)
     # (offset, factor on the occupancy fractions, shift of the standard potentials in V)
@@ -287,8 +287,6 @@ class MSMROCP(Strict):
 
     @model_validator(mode="after")
     def _total(self) -> MSMROCP:
-        if (self.stoichiometry_offset is None) == (self.calibration is None):
-            raise ValueError("give exactly one of stoichiometry_offset and calibration")
         self._solved = offset, factor, _ = (self._calibrate() if self.calibration else
                                             (self.stoichiometry_offset.si, 1.0, 0.0))
         total = offset + factor * sum(r.occupancy_fraction.si for r in self.reactions)
@@ -321,11 +319,15 @@ class MSMROCP(Strict):
             factor = (x_low - x_up) / (s_low - s_up)
             return x_up - factor * s_up, factor, shift
 
-        def middle(shift: float) -> float:  # x(midpoint_voltage) minus the mean stoichiometry
-            offset, factor, _ = solve(shift)
+        def middle(shift: float, offset=None, factor=1.0) -> float:  # x(U_mid) - mean x
+            offset, factor = solve(shift)[:2] if offset is None else (offset, factor)
             return offset + factor * float(self._occupied(c.midpoint_voltage.si, shift)) \
                 - 0.5 * (x_up + x_low)
 
+        start = self.stoichiometry_offset.si  # the file's values, kept if they meet it (1e-8)
+        if np.all(np.abs(start + self._occupied(ends) - [x_up, x_low]) < 1e-8) and (
+                c.midpoint_voltage is None or abs(middle(0.0, start)) < 1e-8):
+            return start, 1.0, 0.0
         if c.midpoint_voltage is None:
             return solve(0.0)
         lo, hi = -1.0, 1.0  # bisection: x(U_mid) rises with the shift
