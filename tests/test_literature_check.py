@@ -76,3 +76,25 @@ def test_a_literature_range_names_its_source(file, field, source):
     assert source.get("range_source"), (
         f"{file}: {field}: range {source['range']} without range_source (where the spread "
         "comes from, not only the value)")
+
+
+def _fitted() -> list[tuple[str, str, dict]]:
+    """(file, field, source) of every value of kind ``fitted`` in parameter_sets/."""
+    return [(str(f.relative_to(SETS)), field, q["source"])
+            for f in sorted(SETS.rglob("*.yaml"))
+            for field, q in _quantities(yaml.safe_load(f.read_text()))
+            if q["source"].get("kind") == "fitted"]
+
+
+@pytest.mark.parametrize(("file", "field", "source"), _fitted(),
+                         ids=lambda v: v if isinstance(v, str) else "")
+def test_a_fitted_value_names_a_bundled_fit_and_carries_its_interval(file, field, source):
+    """A value calibrated by hand is ``assumed`` with a range (issue 14: the uncertainty run
+    would hold a ``fitted`` value without an interval fixed); a ``fitted`` one names the
+    bundled fit that produced it, whose report exists, and carries that fit's interval."""
+    unc = source.get("uncertainty")
+    assert unc, f"{file}: {field}: fitted without the fit's interval (fits/record_uncertainty.py)"
+    assert f"fits/{unc['fit']}" in str(source.get("data", "")), (file, field, unc["fit"])
+    assert (ROOT / "fits" / unc["fit"] / "out" / "fit_report.json").is_file(), (file, field)
+    low, high = unc["interval_95"]
+    assert low < high, (file, field, unc["interval_95"])

@@ -50,24 +50,40 @@ def split(overrides: Mapping[str, Any]) -> Edits:
     return edits
 
 
+def _child(node, key: str, keys: tuple[str, ...]):
+    """The item ``key`` of a mapping (created when missing) or of a list (``key`` an index, as
+    in ``reactions.0.standard_potential``)."""
+    if isinstance(node, list):
+        if not (key.isdigit() and int(key) < len(node)):
+            raise ValueError(f"parameter path {'.'.join(keys)!r}: {key!r} is not an index of "
+                             f"a list of {len(node)}")
+        return node[int(key)]
+    child = node.get(key)
+    if child is None:
+        child = node[key] = {}
+    return child
+
+
 def apply(data: dict, edits: list[tuple[tuple[str, ...], Any]]) -> dict:
-    """A copy of the raw file ``data`` with ``edits`` applied (missing mappings are created)."""
+    """A copy of the raw file ``data`` with ``edits`` applied (missing mappings are created;
+    a number in a path indexes a list)."""
     out = copy.deepcopy(data)
     for keys, value in edits:
         node = out
         for key in keys[:-1]:
-            child = node.get(key)
-            if child is None:
-                child = node[key] = {}
-            elif not isinstance(child, dict):
+            node = _child(node, key, keys)
+            if not isinstance(node, dict | list):
                 raise ValueError(f"parameter path {'.'.join(keys)!r}: {key!r} is not a mapping "
-                                 f"(got {child!r})")
-            node = child
-        old = node.get(keys[-1])
+                                 f"(got {node!r})")
+        last = keys[-1]
+        if isinstance(node, list):
+            _child(node, last, keys)  # checks the index
+            last = int(last)
+        old = node[last] if isinstance(node, list) else node.get(last)
         if isinstance(old, dict) and isinstance(value, Mapping):
-            node[keys[-1]] = {**old, **copy.deepcopy(dict(value))}
+            node[last] = {**old, **copy.deepcopy(dict(value))}
         else:
-            node[keys[-1]] = copy.deepcopy(value)
+            node[last] = copy.deepcopy(value)
     return out
 
 

@@ -243,37 +243,105 @@ class MSMRReaction(Strict):
     ideality_factor: Q("dimensionless", gt=0.0)
 
 
-class MSMROCP(Strict):
-    """An OCP given by MSMR reactions; nasim tabulates its inverse x(U) → U(x) densely.
+class MSMRCalibration(Strict):
+    """Conditions an MSMR isotherm is held to (hand calibration, re-imposed on every load).
 
-    The Na content (stoichiometry) is x(U) = x_offset + sum_j x_j(U): x_offset is the content
-    that no reaction inside the window removes (the redox-inert remainder).
-    """
+    The reactions give the shape (positions, relative capacities, widths); the stoichiometry
+    offset, a common factor on the occupancy fractions and (with ``midpoint_voltage``) a common
+    shift of the standard potentials are solved so that x(upper_voltage) and
+    x(lower_voltage) are the given stoichiometries and U at their mean is ``midpoint_voltage``.
+    A changed reaction value (an uncertainty sample) keeps these conditions: the isotherm stays
+    consistent with the data behind them."""
+
+    upper_voltage: Q("voltage")
+    stoichiometry_at_upper_voltage: Q("dimensionless", gt=0.0, lt=1.0)
+    lower_voltage: Q("voltage")
+    stoichiometry_at_lower_voltage: Q("dimensionless", gt=0.0, le=1.0)
+    midpoint_voltage: Q("voltage") | None = None
+
+    @model_validator(mode="after")
+    def _ordered(self) -> MSMRCalibration:
+        u_low, u_up, mid = self.lower_voltage.si, self.upper_voltage.si, self.midpoint_voltage
+        if not (u_low < u_up and self.stoichiometry_at_upper_voltage.si
+                < self.stoichiometry_at_lower_voltage.si) or not (
+                mid is None or u_low < mid.si < u_up):
+            raise ValueError("calibration: expected lower_voltage < midpoint_voltage < "
+                             "upper_voltage and stoichiometry_at_upper_voltage < "
+                             "stoichiometry_at_lower_voltage (x falls as U rises)")
+        return self
+
+
+class MSMROCP(Strict):
+    """An OCP given by MSMR reactions; nasim tabulates its inverse x(U) → U(x) densely. The Na
+    content is x(U) = x_offset + sum_j x_j(U), x_offset the content no reaction inside the window
+    removes; with a ``calibration`` (:class:`MSMRCalibration`) the offset is the solve's start."""
 
     form: Literal["msmr"]
     reactions: list[MSMRReaction] = Field(min_length=1)
     stoichiometry_offset: Q("dimensionless", ge=0.0, lt=1.0)
+    calibration: MSMRCalibration | None = None
     temperature: Q("temperature", gt=0.0)
+    # (offset, factor on the occupancy fractions, shift of the standard potentials in V)
+    _solved: tuple[float, float, float] = PrivateAttr(default=(math.nan, 1.0, 0.0))
     _table: tuple[np.ndarray, np.ndarray] | None = PrivateAttr(default=None)
 
     @model_validator(mode="after")
     def _total(self) -> MSMROCP:
-        total = self.stoichiometry_offset.si + sum(r.occupancy_fraction.si for r in self.reactions)
-        if total > 1.0 + 1e-9:
+        self._solved = offset, factor, _ = (self._calibrate() if self.calibration else
+                                            (self.stoichiometry_offset.si, 1.0, 0.0))
+        total = offset + factor * sum(r.occupancy_fraction.si for r in self.reactions)
+        if offset < 0.0 or total > 1.0 + 1e-9:
             raise ValueError(
-                f"stoichiometry_offset + sum of occupancy fractions = {total:.4f} exceeds 1"
+                f"stoichiometry_offset {offset:.4f} + sum of occupancy fractions = {total:.4f}"
+                " must lie in [0, 1]" + (" (as solved from the calibration: the reactions "
+                                         "cannot meet it)" if self.calibration else "")
             )
         return self
 
-    def stoichiometry(self, voltage_V: np.ndarray) -> np.ndarray:
-        """x(U): Na content at open-circuit voltage ``voltage_V``."""
+    def _occupied(self, voltage_V, shift: float = 0.0) -> np.ndarray:
+        """sum_j x_j(U) of the file's reactions with their standard potentials + ``shift``."""
         f = FARADAY / (GAS_CONSTANT * self.temperature.si)
         u = np.asarray(voltage_V, dtype=float)[..., None]
-        u0 = np.array([r.standard_potential.si for r in self.reactions])
+        u0 = np.array([r.standard_potential.si for r in self.reactions]) + shift
         xj = np.array([r.occupancy_fraction.si for r in self.reactions])
         w = np.array([r.ideality_factor.si for r in self.reactions])
         arg = np.clip(f * (u - u0) / w, -700, 700)
-        return self.stoichiometry_offset.si + np.sum(xj / (1.0 + np.exp(arg)), axis=-1)
+        return np.sum(xj / (1.0 + np.exp(arg)), axis=-1)
+
+    def _calibrate(self) -> tuple[float, float, float]:
+        """(offset, factor, shift) meeting :attr:`calibration` (see :class:`MSMRCalibration`)."""
+        c = self.calibration
+        x_up, x_low = c.stoichiometry_at_upper_voltage.si, c.stoichiometry_at_lower_voltage.si
+        ends = np.array([c.upper_voltage.si, c.lower_voltage.si])
+
+        def solve(shift: float) -> tuple[float, float, float]:
+            s_up, s_low = self._occupied(ends, shift)
+            factor = (x_low - x_up) / (s_low - s_up)
+            return x_up - factor * s_up, factor, shift
+
+        def middle(shift: float, offset=None, factor=1.0) -> float:  # x(U_mid) - mean x
+            offset, factor = solve(shift)[:2] if offset is None else (offset, factor)
+            return offset + factor * float(self._occupied(c.midpoint_voltage.si, shift)) \
+                - 0.5 * (x_up + x_low)
+
+        start = self.stoichiometry_offset.si  # the file's values, kept if they meet it (1e-8)
+        if np.all(np.abs(start + self._occupied(ends) - [x_up, x_low]) < 1e-8) and (
+                c.midpoint_voltage is None or abs(middle(0.0, start)) < 1e-8):
+            return start, 1.0, 0.0
+        if c.midpoint_voltage is None:
+            return solve(0.0)
+        lo, hi = -1.0, 1.0  # bisection: x(U_mid) rises with the shift
+        if not middle(lo) < 0.0 < middle(hi):
+            raise ValueError("calibration: no common shift of the standard potentials within "
+                             "+/-1 V puts U(mean stoichiometry) at midpoint_voltage")
+        while hi - lo > 1e-12:
+            lo, hi = (lo, (lo + hi) / 2) if middle((lo + hi) / 2) > 0 else ((lo + hi) / 2, hi)
+        return solve((lo + hi) / 2)
+
+    def stoichiometry(self, voltage_V: np.ndarray) -> np.ndarray:
+        """x(U): Na content at open-circuit voltage ``voltage_V``."""
+        offset, factor, shift = self._solved
+        return offset + factor * self._occupied(voltage_V, shift)
 
     def tabulate(self) -> tuple[np.ndarray, np.ndarray]:
         """Dense table (x increasing, U decreasing) of the inverse isotherm, computed once."""

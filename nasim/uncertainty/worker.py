@@ -95,6 +95,21 @@ def _masses(cell, budget: bool = False) -> tuple:
     return out
 
 
+def _closed_forms(cell) -> list[np.ndarray]:
+    """The tabulated closed-form OCVs (MSMR) of ``cell``: a sampled reaction value moves one,
+    a function rather than a number, so such a sample needs a model of its own."""
+    fns = [m.open_circuit_potential for m in (cell.cathode, cell.anode) if m is not None]
+    return [a for fn in fns if fn.closed_form is not None for a in fn.closed_form.tabulate()]
+
+
+def same_functions(cell, other) -> bool:
+    """Whether ``cell`` and ``other`` have the same closed-form OCVs (see
+    :func:`_closed_forms`)."""
+    a, b = _closed_forms(cell), _closed_forms(other)
+    return len(a) == len(b) and all(x.shape == y.shape and np.array_equal(x, y)
+                                    for x, y in zip(a, b, strict=True))
+
+
 def probe(protocol_path: str, cell_path: str, model: str | None, aging,
           inputs: list[UncertainInput], run: tuple = ("replay",)
           ) -> tuple[Group, list[tuple[UncertainInput, str]]]:
@@ -113,7 +128,7 @@ def probe(protocol_path: str, cell_path: str, model: str | None, aging,
     for item in inputs:
         if item in path_inputs:
             continue
-        moved = False
+        moved = False  # a PyBaMM number, an active mass or a closed-form OCV
         for end in (item.low, item.high):
             try:
                 cell = load_cell(cell_path, changes([item], [end], fractions))
@@ -122,7 +137,8 @@ def probe(protocol_path: str, cell_path: str, model: str | None, aging,
             changed = numeric_changes(nominal, _values(cell, mechanisms, names))
             keys |= changed
             moved = moved or bool(changed) or not np.allclose(
-                _masses(cell, run[0] == "energy"), _masses(base_cell, run[0] == "energy"))
+                _masses(cell, run[0] == "energy"), _masses(base_cell, run[0] == "energy")
+            ) or not same_functions(cell, base_cell)
         if moved:
             kept.append(item)
         else:
@@ -233,7 +249,8 @@ def run_sample(group: Group, index: int, values: tuple[float, ...]) -> dict:
             cell = load_cell(group.cell_path, changes(others, [by_path[i.path] for i in others],
                                                       mass_fractions(group.cell_path)))
             values = _values(cell, mechanisms, group.path_inputs)
-            if numeric_changes(runner.values, values) <= set(runner.inputs):
+            if numeric_changes(runner.values, values) <= set(runner.inputs) and \
+                    same_functions(cell, _cell(base)):
                 _sample_state(cell, values, soc, soh, group.value_keys)
                 runner.set_inputs({**path_si, **{k: values[k] for k in group.value_keys}},
                                   cell)
