@@ -45,6 +45,7 @@ from nasim.simulate.ends import (
 from nasim.simulate.mesh import Mesh
 from nasim.simulate.mesh import resolve as resolve_mesh
 from nasim.simulate.outputs import frame_of, observe, step_columns, timeseries
+from nasim.simulate.tolerances import state_atol
 
 # input parameter names (PyBaMM's own keys where PyBaMM reads them)
 AMBIENT = "Ambient temperature [K]"
@@ -157,8 +158,9 @@ class CellRunner:
     ``state_memo``: a dict shared by runners of cells with the same material files, so that a
     full cell that differs from one before only in the scale of its electrodes takes its
     start stoichiometries from it (see :func:`nasim.physics.state.set_initial_state`).
-    ``tolerances``: the IDAKLU solver's ``rtol``/``atol`` (default PyBaMM's 1e-4/1e-6; 1e-6,
-    1e-10 with lumped thermal), e.g. to compare models beyond time-stepping error.
+    ``tolerances``: the IDAKLU solver's ``rtol``/``atol`` (default :mod:`tolerances
+    <nasim.simulate.tolerances>`; 1e-6, 1e-10 with lumped thermal), e.g. to compare models
+    beyond time-stepping error.
     ``compiled``: IDAKLU's ``compile`` option (off by default; :func:`nasim.replay` and
     :func:`nasim.simulate` switch it on for the DFN where gcc is found): the model's CasADi
     functions compiled by gcc at the first solve, cached on disk by PyBaMM keyed by a hash of
@@ -279,6 +281,7 @@ class CellRunner:
                                 solver=pybamm.IDAKLUSolver(options=options, **self.tolerances))
         sim.build()
         built = sim.built_model
+        sim.solver.atol = state_atol(built, self.tolerances)
         return BuiltModel(built, sim.solver, dict(built.initial_conditions),
                           built.concatenated_initial_conditions)
 
