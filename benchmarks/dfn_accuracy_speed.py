@@ -2,21 +2,24 @@
 
 For the 1C and 20C discharge of ``heo_half.yaml`` and the 1C discharge of ``heo_hc_full.yaml``
 (from the charged state, 25 degC): nasim's default DFN (the cell file's ``mesh:``, nasim's
-default solver settings) and plain PyBaMM's default DFN (20 uniform points per domain and
+default solver settings, compiled) and plain PyBaMM's default DFN (20 uniform points per domain and
 particle, IDAKLU at its default tolerances, the same model options, converted parameter values
 and start state: :func:`nasim.to_pybamm`) are each compared with a reference: the same
 discharge on 80 uniform points per domain and per particle at rtol 1e-6 / atol 1e-8
 (:func:`nasim.simulate.mesh.compare_curves`: end capacity and RMS voltage over the common
 capacity range).
 
-Repeat solves, each side's model built once: nasim's ``CellRunner.run`` (solve to the cut-off,
-end check, output table of time, current, voltage, capacity, minimum electrolyte
-concentration) and plain PyBaMM's ``Simulation.solve`` on the same output times, reading
-voltage and discharge capacity. Interleaved, medians of CPU (``time.process_time``) and wall
-time; the load average is printed. The goal: each case within 0.2 % capacity and 2 mV RMS of
-the reference at <= 0.33x plain PyBaMM's repeat-solve time (exit code 1 if a case misses).
+Repeat solves, each side's model built once: nasim's ``CellRunner.run`` as ``nasim.replay`` and
+``nasim.simulate`` build it by default (compiled by gcc where gcc is found, with the cell's
+values as inputs: :mod:`nasim.simulate.compile`; the compile itself is not timed, PyBaMM caches
+it on disk) -- solve to the cut-off, end check, output table of time, current, voltage,
+capacity, minimum electrolyte concentration -- and plain PyBaMM's ``Simulation.solve`` on the
+same output times, reading voltage and discharge capacity. Interleaved, medians of CPU
+(``time.process_time``) and wall time; the load average is printed. The goal: each case
+within 0.2 % capacity and 2 mV RMS of the reference at <= 0.33x plain PyBaMM's repeat-solve
+time (exit code 1 if a case misses).
 
-    python benchmarks/dfn_accuracy_speed.py [--repeats 21] [--reference 80]
+    python benchmarks/dfn_accuracy_speed.py [--repeats 21] [--reference 80] [--uncompiled]
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ import numpy as np  # noqa: E402
 import pybamm  # noqa: E402
 
 import nasim  # noqa: E402
+from nasim.simulate.compile import default_for  # noqa: E402
 from nasim.simulate.engine import CellRunner, constant_current_step, output_times  # noqa: E402
 from nasim.simulate.mesh import Mesh, compare_curves  # noqa: E402
 
@@ -96,26 +100,28 @@ def time_interleaved(solves: dict, repeats: int) -> dict:
 
 
 def run_case(cell_file: str, c_rate: float, repeats: int, reference: int,
-             compiled: bool) -> dict:
+             uncompiled: bool) -> dict:
+    """One case: errors against the reference and interleaved repeat-solve times of nasim's
+    default DFN, plain PyBaMM's default DFN and (``uncompiled``) nasim's uncompiled DFN."""
     cell = nasim.load_cell(CELLS / cell_file)
     step = discharge(cell, c_rate)
     q_ref, v_ref = reference_curve(cell, c_rate, reference)
-    runner = CellRunner(cell, "DFN", initial_soc=1.0)
+    runner = CellRunner(cell, "DFN", initial_soc=1.0, compiled=default_for("DFN"))
     plain, sim = plain_pybamm(cell, step)
     curves = {"nasim": nasim_curve(runner, step), "plain": plain()}  # build, set up, 1st solve
     solves = {"nasim": lambda: runner.run(step, None), "plain": plain}
-    if compiled:
-        fast = CellRunner(cell, "DFN", initial_soc=1.0, compiled=True)
-        curves["compiled"] = nasim_curve(fast, step)
-        solves["compiled"] = lambda: fast.run(step, None)
+    if uncompiled:
+        slow = CellRunner(cell, "DFN", initial_soc=1.0, compiled=False)
+        curves["uncompiled"] = nasim_curve(slow, step)
+        solves["uncompiled"] = lambda: slow.run(step, None)
     times = time_interleaved(solves, repeats)
     row = {"case": f"{cell_file} {c_rate:g}C", "reference_mAh": float(q_ref[-1]),
-           "nasim_states": runner.n_states,
+           "nasim_states": runner.n_states, "compiled": runner.compiled,
            "plain_states": int(sim.built_model.concatenated_initial_conditions.shape[0])}
     for side, (q, v) in curves.items():
         row[f"{side}_capacity_rel"], row[f"{side}_voltage_rms_mV"] = compare_curves(
             q, v, q_ref, v_ref)
-    row["compiled_states"] = row["nasim_states"]
+    row["uncompiled_states"] = row["nasim_states"]
     for side in curves:
         for clock in ("cpu", "wall"):
             row[f"{side}_{clock}_ms"] = times[side, clock]
@@ -131,19 +137,20 @@ def main() -> int:
     parser.add_argument("--repeats", type=int, default=21)
     parser.add_argument("--reference", type=int, default=80,
                         help="uniform points per domain and particle of the reference")
-    parser.add_argument("--compiled", action="store_true",
-                        help="also time nasim's DFN with IDAKLU's compiled mode (gcc)")
+    parser.add_argument("--uncompiled", action="store_true",
+                        help="also time nasim's DFN without IDAKLU's compiled mode")
     args = parser.parse_args()
     rows = []
     for cell_file, c_rate in CASES:
-        rows.append(run_case(cell_file, c_rate, args.repeats, args.reference, args.compiled))
+        rows.append(run_case(cell_file, c_rate, args.repeats, args.reference, args.uncompiled))
         r = rows[-1]
-        print(f"{r['case']}: reference {r['reference_mAh']:.5f} mAh; "
-              f"load average {os.getloadavg()[0]:.2f}", flush=True)
-        for side in ("nasim", "compiled", "plain") if args.compiled else ("nasim", "plain"):
+        print(f"{r['case']}: reference {r['reference_mAh']:.5f} mAh; nasim's default "
+              f"{'compiled' if r['compiled'] else 'not compiled (no gcc or NASIM_COMPILE=0)'};"
+              f" load average {os.getloadavg()[0]:.2f}", flush=True)
+        for side in ("nasim", "uncompiled", "plain") if args.uncompiled else ("nasim", "plain"):
             ratio = ("" if side == "plain" else f"; ratio to plain {r[f'{side}_ratio_cpu']:.3f}"
                      f" CPU, {r[f'{side}_ratio_wall']:.3f} wall")
-            print(f"  {side:8s}: {r[f'{side}_states']} states, capacity "
+            print(f"  {side:10s}: {r[f'{side}_states']} states, capacity "
                   f"{100 * r[f'{side}_capacity_rel']:.3f} %, voltage RMS "
                   f"{r[f'{side}_voltage_rms_mV']:.2f} mV vs the reference; repeat solve "
                   f"{r[f'{side}_cpu_ms']:.1f} ms CPU, {r[f'{side}_wall_ms']:.1f} ms wall{ratio}")

@@ -5,6 +5,9 @@ import pytest
 
 os.environ.setdefault("PYBAMM_DISABLE_TELEMETRY", "true")
 os.environ.setdefault("MPLBACKEND", "Agg")
+# no gcc build per distinct test model (nasim.replay/simulate compile the DFN by default where
+# gcc is found); tests/test_compile.py tests the compiled builds
+os.environ.setdefault("NASIM_COMPILE", "0")
 
 ROOT = Path(__file__).resolve().parents[1]
 CELLS = ROOT / "parameter_sets" / "cells"

@@ -124,5 +124,5 @@ def test_a_study_sets_its_own_mesh(tmp_path):
 def test_a_model_can_take_other_points():
     cell = nasim.load_cell(HEO)
     dfn, spme = resolve(cell, None, "DFN"), resolve(cell, None, "SPMe")
-    assert (dfn.points["x_p"], spme.points["x_p"]) == (6, 20)
+    assert (dfn.points["x_p"], spme.points["x_p"]) == (4, 20)
     assert dfn.points["r_p"] == spme.points["r_p"] == 28

@@ -21,6 +21,7 @@ from nasim.analysis.metrics import step_metrics
 from nasim.params.loading import LoadedCell, load_cell
 from nasim.params.names import STATE_OF_CHARGE, initial_state_of
 from nasim.physics.phases import phase_sequence
+from nasim.simulate.compile import default_for
 from nasim.simulate.ends import SimulationError
 from nasim.simulate.engine import CellRunner, constant_current_step
 from nasim.simulate.mesh import Mesh
@@ -117,6 +118,7 @@ def simulate(
     mesh_points: int | Mesh | None = None,
     initial_soc: float | None = None,
     thermal: str = "isothermal",
+    compiled: bool | None = None,
 ) -> SimulationResult:
     """Run one constant-current charge or discharge across the cell's voltage window.
 
@@ -149,6 +151,9 @@ def simulate(
         ``"isothermal"`` (the cell stays at the ambient temperature) or ``"lumped"`` (one cell
         temperature from a heat balance with the cell file's ``thermal`` section; the
         Arrhenius laws follow it; ``temperature_C`` in the time series is the cell's).
+    compiled
+        Solve with the model compiled by gcc (None: the DFN where gcc is found, see
+        :func:`nasim.simulate.compile.default_for`; the same results to solver roundoff).
 
     Returns
     -------
@@ -188,7 +193,8 @@ def simulate(
     soc = STATE_OF_CHARGE[start] if initial_soc is None else initial_soc
     # CellRunner checks the model name and thermal mode before any conversion
     runner = CellRunner(loaded, model, initial_soc=soc, mesh_points=mesh_points,
-                        thermal=thermal)
+                        thermal=thermal,
+                        compiled=default_for(model) if compiled is None else compiled)
     step = constant_current_step(loaded, direction, current, temperature_K)
     solved = runner.run(step, None)
     frame, termination, initial = (solved.full_frame(), solved.termination,

@@ -24,6 +24,7 @@ starts from the last current (IDAKLU's consistent initialisation then solves it 
 from __future__ import annotations
 
 import weakref
+from collections import OrderedDict
 from collections.abc import Callable
 
 import numpy as np
@@ -125,18 +126,29 @@ def last_current(state: pybamm.Solution) -> float:
 def initial_state(model: pybamm.BaseModel, inputs: dict) -> pybamm.Solution:
     """``model``'s initial state at ``inputs`` as a one-point solution at t = 0, the start of a
     ``solver.step`` from the initial state: PyBaMM would otherwise set the solver up again (its
-    initial-condition function) for every such step. Not for sensitivity runs (no dy0/dp)."""
+    initial-condition function) for every such step. Made once per model and values of the
+    inputs the initial conditions depend on (none, or e.g. the initial concentrations of a
+    compiled build), the last :data:`START_CACHE` kept. Not for sensitivity runs (no dy0/dp)."""
     ics = model.concatenated_initial_conditions
-    fixed = _FIXED_START.get(model)
-    if fixed is not None and fixed[0] is ics:  # a start that no input changes: made once
-        return fixed[1]
+    known = _STARTS.get(model)
+    if known is None or known[0] is not ics:
+        names = sorted({node.name for node in ics.pre_order()
+                        if isinstance(node, pybamm.InputParameter)})
+        known = _STARTS[model] = (ics, names, OrderedDict())
+    _, names, starts = known
+    key = tuple(float(np.asarray(inputs[name]).ravel()[0]) for name in names)
+    if key in starts:
+        return starts[key]
     values = {name: inputs[name] for name in sorted(p.name for p in model.input_parameters)}
     y0 = ics.evaluate(0.0, inputs=values)
-    start = pybamm.Solution([np.zeros(1)], [np.asarray(y0, dtype=float).reshape(-1, 1)], model,
-                            values, termination="final time")
-    if not any(isinstance(node, pybamm.InputParameter) for node in ics.pre_order()):
-        _FIXED_START[model] = (ics, start)
+    start = starts[key] = pybamm.Solution(
+        [np.zeros(1)], [np.asarray(y0, dtype=float).reshape(-1, 1)], model, values,
+        termination="final time")
+    while len(starts) > START_CACHE:
+        starts.popitem(last=False)
     return start
 
 
-_FIXED_START: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # model -> (ics, start)
+START_CACHE = 16
+#: model -> (its initial conditions, the input names they read, {their values: start})
+_STARTS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()

@@ -32,19 +32,10 @@ from nasim.params.names import MODEL_NAMES, THERMAL_MODES, check_name
 from nasim.physics import set_initial_state
 from nasim.physics.aging import build_aging_model, check_mechanisms, run_parameter_values
 from nasim.physics.models import MODEL_CLASSES, model_options
-from nasim.physics.values import (
-    WINDOW_PLACING_PATHS,
-    evaluate_state,
-    input_paths,
-)
-from nasim.protocols.plan import (
-    VOLTAGE_OFF_HIGH_V,
-    VOLTAGE_OFF_LOW_V,
-    PlannedStep,
-    horizon_s,
-)
+from nasim.physics.values import WINDOW_PLACING_PATHS, evaluate_state, input_paths
+from nasim.protocols.plan import VOLTAGE_OFF_HIGH_V, VOLTAGE_OFF_LOW_V, PlannedStep, horizon_s
 from nasim.simulate import cache, circuit
-from nasim.simulate.compile import lock_compiles
+from nasim.simulate.compile import lock_compiles, value_names, value_paths
 from nasim.simulate.ends import (
     CURRENT_CUTOFF_EVENT,
     SimulationError,
@@ -54,6 +45,7 @@ from nasim.simulate.ends import (
 from nasim.simulate.mesh import Mesh
 from nasim.simulate.mesh import resolve as resolve_mesh
 from nasim.simulate.outputs import frame_of, observe, step_columns, timeseries, warn_extrapolation
+from nasim.simulate.tolerances import state_atol
 
 # input parameter names (PyBaMM's own keys where PyBaMM reads them)
 AMBIENT = "Ambient temperature [K]"
@@ -166,11 +158,15 @@ class CellRunner:
     ``state_memo``: a dict shared by runners of cells with the same material files, so that a
     full cell that differs from one before only in the scale of its electrodes takes its
     start stoichiometries from it (see :func:`nasim.physics.state.set_initial_state`).
-    ``tolerances``: the IDAKLU solver's ``rtol``/``atol`` (default PyBaMM's 1e-4/1e-6; 1e-6,
-    1e-10 with lumped thermal), e.g. to compare models beyond time-stepping error.
-    ``compiled``: IDAKLU's ``compile`` option (off by default): the model's CasADi functions
-    compiled by gcc at the first solve, cached on disk by PyBaMM keyed by a hash of the
-    functions (:mod:`nasim.simulate.compile`); a first SPMe compile takes about a minute."""
+    ``tolerances``: the IDAKLU solver's ``rtol``/``atol`` (default :mod:`tolerances
+    <nasim.simulate.tolerances>`; 1e-6, 1e-10 with lumped thermal), e.g. to compare models
+    beyond time-stepping error.
+    ``compiled``: IDAKLU's ``compile`` option (off by default; :func:`nasim.replay` and
+    :func:`nasim.simulate` switch it on for the DFN where gcc is found): the model's CasADi
+    functions compiled by gcc at the first solve, cached on disk by PyBaMM keyed by a hash of
+    the functions, with the cell's values as inputs (:mod:`nasim.simulate.compile`: one library
+    per structure, never one per value; they keep the build cell's values when
+    :meth:`set_inputs` switches cells)."""
 
     def __init__(self, cell: LoadedCell, model: str = "DFN", *, initial_soc: float = 0.0,
                  mesh_points: int | Mesh | None = None, num_threads: int = 1,
@@ -188,7 +184,10 @@ class CellRunner:
         self._sensitivities = sorted(self.inputs) if sensitivities else []
         self.solver_time_steps = solver_time_steps
         paths = sorted(set(self.inputs) & set(input_paths(cell))) if self.inputs else []
-        self.values = run_parameter_values(cell, paths, self.aging, thermal == "lumped")
+        #: inputs of a compiled build only: the cell's values (see ``compiled``)
+        self._value_inputs = value_paths(cell, paths, bool(self.aging)) if compiled else {}
+        self.values = run_parameter_values(cell, sorted({*paths, *self._value_inputs}),
+                                           self.aging, thermal == "lumped")
         #: inputs named by PyBaMM (their cell values replaced by "[input]" in the build)
         self._pybamm_inputs = sorted(set(self.inputs) - set(paths))
         unknown = [k for k in self._pybamm_inputs if k not in self.values.keys()]
@@ -204,6 +203,10 @@ class CellRunner:
         self._initial_soc = float(initial_soc)
         self.initial_stoichiometry = set_initial_state(cell, self.values, initial_soc,
                                                        state_memo)
+        self._value_names = value_names(self.values, {
+            AMBIENT, INITIAL_T, LOWER, UPPER, circuit.CURRENT_FUNCTION, *_LENGTH_INPUTS,
+            *self._pybamm_inputs}) if compiled else {}
+        self._value_inputs.update(self._value_names)
         self.mesh = resolve_mesh(cell, mesh_points, model)
         self.var_pts = self.mesh.var_pts()
         self.num_threads = num_threads
@@ -262,7 +265,8 @@ class CellRunner:
         else:
             values.update({circuit.CURRENT_FUNCTION: "[input]"}, check_already_exists=False)
         values.update({AMBIENT: "[input]", LOWER: "[input]", UPPER: "[input]",
-                       INITIAL_T: "[input]", **{k: "[input]" for k in self._pybamm_inputs}})
+                       INITIAL_T: "[input]", **dict.fromkeys(self._pybamm_inputs, "[input]"),
+                       **dict.fromkeys(self._value_names, "[input]")})
         submeshes = self.mesh.submesh_types(model.default_submesh_types)
         for key, domains in _LENGTH_INPUTS.items():
             if key in self._pybamm_inputs:
@@ -278,6 +282,7 @@ class CellRunner:
                                                            on_extrapolation="ignore"))
         sim.build()
         built = sim.built_model
+        sim.solver.atol = state_atol(built, self.tolerances)
         return BuiltModel(built, sim.solver, dict(built.initial_conditions),
                           built.concatenated_initial_conditions)
 
@@ -321,7 +326,7 @@ class CellRunner:
                 c.CURRENT_FUNCTION: step.current_A if current else 0.0,
                 c.V_START: 0.0 if current else start_voltage_V,
                 c.V_RATE: 0.0 if current else step.voltage_rate_V_per_s,
-                I_CUTOFF: step.current_cutoff_A, **self.inputs}
+                I_CUTOFF: step.current_cutoff_A, **self._value_inputs, **self.inputs}
 
     def voltage_of(self, state: pybamm.Solution | None) -> float:
         """The terminal voltage at ``state`` (the initial state when None) [V]."""

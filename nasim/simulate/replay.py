@@ -25,6 +25,7 @@ from nasim.params.loading import LoadedCell
 from nasim.params.names import STATE_OF_CHARGE
 from nasim.protocols import LoadedProtocol, PlannedStep, load_protocol
 from nasim.protocols.plan import Plan
+from nasim.simulate.compile import default_for
 from nasim.simulate.ends import SimulationError
 from nasim.simulate.engine import CellRunner, StepSolution
 from nasim.simulate.execute import execute
@@ -293,7 +294,7 @@ def replay(protocol: LoadedProtocol | str | Path, model: str | None = None, *,
            sequential: bool = False, progress: bool = False, num_threads: int = 2,
            mesh_points: int | Mesh | None = None, aging: Sequence[str] | None = None,
            cell: LoadedCell | str | Path | None = None,
-           accelerate: bool | None = None) -> ReplayResult:
+           accelerate: bool | None = None, compiled: bool | None = None) -> ReplayResult:
     """Run a protocol file and compare with its measured values.
 
     Parameters
@@ -320,6 +321,9 @@ def replay(protocol: LoadedProtocol | str | Path, model: str | None = None, *,
     accelerate
         Cycle jumping on or off (None: the protocol's ``aging.accelerate``; see
         :mod:`nasim.simulate.jump`).
+    compiled
+        Solve with the model compiled by gcc (None: the DFN where gcc is found, see
+        :func:`nasim.simulate.compile.default_for`; the same results to solver roundoff).
 
     Returns
     -------
@@ -347,7 +351,8 @@ def replay(protocol: LoadedProtocol | str | Path, model: str | None = None, *,
     soc = STATE_OF_CHARGE[loaded.protocol.initial_state]
     mechanisms = tuple(loaded.protocol.aging.mechanisms if aging is None else aging)
     runner = CellRunner(loaded.cell, plan.model, initial_soc=soc, mesh_points=mesh_points,
-                        num_threads=num_threads, aging=mechanisms)
+                        num_threads=num_threads, aging=mechanisms,
+                        compiled=default_for(plan.model) if compiled is None else compiled)
     return replay_on(loaded, plan, runner, mechanisms, sequential=sequential,
                      progress=progress, tic=tic, accelerate=accelerate)
 
