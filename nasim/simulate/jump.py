@@ -42,7 +42,7 @@ SPAN = 2
 #: active material = c_s V d eps, to the SEI ~ dL), so their error follows; relative to their
 #: own small early values (they start at 0) they throttled the jumps to ~10 cycles (500 cycles
 #: at 10C: 62 solved with tolerance 2e-3, the LAM fraction's estimated error < 1e-4).
-_AGING_STATE_WORDS = ("active material volume fraction", "SEI thickness",
+_AGING_STATE_WORDS = ("active material volume fraction", "SEI thickness", "CEI thickness",
                       "SEI on cracks thickness")
 #: the Na-loss counters: extrapolated with the states above in a half cell
 _NA_LOSS_WORDS = ("Loss of lithium",)
