@@ -2,12 +2,16 @@
 grows (Arrhenius, potential-activated) and acts as a series resistance. Switched off, the
 model and its results are those without it; its resistance grows faster hot and at high
 potential; at 10C the capacity falls with it while no active material is lost; cycle jumping
-controls on its state; a cathode file without the section gives a clear error."""
+controls on its state; a cathode file without the section gives a clear error. NFM's CEI growth
+rate is the one its calibration wrote, and with it the 10C protocol takes NFM below half its
+start (or ends the cycling) by cycle 150 while HEO keeps >= 0.9 (slow)."""
 
+import json
 import re
 
 import numpy as np
 import pytest
+from conftest import CELLS, ROOT
 from test_aging import HEO_TEXT, _cycle, _tmp_heo_half
 
 import nasim
@@ -17,6 +21,7 @@ from nasim.protocols.plan import PlannedStep
 from nasim.simulate.engine import CellRunner, constant_current_step
 from nasim.simulate.jump import aging_state_indices
 from nasim.simulate.outputs import observe
+from nasim.simulate.replay import replay
 
 GROWTH = "cathode.degradation.cei.growth_rate"
 STRAIN = "cathode.degradation.strain_loss_rate"
@@ -124,3 +129,34 @@ def test_cei_without_its_section_is_a_clear_error(tmp_path):
     cell = nasim.load_cell(_tmp_heo_half(tmp_path, text))
     with pytest.raises(ParameterFileError, match="field 'degradation.cei': missing"):
         CellRunner(cell, "SPM", aging=("cei",))
+
+
+def test_nfm_cei_rate_is_the_calibrated_one():
+    """nfm.yaml carries the rate fits/nfm_failure_10C/calibrate.py found (its calibration.json),
+    marked fitted and naming the datum and the script."""
+    calibration = json.loads((ROOT / "fits/nfm_failure_10C/calibration.json").read_text())
+    nfm = nasim.load_cell(CELLS / "nfm_half.yaml").cathode.degradation.cei.growth_rate
+    assert nfm.si == pytest.approx(calibration["calibrated_m_per_s"], rel=5e-4)
+    assert nfm.source.kind == "fitted"
+    assert "calibrate.py" in nfm.source.method and "150 cycles" in nfm.source.data
+    failing = [r for r in calibration["runs"]
+               if r["failure_cycle"] is not None and r["failure_cycle"] <= 150]
+    assert min(r["growth_rate_m_per_s"] for r in failing) == calibration["calibrated_m_per_s"]
+
+
+def _retention_at(path: str, cycle: int) -> tuple[float, int]:
+    """(retention at ``cycle``, or NaN when the cycling ended before it; the last cycle)."""
+    s = replay(ROOT / "experiments" / path).summary
+    dis = s[(s.direction == "discharge") & (s.status == "ok")]
+    row = dis[dis.cycle == cycle]
+    return (float(row.retention.iloc[0]) if len(row) else float("nan"),
+            int(dis.cycle.max()))
+
+
+@pytest.mark.slow
+def test_nfm_fails_by_cycle_150_while_heo_keeps_90_percent():
+    """Issue 15's NFM check on the committed protocols (NFM's failure is calibrated)."""
+    nfm, nfm_last = _retention_at("nfm_half_cycling_10C.yaml", 150)
+    heo, _ = _retention_at("heo_half_cycling_10C.yaml", 150)
+    assert nfm < 0.5 or nfm_last < 150
+    assert heo >= 0.9
