@@ -16,7 +16,7 @@ from test_aging import HEO_TEXT, _cycle, _tmp_heo_half
 
 import nasim
 from nasim.params.loading import ParameterFileError
-from nasim.physics.aging import CEI_DROP, CEI_THICKNESS
+from nasim.physics.aging import CEI_DROP, CEI_OHM, CEI_THICKNESS
 from nasim.protocols.plan import PlannedStep
 from nasim.simulate.engine import CellRunner, constant_current_step
 from nasim.simulate.jump import aging_state_indices
@@ -26,7 +26,7 @@ from nasim.simulate.replay import replay
 GROWTH = "cathode.degradation.cei.growth_rate"
 STRAIN = "cathode.degradation.strain_loss_rate"
 DISSOLUTION = "cathode.degradation.dissolution_rate"
-RESISTANCE = "Positive electrode CEI resistance [Ohm]"
+RESISTANCE = CEI_OHM
 TIGHT = {"rtol": 1e-6, "atol": 1e-8}
 
 

@@ -44,6 +44,7 @@ import numpy as np
 import pybamm
 
 from nasim.params.loading import LoadedCell, ParameterFileError
+from nasim.params.material_sections import CathodeDegradation
 from nasim.params.names import AGING_MECHANISMS
 from nasim.params.quantities import GAS_CONSTANT
 from nasim.physics.phases import volume_change
@@ -88,7 +89,9 @@ CEI_T_REF = "nasim positive electrode CEI growth reference temperature [K]"
 CEI_RESISTANCE = "nasim positive electrode CEI resistance per thickness [Ohm.m-1]"
 #: the state of the ``cei`` mechanism (cycle jumping finds it by "CEI thickness")
 CEI_THICKNESS = "X-averaged positive electrode CEI thickness [m]"
+CEI_GROWTH = "X-averaged positive electrode CEI growth rate [m.s-1]"
 CEI_DROP = "Positive electrode CEI overpotential [V]"
+CEI_OHM = "Positive electrode CEI resistance [Ohm]"
 #: the file fields of the ``cei`` mechanism (cathode.degradation.cei.<field>)
 _CEI_FIELDS = {CEI_RATE: "cei.growth_rate", CEI_INITIAL: "cei.initial_thickness",
                CEI_EA: "cei.arrhenius.activation_energy",
@@ -143,7 +146,8 @@ def _field(deg, name: str):
     return value.si
 
 
-def _section_values(deg, fields: dict[str, str], inputs: Collection[str]) -> dict:
+def _section_values(deg: CathodeDegradation, fields: dict[str, str],
+                    inputs: Collection[str]) -> dict:
     """PyBaMM name -> SI value (or input parameter, when its path is in ``inputs``) of the
     ``cathode.degradation`` fields ``fields``."""
     out = {}
@@ -272,32 +276,31 @@ class CathodeInterphase(pybamm.BaseSubModel):
     """The CEI film of the ``cei`` mechanism: its thickness (one x-averaged state, scaled by
     the fresh film's) and growth rate [m/s] (see the module doc)."""
 
-    def __init__(self, param, options):
+    def __init__(self, param: pybamm.LithiumIonParameters, options: dict):
         super().__init__(param, "positive", options=options)
 
-    def get_fundamental_variables(self):
+    def get_fundamental_variables(self) -> dict:
         delta = pybamm.Variable(CEI_THICKNESS, domain="current collector",
                                 scale=pybamm.Parameter(CEI_INITIAL))
         return {CEI_THICKNESS: delta}
 
-    def get_coupled_variables(self, variables):
+    def get_coupled_variables(self, variables: dict) -> dict:
         x_surf = variables["X-averaged positive particle surface stoichiometry"]
         T = variables["X-averaged positive electrode temperature [K]"]
         activation = pybamm.FunctionParameter(DISSOLUTION_ACTIVATION, {"Stoichiometry": x_surf})
         rate = (pybamm.Parameter(CEI_RATE) * pybamm.maximum(activation, 0)
                 * _arrhenius(CEI_EA, CEI_T_REF, T))
-        variables["X-averaged positive electrode CEI growth rate [m.s-1]"] = rate
+        variables[CEI_GROWTH] = rate
         return variables
 
-    def set_rhs(self, variables):
-        self.rhs = {variables[CEI_THICKNESS]:
-                    variables["X-averaged positive electrode CEI growth rate [m.s-1]"]}
+    def set_rhs(self, variables: dict) -> None:
+        self.rhs = {variables[CEI_THICKNESS]: variables[CEI_GROWTH]}
 
-    def set_initial_conditions(self, variables):
+    def set_initial_conditions(self, variables: dict) -> None:
         self.initial_conditions = {variables[CEI_THICKNESS]: pybamm.Parameter(CEI_INITIAL)}
 
 
-def _with_cei_drop(submodel):
+def _with_cei_drop(submodel: pybamm.BaseSubModel) -> pybamm.BaseSubModel:
     """The positive electrode potential submodel ``submodel`` (the one that sets the cell's
     voltage) with the grown CEI's ohmic drop added to PyBaMM's contact overpotential, where a
     series resistance enters the voltage (``_get_standard_current_collector_potential_
@@ -312,8 +315,7 @@ def _with_cei_drop(submodel):
                               * grown)
             out = super()._get_standard_whole_cell_variables(variables)
             out[CEI_DROP] = self._cei_drop
-            out["Positive electrode CEI resistance [Ohm]"] = (
-                pybamm.Parameter(CEI_RESISTANCE) * grown)
+            out[CEI_OHM] = pybamm.Parameter(CEI_RESISTANCE) * grown
             return out
 
         def _get_standard_current_collector_potential_variables(self, phi_s_cn, phi_s_cp,
