@@ -96,7 +96,7 @@ def main() -> None:
 
     replay = nasim.replay  # nasim's lazy import of its solving modules, like `import pybamm`
     tic, cpu = time.perf_counter(), time.process_time()
-    result = replay(PROTOCOL, accelerate=False)
+    result = replay(PROTOCOL, accelerate=False, aging=MECHANISMS)
     nasim_t, nasim_cpu = time.perf_counter() - tic, time.process_time() - cpu
     dis = result.summary[result.summary.direction == "discharge"]
     caps = dis.capacity_mAh_per_g.to_numpy()

@@ -105,6 +105,22 @@ class Mechanics(Strict):
     critical_stress: Q("pressure", gt=0.0)
 
 
+class CathodeInterphase(Strict):
+    """Growth of the cathode-electrolyte interphase (CEI), a film on the cathode particles that
+    adds a series resistance and takes no capacity (see nasim.physics.aging):
+    d delta/dt = growth_rate exp((U - U_ref) / potential_scale) x Arrhenius(T), with U_ref and
+    the potential scale of the dissolution law (electrolyte oxidation on the charged surface
+    drives both); the film grown beyond ``initial_thickness`` (the fresh cell's film, whose
+    resistance is in the cell's fitted series resistance) adds
+    resistivity (delta - initial_thickness) / (a L) per electrode area (Ohm m2; a L: the
+    particle surface per electrode area)."""
+
+    growth_rate: Q("rate_constant", ge=0.0)
+    resistivity: Q("resistivity", ge=0.0)
+    initial_thickness: PositiveLength
+    arrhenius: Arrhenius
+
+
 class CathodeDegradation(Strict):
     """Rate laws of the cathode's loss of active material (LAM), eps_s = active volume fraction
     (see nasim.physics.aging):
@@ -127,6 +143,8 @@ class CathodeDegradation(Strict):
     dissolution_reference_potential: Q("voltage", gt=0.0)
     dissolution_potential_scale: Q("voltage", gt=0.0)
     dissolution_arrhenius: Arrhenius
+    #: growth of the cathode-electrolyte interphase (the ``cei`` mechanism), a resistance
+    cei: CathodeInterphase | None = None
 
 
 class SEIGrowth(Strict):

@@ -14,7 +14,7 @@ THERMAL_MODES = ("isothermal", "lumped")
 ThermalMode = Literal[THERMAL_MODES]  # type: ignore[valid-type]
 
 #: cycle-aging mechanisms (see nasim.physics.aging)
-AGING_MECHANISMS = ("phase_strain", "dissolution", "sei")
+AGING_MECHANISMS = ("phase_strain", "dissolution", "sei", "cei")
 AgingMechanism = Literal[AGING_MECHANISMS]  # type: ignore[valid-type]
 #: aging constants of a cathode's ``degradation`` section that can be input parameters (fits,
 #: sweeps), with their dimensions
@@ -22,7 +22,8 @@ AGING_INPUT_FIELDS = {"strain_loss_rate": "inverse_time",
                       "strain_rate_exponent": "dimensionless",
                       "strain_relaxation.activation_energy": "molar_energy",
                       "dissolution_rate": "inverse_time",
-                      "dissolution_arrhenius.activation_energy": "molar_energy"}
+                      "dissolution_arrhenius.activation_energy": "molar_energy",
+                      "cei.growth_rate": "rate_constant"}
 
 #: where a run starts: at the upper cut-off (charged) or the lower (discharged)
 INITIAL_STATES = ("charged", "discharged")

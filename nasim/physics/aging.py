@@ -20,22 +20,31 @@ Mechanisms (any subset; each can be switched off):
 - ``"dissolution"``: transition-metal dissolution / cathode side reactions,
   d eps_s/dt = -k_d eps_s exp((U - U_ref)/U_s) exp(Ea_d/R (1/T_ref - 1/T)), faster at high
   potential and when hot.
+- ``"cei"``: growth of the cathode-electrolyte interphase, a resistance, not a capacity loss:
+  the film thickness delta (a state) grows as d delta/dt = k_c exp((U - U_ref)/U_s)
+  exp(Ea_c/R (1/T_ref - 1/T)) (the potential activation of the dissolution law: electrolyte
+  oxidation on the charged surface drives both), and the film grown beyond the fresh cell's
+  adds rho (delta - delta_0) / (a L) (Ohm m2 of electrode area; a L: particle surface per
+  electrode area) in series with the cell, where the cell's contact resistance enters
+  (PyBaMM's "Contact overpotential [V]"), so that a fast cycle reaches its cut-offs earlier.
 - ``"sei"``: Na-inventory loss to the growing SEI on the hard-carbon anode of a full cell
   (PyBaMM's "SEI": "reaction limited", with its Arrhenius factor; Na-literature constants in
   the hard-carbon file).
 
-Cycle jumping (``nasim.simulate.execute``) extrapolates the states these add (eps_s, SEI
-thickness, lost Na) over skipped cycles.
+Cycle jumping (``nasim.simulate.execute``) extrapolates the states these add (eps_s, CEI and
+SEI, lost Na) over skipped cycles.
 """
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Collection
 
 import numpy as np
 import pybamm
 
 from nasim.params.loading import LoadedCell, ParameterFileError
+from nasim.params.material_sections import CathodeDegradation
 from nasim.params.names import AGING_MECHANISMS
 from nasim.params.quantities import GAS_CONSTANT
 from nasim.physics.phases import volume_change
@@ -72,9 +81,24 @@ _FIELDS = {STRAIN_RATE: "strain_loss_rate", STRAIN_EXPONENT: "strain_loss_expone
            DISSOLUTION_T_REF: "dissolution_arrhenius.reference_temperature"}
 #: rate constants zeroed when their mechanism is off
 _SWITCH = {STRAIN_RATE: "phase_strain", DISSOLUTION_RATE: "dissolution"}
+CEI_RATE = "nasim positive electrode CEI growth rate [m.s-1]"
+CEI_INITIAL = "nasim positive electrode initial CEI thickness [m]"
+CEI_EA = "nasim positive electrode CEI growth activation energy [J.mol-1]"
+CEI_T_REF = "nasim positive electrode CEI growth reference temperature [K]"
+#: resistivity / (a L A): the series resistance per metre of film grown [Ohm.m-1]
+CEI_RESISTANCE = "nasim positive electrode CEI resistance per thickness [Ohm.m-1]"
+#: the state of the ``cei`` mechanism (cycle jumping finds it by "CEI thickness")
+CEI_THICKNESS = "X-averaged positive electrode CEI thickness [m]"
+CEI_GROWTH = "X-averaged positive electrode CEI growth rate [m.s-1]"
+CEI_DROP = "Positive electrode CEI overpotential [V]"
+CEI_OHM = "Positive electrode CEI resistance [Ohm]"
+#: the file fields of the ``cei`` mechanism (cathode.degradation.cei.<field>)
+_CEI_FIELDS = {CEI_RATE: "cei.growth_rate", CEI_INITIAL: "cei.initial_thickness",
+               CEI_EA: "cei.arrhenius.activation_energy",
+               CEI_T_REF: "cei.arrhenius.reference_temperature"}
 
 _SECTION_SCHEMA = {"degradation": "CathodeDegradation", "sei": "SEIGrowth",
-                   "phase_map": "PhaseMap"}
+                   "phase_map": "PhaseMap", "degradation.cei": "CathodeInterphase"}
 
 
 def check_mechanisms(mechanisms: Collection[str], configuration: str) -> tuple[str, ...]:
@@ -104,7 +128,7 @@ def aging_options(mechanisms: Collection[str], configuration: str) -> dict:
 def _missing(loaded: LoadedCell, role: str, section: str, mechanism: str):
     return ParameterFileError(loaded.files()[role], [
         f"field '{section}': missing; the '{mechanism}' aging mechanism needs it (see "
-        f"nasim.params.schema.{_SECTION_SCHEMA[section]})"])
+        f"nasim.params.material_sections.{_SECTION_SCHEMA[section]})"])
 
 
 def strain_tables(loaded: LoadedCell, n: int = 801) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -120,6 +144,17 @@ def _field(deg, name: str):
     for part in name.split("."):
         value = getattr(value, part)
     return value.si
+
+
+def _section_values(deg: CathodeDegradation, fields: dict[str, str],
+                    inputs: Collection[str]) -> dict:
+    """PyBaMM name -> SI value (or input parameter, when its path is in ``inputs``) of the
+    ``cathode.degradation`` fields ``fields``."""
+    out = {}
+    for key, name in fields.items():
+        path = f"cathode.degradation.{name}"
+        out[key] = pybamm.InputParameter(path) if path in inputs else _field(deg, name)
+    return out
 
 
 def aging_parameter_values(loaded: LoadedCell, mechanisms: Collection[str],
@@ -139,12 +174,17 @@ def aging_parameter_values(loaded: LoadedCell, mechanisms: Collection[str],
     deg = loaded.cathode.degradation
     if deg is None:
         raise _missing(loaded, "cathode", "degradation", next(iter(mechanisms)))
-    for key, name in _FIELDS.items():
-        path = f"cathode.degradation.{name}"
-        if key in _SWITCH and _SWITCH[key] not in mechanisms:
-            values[key] = 0.0
-        else:
-            values[key] = pybamm.InputParameter(path) if path in inputs else _field(deg, name)
+    values.update(_section_values(deg, _FIELDS, inputs))
+    values.update({key: 0.0 for key, mechanism in _SWITCH.items() if mechanism not in mechanisms})
+    if "cei" in mechanisms:
+        if deg.cei is None:
+            raise _missing(loaded, "cathode", "degradation.cei", "cei")
+        values.update(_section_values(deg, _CEI_FIELDS, inputs))
+        geom = loaded.design.cathode
+        surface_per_area = 3.0 * geom.active_volume_fraction * geom.thickness_m \
+            / geom.particle_radius_m
+        values[CEI_RESISTANCE] = deg.cei.resistivity.si / (surface_per_area
+                                                           * loaded.design.area_m2)
     values[ONE_C_CURRENT] = loaded.one_c_current_A
     values["Positive electrode current-driven LAM rate"] = 0.0
     if loaded.cathode.phase_map is None:
@@ -232,9 +272,65 @@ class CathodeLossOfActiveMaterial(pybamm.active_material.LossActiveMaterial):
         return variables
 
 
+class CathodeInterphase(pybamm.BaseSubModel):
+    """The CEI film of the ``cei`` mechanism: its thickness (one x-averaged state, scaled by
+    the fresh film's) and growth rate [m/s] (see the module doc)."""
+
+    def __init__(self, param: pybamm.LithiumIonParameters, options: dict):
+        super().__init__(param, "positive", options=options)
+
+    def get_fundamental_variables(self) -> dict:
+        delta = pybamm.Variable(CEI_THICKNESS, domain="current collector",
+                                scale=pybamm.Parameter(CEI_INITIAL))
+        return {CEI_THICKNESS: delta}
+
+    def get_coupled_variables(self, variables: dict) -> dict:
+        x_surf = variables["X-averaged positive particle surface stoichiometry"]
+        T = variables["X-averaged positive electrode temperature [K]"]
+        activation = pybamm.FunctionParameter(DISSOLUTION_ACTIVATION, {"Stoichiometry": x_surf})
+        rate = (pybamm.Parameter(CEI_RATE) * pybamm.maximum(activation, 0)
+                * _arrhenius(CEI_EA, CEI_T_REF, T))
+        variables[CEI_GROWTH] = rate
+        return variables
+
+    def set_rhs(self, variables: dict) -> None:
+        self.rhs = {variables[CEI_THICKNESS]: variables[CEI_GROWTH]}
+
+    def set_initial_conditions(self, variables: dict) -> None:
+        self.initial_conditions = {variables[CEI_THICKNESS]: pybamm.Parameter(CEI_INITIAL)}
+
+
+def _with_cei_drop(submodel: pybamm.BaseSubModel) -> pybamm.BaseSubModel:
+    """The positive electrode potential submodel ``submodel`` (the one that sets the cell's
+    voltage) with the grown CEI's ohmic drop added to PyBaMM's contact overpotential, where a
+    series resistance enters the voltage (``_get_standard_current_collector_potential_
+    variables`` of ``pybamm.electrode.BaseElectrode``, PyBaMM 26): the voltage, its cut-off
+    events and a CV hold all see it."""
+    base = type(submodel)
+
+    class WithCEIDrop(base):
+        def _get_standard_whole_cell_variables(self, variables):
+            grown = variables[CEI_THICKNESS] - pybamm.Parameter(CEI_INITIAL)
+            self._cei_drop = (variables["Current [A]"] * pybamm.Parameter(CEI_RESISTANCE)
+                              * grown)
+            out = super()._get_standard_whole_cell_variables(variables)
+            out[CEI_DROP] = self._cei_drop
+            out[CEI_OHM] = pybamm.Parameter(CEI_RESISTANCE) * grown
+            return out
+
+        def _get_standard_current_collector_potential_variables(self, phi_s_cn, phi_s_cp,
+                                                                delta_phi_contact):
+            return super()._get_standard_current_collector_potential_variables(
+                phi_s_cn, phi_s_cp, delta_phi_contact + self._cei_drop)
+
+    new = copy.copy(submodel)
+    new.__class__ = WithCEIDrop
+    return new
+
+
 def build_aging_model(cls, options: dict, mechanisms: Collection[str], name: str):
     """A PyBaMM model of class ``cls`` with the aging options and nasim's cathode LAM
-    submodel in place of PyBaMM's."""
+    submodel in place of PyBaMM's, and with ``"cei"`` the CEI film and its ohmic drop."""
     options = {**options, **aging_options(mechanisms, _configuration(options))}
     model = cls(options, name=name, build=False)
     key = "positive primary active material"
@@ -243,6 +339,10 @@ def build_aging_model(cls, options: dict, mechanisms: Collection[str], name: str
     old = model.submodels[key]
     model.submodels[key] = CathodeLossOfActiveMaterial(
         model.param, "positive", model.options, old.x_average, "primary")
+    if "cei" in mechanisms:
+        model.submodels["positive electrode potential"] = _with_cei_drop(
+            model.submodels["positive electrode potential"])
+        model.submodels["cathode interphase"] = CathodeInterphase(model.param, model.options)
     model.build_model()
     return model
 
@@ -251,5 +351,5 @@ def _configuration(options: dict) -> str:
     return "half" if options.get("working electrode") == "positive" else "full"
 
 
-__all__ = ["CathodeLossOfActiveMaterial", "aging_options", "aging_parameter_values",
-           "build_aging_model", "check_mechanisms", "strain_tables"]
+__all__ = ["CathodeInterphase", "CathodeLossOfActiveMaterial", "aging_options",
+           "aging_parameter_values", "build_aging_model", "check_mechanisms", "strain_tables"]

@@ -140,8 +140,9 @@ def input_paths(loaded: LoadedCell) -> dict[str, tuple[str, float]]:
         for name, dimension in AGING_INPUT_FIELDS.items():
             value = degradation
             for part in name.split("."):
-                value = getattr(value, part)
-            out[f"cathode.degradation.{name}"] = (dimension, value.si)
+                value = getattr(value, part) if value is not None else None
+            if value is not None:  # None: an optional section (cei) the file does not have
+                out[f"cathode.degradation.{name}"] = (dimension, value.si)
     return out
 
 

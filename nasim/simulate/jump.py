@@ -56,7 +56,7 @@ SPAN = 2
 #: a thickness in older versions): with only "SEI thickness" here the full cell's SEI went
 #: uncontrolled, and with a fast SEI a 4-cycle jump put the retention 0.19 below solving every
 #: cycle at an estimated error of 4e-4 (the LAM fraction's alone).
-_AGING_STATE_WORDS = ("active material volume fraction", "SEI thickness",
+_AGING_STATE_WORDS = ("active material volume fraction", "SEI thickness", "CEI thickness",
                       "SEI on cracks thickness", "SEI concentration",
                       "SEI on cracks concentration")
 #: the Na-loss counters: extrapolated with the states above in a half cell
