@@ -229,7 +229,6 @@ class CellRunner:
             self.cell = cell
         self.inputs.update({k: float(v) for k, v in values.items()})
 
-    # ------------------------------------------------------------------ building
     def build(self, control: str = "function") -> BuiltModel:
         """The built model of the ``control`` circuit (:mod:`nasim.simulate.circuit`; built at
         the first call, then reused; shared with other runners of the same cell content, model
@@ -355,7 +354,6 @@ class CellRunner:
                                                                        1.0),
                        lower_voltage_V=lo - 0.5, upper_voltage_V=hi + 0.5), start
 
-    # ------------------------------------------------------------------ solving
     def run(self, step: PlannedStep, state: pybamm.Solution | None,
             times: np.ndarray | None = None) -> StepSolution:
         """Solve one step from ``state`` (None: the initial state); raises SimulationError.
