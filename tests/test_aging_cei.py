@@ -133,12 +133,15 @@ def test_cei_without_its_section_is_a_clear_error(tmp_path):
 
 def test_nfm_cei_rate_is_the_calibrated_one():
     """nfm.yaml carries the rate fits/nfm_failure_10C/calibrate.py found (its calibration.json),
-    marked fitted and naming the datum and the script."""
+    naming the datum and the script, with the range the script found for the datum's reading
+    (kind assumed: a bisection to a qualitative observation has no fit interval)."""
     calibration = json.loads((ROOT / "fits/nfm_failure_10C/calibration.json").read_text())
     nfm = nasim.load_cell(CELLS / "nfm_half.yaml").cathode.degradation.cei.growth_rate
     assert nfm.si == pytest.approx(calibration["calibrated_m_per_s"], rel=5e-4)
-    assert nfm.source.kind == "fitted"
-    assert "calibrate.py" in nfm.source.method and "150 cycles" in nfm.source.data
+    assert nfm.source.kind == "assumed"
+    assert "calibrate.py" in nfm.source.reason and "150 cycles" in nfm.source.reason
+    assert list(nfm.source.range) == pytest.approx(calibration["range_m_per_s"],  # m/s
+                                                   rel=5e-4)
     failing = [r for r in calibration["runs"]
                if r["failure_cycle"] is not None and r["failure_cycle"] <= 150]
     assert min(r["growth_rate_m_per_s"] for r in failing) == calibration["calibrated_m_per_s"]
