@@ -22,7 +22,6 @@ import shutil
 import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import replace
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -52,33 +51,19 @@ def _with_priors(tmp: Path, e_d: float, e_r: float) -> Path:
 
 def run(priors: tuple[float, float]) -> dict:
     """The 60 degC leave-one-out fit at these priors."""
-    import numpy as np
-    import pandas as pd
-
     from nasim.fit import load_fit
-    from nasim.fit.optimize import optimise
-    from nasim.fit.problem import FitProblem
+    from nasim.fit.validate import leave_one_out
 
     e_d, e_r = priors
     tic = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="nasim-loo-") as tmp:
-        fit = load_fit(_with_priors(Path(tmp), e_d, e_r))
-        start = fit.definition.options.leave_one_out_initial
-        parameters = [replace(p, initial_si=start[p.path] * p.factor) if p.path in start else p
-                      for p in fit.parameters]
-        held = next(d for d in fit.datasets if d.name == HELD_OUT)
-        rest = [d for d in fit.datasets if d.name != HELD_OUT]
-        optimum = optimise(FitProblem(replace(fit, datasets=rest, parameters=parameters)))
-        rows = pd.DataFrame(FitProblem(replace(fit, datasets=[held]), sensitivities=False)
-                            .evaluate(np.asarray(optimum.values_si)).rows)
-    target = rows[rows.kind == "target"].iloc[0]
+        (row,) = leave_one_out(load_fit(_with_priors(Path(tmp), e_d, e_r)), held_out=[HELD_OUT])
+    (target,) = row["targets"]
     return {"dissolution_activation_energy_kJ_per_mol": e_d,
             "relaxation_activation_energy_kJ_per_mol": e_r,
-            "fitted_on_cold_sets": {p.path: p.to_unit(float(v)) for p, v in
-                                    zip(fit.parameters, optimum.values_si, strict=True)},
-            "cost_on_cold_sets": float(optimum.cost),
-            "measured_60C": float(target.measured), "predicted_60C": float(target.simulated),
-            "error": float(target.simulated - target.measured),
+            "fitted_on_cold_sets": row["values"], "cost_on_cold_sets": row["cost"],
+            "measured_60C": float(target["measured"]),
+            "predicted_60C": float(target["predicted"]), "error": float(target["error"]),
             "wall_s": round(time.perf_counter() - tic, 1)}
 
 

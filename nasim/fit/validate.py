@@ -5,6 +5,7 @@ values: how well each dataset is predicted by the rest."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import replace
 
 import numpy as np
@@ -15,9 +16,10 @@ from nasim.fit.optimize import optimise
 from nasim.fit.problem import FitProblem
 
 
-def leave_one_out(fit: LoadedFit, progress=None) -> list[dict]:
-    """One entry per dataset: the values fitted without it (from ``leave_one_out_initial``)
-    and its targets predicted."""
+def leave_one_out(fit: LoadedFit, progress=None, held_out: Collection[str] | None = None
+                  ) -> list[dict]:
+    """One entry per dataset (or per dataset named in ``held_out``): the values fitted without
+    it (from ``leave_one_out_initial``) and its targets predicted."""
     start = fit.definition.options.leave_one_out_initial
     unknown = set(start) - {p.path for p in fit.parameters}
     if unknown:
@@ -26,6 +28,8 @@ def leave_one_out(fit: LoadedFit, progress=None) -> list[dict]:
                   for p in fit.parameters]
     out = []
     for i, held in enumerate(fit.datasets):
+        if held_out is not None and held.name not in held_out:
+            continue
         rest = [d for j, d in enumerate(fit.datasets) if j != i]
         optimum = optimise(FitProblem(replace(fit, datasets=rest, parameters=parameters)),
                            progress)
