@@ -15,7 +15,7 @@ HEO = "parameter_sets/cells/heo_half.yaml"
 def test_cell_file_sets_the_mesh():
     cell = nasim.load_cell(HEO)
     mesh = resolve(cell, None)
-    assert mesh.particle == "exponential" and mesh.points["r_p"] == 32
+    assert mesh.particle == "exponential" and mesh.points["r_p"] == 30
     assert resolve(cell, 30) == Mesh.uniform(30)
 
 
@@ -125,4 +125,4 @@ def test_a_model_can_take_other_points():
     cell = nasim.load_cell(HEO)
     dfn, spme = resolve(cell, None, "DFN"), resolve(cell, None, "SPMe")
     assert (dfn.points["x_p"], spme.points["x_p"]) == (4, 20)
-    assert dfn.points["r_p"] == 32 and spme.points["r_p"] == 28
+    assert dfn.points["r_p"] == 30 and spme.points["r_p"] == 28
