@@ -32,6 +32,7 @@ from nasim.physics import set_initial_state  # noqa: E402
 from nasim.physics.models import MODEL_CLASSES, model_options  # noqa: E402
 from nasim.physics.values import to_parameter_values  # noqa: E402
 from nasim.simulate.mesh import Mesh  # noqa: E402
+from nasim.simulate.tolerances import default_tolerances  # noqa: E402
 
 CELL = Path(__file__).resolve().parents[1] / "parameter_sets" / "cells" / "heo_half.yaml"
 
@@ -39,12 +40,15 @@ CELL = Path(__file__).resolve().parents[1] / "parameter_sets" / "cells" / "heo_h
 def plain_simulation(loaded, values: pybamm.ParameterValues, model_name: str
                      ) -> pybamm.Simulation:
     """Plain PyBaMM's simulation of the model nasim solves: the same options (the cell's
-    contact resistance) on the cell file's mesh."""
+    contact resistance) on the cell file's mesh, IDAKLU at nasim's default relative tolerance of
+    the model (PyBaMM's 1e-4; the SPM's 1e-5: :func:`nasim.simulate.tolerances.default_tolerances`),
+    so that both sides do the same work."""
     options = model_options(loaded.configuration)
     if loaded.cell.contact_resistance is not None:
         options["contact resistance"] = "true"
     model = MODEL_CLASSES[model_name](options)
-    return pybamm.Simulation(model, parameter_values=values, solver=pybamm.IDAKLUSolver(),
+    solver = pybamm.IDAKLUSolver(**default_tolerances(model_name, "isothermal"))
+    return pybamm.Simulation(model, parameter_values=values, solver=solver,
                              **Mesh.of_cell(loaded, model_name).simulation_kwargs(model))
 
 

@@ -45,7 +45,7 @@ from nasim.simulate.ends import (
 from nasim.simulate.mesh import Mesh
 from nasim.simulate.mesh import resolve as resolve_mesh
 from nasim.simulate.outputs import frame_of, observe, step_columns, timeseries, warn_extrapolation
-from nasim.simulate.tolerances import state_atol
+from nasim.simulate.tolerances import default_tolerances, state_atol
 
 # input parameter names (PyBaMM's own keys where PyBaMM reads them)
 AMBIENT = "Ambient temperature [K]"
@@ -55,9 +55,6 @@ UPPER = "Upper voltage cut-off [V]"
 I_CUTOFF = "nasim current cut-off [A]"
 
 _STARTS = itertools.count()  # names of batch start states (see CellRunner._set_start)
-#: the lumped temperature rise is a small difference of large heat terms: at PyBaMM's default
-#: tolerances SPM/SPMe overstate a 1C rise 5-20 fold; these agree with the DFN (0.004 K at 1C)
-LUMPED_TOLERANCES = {"rtol": 1e-6, "atol": 1e-10}
 _X_DOMAINS = ("negative electrode", "separator", "positive electrode")
 #: value inputs that set a domain length -> the domains that then need a symbolic mesh
 _LENGTH_INPUTS = {
@@ -159,7 +156,8 @@ class CellRunner:
     full cell that differs from one before only in the scale of its electrodes takes its
     start stoichiometries from it (see :func:`nasim.physics.state.set_initial_state`).
     ``tolerances``: the IDAKLU solver's ``rtol``/``atol`` (default :mod:`tolerances
-    <nasim.simulate.tolerances>`; 1e-6, 1e-10 with lumped thermal), e.g. to compare models
+    <nasim.simulate.tolerances>`: rtol 1e-5 for the SPM, 1e-6 and atol 1e-10 with lumped
+    thermal), e.g. to compare models
     beyond time-stepping error.
     ``compiled``: IDAKLU's ``compile`` option (off by default; :func:`nasim.replay` and
     :func:`nasim.simulate` switch it on for the DFN where gcc is found): the model's CasADi
@@ -211,8 +209,7 @@ class CellRunner:
         self.var_pts = self.mesh.var_pts()
         self.num_threads = num_threads
         self.compiled = compiled
-        self.tolerances = dict(LUMPED_TOLERANCES if thermal == "lumped" else {},
-                               **(tolerances or {}))
+        self.tolerances = dict(default_tolerances(model, thermal), **(tolerances or {}))
         self._built: dict[str, BuiltModel] = {}  # circuit -> its built model
 
     def set_inputs(self, values: Mapping[str, float], cell: LoadedCell | None = None) -> None:
