@@ -67,6 +67,7 @@ class Optimum:
     n_evaluations: int = 0
     wall_time_s: float = 0.0
     dof: int = 0
+    covariance_si: np.ndarray | None = None  # (p, p), of the SI values (linearised)
 
 
 class _Scaling:
@@ -201,10 +202,12 @@ def _optimise(problem: FitProblem, progress, done: list[StartResult], on_start,
     # its simulated curves go into the report, its solutions into FitResult.solutions
     final = problem.evaluate(scaling.to_p(z), local=True)
     J = jac_at(final, z)
-    ci, corr, identifiable, notes, dof = _uncertainty(problem, scaling, z, J,
-                                                      final.residuals)
+    ci, corr, identifiable, notes, dof, cov_z = _uncertainty(problem, scaling, z, J,
+                                                             final.residuals)
+    dpdz = scaling.dp_dz(z)
     return Optimum(scaling.to_p(z), cost, final, ci, corr, identifiable, notes, starts,
-                   problem.n_evaluations, time.perf_counter() - tic, dof)
+                   problem.n_evaluations, time.perf_counter() - tic, dof,
+                   cov_z * np.outer(dpdz, dpdz))
 
 
 def _uncertainty(problem: FitProblem, scaling: _Scaling, z: np.ndarray, J: np.ndarray,
@@ -239,7 +242,7 @@ def _uncertainty(problem: FitProblem, scaling: _Scaling, z: np.ndarray, J: np.nd
         if min(z[j] - scaling.z_lo[j], scaling.z_hi[j] - z[j]) < 1e-3 * span:
             notes[name].append("at a bound (the interval is then not meaningful)")
     identifiable = [not notes[n_] for n_ in names]
-    return ci, corr, identifiable, notes, dof
+    return ci, corr, identifiable, notes, dof, cov
 
 
 def information_criteria(cost: float, k: int, n: int) -> dict:

@@ -1,18 +1,26 @@
 """Leave-one-out validation of a fit (``options: {leave_one_out: true}`` in a fit file): for
 each dataset, the parameters are fitted to the other datasets (from the file's initial
 values, with the same options) and the held-out dataset's targets are evaluated with those
-values: how well each dataset is predicted by the rest."""
+values: how well each dataset is predicted by the rest.
+
+Each prediction carries a linearised 95 % interval from the uncertainty of the values fitted
+on the rest: sd^2 = g C g^T, with g the prediction's gradient w.r.t. the SI values (IDAKLU
+sensitivities, else central differences: :meth:`FitProblem.fd_jacobian`) and C their
+covariance from the fit on the rest (:func:`nasim.fit.optimize.optimise`: the targets' sigmas
+taken as the data's standard deviations when the rest has no more data than parameters).
+``z`` = error / sqrt(sd^2 + sigma^2), with sigma the held-out target's own: how many standard
+deviations the prediction misses by, counting the uncertainty of both."""
 
 from __future__ import annotations
 
 from collections.abc import Collection
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
 
 from nasim.fit.loading import LoadedFit
-from nasim.fit.optimize import optimise
+from nasim.fit.optimize import Optimum, optimise
 from nasim.fit.problem import FitProblem
 
 
@@ -33,9 +41,8 @@ def leave_one_out(fit: LoadedFit, progress=None, held_out: Collection[str] | Non
         rest = [d for j, d in enumerate(fit.datasets) if j != i]
         optimum = optimise(FitProblem(replace(fit, datasets=rest, parameters=parameters)),
                            progress)
-        evaluation = FitProblem(replace(fit, datasets=[held]), sensitivities=False
-                                ).evaluate(np.asarray(optimum.values_si))
-        rows = pd.DataFrame(evaluation.rows)
+        sd = _prediction_sd(FitProblem(replace(fit, datasets=[held])), held, optimum)
+        rows = pd.DataFrame(sd.rows)
         targets = rows[rows.kind == "target"] if len(rows) else rows
         out.append({
             "held_out": held.name,
@@ -45,11 +52,46 @@ def leave_one_out(fit: LoadedFit, progress=None, held_out: Collection[str] | Non
             "units": {p.path: p.unit for p in fit.parameters},
             "cost": float(optimum.cost),
             "n_evaluations": optimum.n_evaluations,
-            "targets": [{"step": r.step, "quantity": r.quantity, "measured": r.measured,
-                         "predicted": r.simulated,
-                         "error": (r.simulated - r.measured)} for r in targets.itertuples()],
+            "targets": [_target_row(r, t, s) for r, t, s in
+                        zip(targets.itertuples(), held.targets, sd.sd, strict=True)],
         })
     return out
+
+
+@dataclass
+class _Predicted:
+    rows: list[dict]  # the held-out evaluation's report rows
+    sd: list[float]  # per target: standard deviation of the prediction (NaN: none)
+
+
+def _prediction_sd(problem: FitProblem, held, optimum: Optimum) -> _Predicted:
+    """The held-out dataset evaluated at ``optimum`` and the linearised standard deviation of
+    each of its target predictions (module docstring)."""
+    values = np.asarray(optimum.values_si)
+    try:
+        evaluation = problem.evaluate(values)
+        n_targets = len(held.targets)
+        jacobian = evaluation.jacobian
+        if jacobian is None or not np.all(np.isfinite(jacobian[-n_targets:])):
+            jacobian = problem.fd_jacobian(values, evaluation)
+    finally:
+        problem.workers.close()
+    sd = []
+    for t, row in zip(held.targets, jacobian[len(jacobian) - n_targets:], strict=True):
+        g = row * t.sigma / (held.weight * t.weight)  # d prediction / d p_SI
+        var = float(g @ optimum.covariance_si @ g)
+        sd.append(np.sqrt(var) if np.isfinite(var) and var >= 0 else float("nan"))
+    return _Predicted(evaluation.rows, sd)
+
+
+def _target_row(row, target, sd: float) -> dict:
+    error = row.simulated - row.measured
+    half = 1.96 * sd
+    return {"step": row.step, "quantity": row.quantity, "measured": row.measured,
+            "predicted": row.simulated, "error": error, "prediction_sd": sd,
+            "interval_95": [row.simulated - half, row.simulated + half],
+            "measured_sigma": target.sigma,
+            "z": error / float(np.hypot(sd, target.sigma))}
 
 
 def _short(path: str) -> str:
@@ -63,17 +105,22 @@ def markdown(rows: list[dict]) -> list[str]:
     lines = ["## Leave-one-out validation", "",
              "Each dataset held out in turn: the parameters fitted to the others (from the "
              "fit file's leave_one_out_initial values, else its initial values), the held-out "
-             "targets predicted with them.", "",
-             "| held out | quantity | measured | predicted | error | values fitted on the rest |",
-             "|---|---|---|---|---|---|"]
+             "targets predicted with them, with a linearised 95 % interval from the uncertainty "
+             "of those values (the targets' sigmas as the data's standard deviations); z is the "
+             "error in standard deviations of prediction and measurement together.", "",
+             "| held out | quantity | measured | predicted | 95 % interval | error | z | "
+             "values fitted on the rest |",
+             "|---|---|---|---|---|---|---|---|"]
     for r in rows:
         values = ", ".join(f"`{_short(k)}` {v:.4g} {r['units'][k] or ''}"
                            for k, v in r["values"].items())
         for t in r["targets"]:
             ok = t["predicted"] == t["predicted"]  # not NaN
-            predicted = (f"{t['predicted']:.4g} | {t['error']:+.4f}" if ok else
+            lo, hi = t["interval_95"]
+            predicted = (f"{t['predicted']:.4g} | [{lo:.4g}, {hi:.4g}] | {t['error']:+.4f} | "
+                         f"{t['z']:+.2f}" if ok else
                          "not simulated: the cycling ended before this cycle (end of life or "
-                         "a failed step) | —")
+                         "a failed step) | — | — | —")
             lines.append(f"| {r['held_out']} | {t['quantity']} ({t['step']}) | "
                          f"{t['measured']:.4g} | {predicted} | {values} |")
     return lines + [""]
