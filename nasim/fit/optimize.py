@@ -67,7 +67,6 @@ class Optimum:
     n_evaluations: int = 0
     wall_time_s: float = 0.0
     dof: int = 0
-    covariance_si: np.ndarray | None = None  # (p, p), of the SI values (linearised)
 
 
 class _Scaling:
@@ -202,21 +201,26 @@ def _optimise(problem: FitProblem, progress, done: list[StartResult], on_start,
     # its simulated curves go into the report, its solutions into FitResult.solutions
     final = problem.evaluate(scaling.to_p(z), local=True)
     J = jac_at(final, z)
-    ci, corr, identifiable, notes, dof, cov_z = _uncertainty(problem, scaling, z, J,
-                                                             final.residuals)
-    dpdz = scaling.dp_dz(z)
+    ci, corr, identifiable, notes, dof = _uncertainty(problem, scaling, z, J,
+                                                      final.residuals)
     return Optimum(scaling.to_p(z), cost, final, ci, corr, identifiable, notes, starts,
-                   problem.n_evaluations, time.perf_counter() - tic, dof,
-                   cov_z * np.outer(dpdz, dpdz))
+                   problem.n_evaluations, time.perf_counter() - tic, dof)
+
+
+def covariance(J: np.ndarray, r: np.ndarray) -> tuple[np.ndarray, int]:
+    """The linearised covariance of least-squares values, s^2 (J^T J)^-1 (module docstring),
+    for the Jacobian ``J`` of the scaled residuals ``r`` in any variables, and the degrees of
+    freedom n - p."""
+    n, p = J.shape
+    dof = n - p
+    s2 = float(r @ r / dof) if dof > 0 else 1.0
+    return s2 * np.linalg.pinv(J.T @ J), dof
 
 
 def _uncertainty(problem: FitProblem, scaling: _Scaling, z: np.ndarray, J: np.ndarray,
                  r: np.ndarray):
-    n, p = J.shape
-    dof = n - p
-    s2 = float(r @ r / dof) if dof > 0 else 1.0
+    cov, dof = covariance(J, r)
     jtj = J.T @ J
-    cov = s2 * np.linalg.pinv(jtj)
     sd = np.sqrt(np.clip(np.diag(cov), 0.0, None))
     q = float(stats.t.ppf(0.975, dof)) if dof > 0 else 1.96
     z_ci = np.column_stack([z - q * sd, z + q * sd])
@@ -242,7 +246,7 @@ def _uncertainty(problem: FitProblem, scaling: _Scaling, z: np.ndarray, J: np.nd
         if min(z[j] - scaling.z_lo[j], scaling.z_hi[j] - z[j]) < 1e-3 * span:
             notes[name].append("at a bound (the interval is then not meaningful)")
     identifiable = [not notes[n_] for n_ in names]
-    return ci, corr, identifiable, notes, dof, cov
+    return ci, corr, identifiable, notes, dof
 
 
 def information_criteria(cost: float, k: int, n: int) -> dict:

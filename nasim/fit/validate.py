@@ -4,10 +4,12 @@ values, with the same options) and the held-out dataset's targets are evaluated 
 values: how well each dataset is predicted by the rest.
 
 Each prediction carries a linearised 95 % interval from the uncertainty of the values fitted
-on the rest: sd^2 = g C g^T, with g the prediction's gradient w.r.t. the SI values (IDAKLU
-sensitivities, else central differences: :meth:`FitProblem.fd_jacobian`) and C their
-covariance from the fit on the rest (:func:`nasim.fit.optimize.optimise`: the targets' sigmas
-taken as the data's standard deviations when the rest has no more data than parameters).
+on the rest: sd^2 = g C g^T, with g the prediction's gradient w.r.t. the SI values and C their
+covariance on the rest (:func:`nasim.fit.optimize.covariance`: the targets' sigmas taken as the
+data's standard deviations when the rest has no more data than parameters), both from checked
+central differences (:meth:`FitProblem.fd_jacobian`) whatever the fit's ``jacobian`` option:
+sensitivities carried through cycle jumps are approximate (docs/aging.md), and these few
+columns are cheap beside the fits.
 ``z`` = error / sqrt(sd^2 + sigma^2), with sigma the held-out target's own: how many standard
 deviations the prediction misses by, counting the uncertainty of both."""
 
@@ -20,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from nasim.fit.loading import LoadedFit
-from nasim.fit.optimize import Optimum, optimise
+from nasim.fit.optimize import covariance, optimise
 from nasim.fit.problem import FitProblem
 
 
@@ -41,7 +43,8 @@ def leave_one_out(fit: LoadedFit, progress=None, held_out: Collection[str] | Non
         rest = [d for j, d in enumerate(fit.datasets) if j != i]
         optimum = optimise(FitProblem(replace(fit, datasets=rest, parameters=parameters)),
                            progress)
-        sd = _prediction_sd(FitProblem(replace(fit, datasets=[held])), held, optimum)
+        sd = _prediction_sd(replace(fit, datasets=rest), replace(fit, datasets=[held]), held,
+                            np.asarray(optimum.values_si))
         rows = pd.DataFrame(sd.rows)
         targets = rows[rows.kind == "target"] if len(rows) else rows
         out.append({
@@ -64,24 +67,30 @@ class _Predicted:
     sd: list[float]  # per target: standard deviation of the prediction (NaN: none)
 
 
-def _prediction_sd(problem: FitProblem, held, optimum: Optimum) -> _Predicted:
-    """The held-out dataset evaluated at ``optimum`` and the linearised standard deviation of
-    each of its target predictions (module docstring)."""
-    values = np.asarray(optimum.values_si)
+def _fd(fit: LoadedFit, values_si: np.ndarray):
+    """The evaluation of ``fit`` at ``values_si`` and its finite-difference Jacobian."""
+    problem = FitProblem(fit, sensitivities=False)
     try:
-        evaluation = problem.evaluate(values)
-        n_targets = len(held.targets)
-        jacobian = evaluation.jacobian
-        if jacobian is None or not np.all(np.isfinite(jacobian[-n_targets:])):
-            jacobian = problem.fd_jacobian(values, evaluation)
+        evaluation = problem.evaluate(values_si)
+        return evaluation, problem.fd_jacobian(values_si, evaluation)
     finally:
         problem.workers.close()
+
+
+def _prediction_sd(rest: LoadedFit, held_fit: LoadedFit, held, values_si: np.ndarray
+                   ) -> _Predicted:
+    """The held-out dataset evaluated at ``values_si`` (fitted on ``rest``) and the linearised
+    standard deviation of each of its target predictions (module docstring)."""
+    evaluation, J = _fd(rest, values_si)
+    cov, _ = covariance(J, evaluation.residuals)
+    held_evaluation, G = _fd(held_fit, values_si)
+    n_targets = len(held.targets)
     sd = []
-    for t, row in zip(held.targets, jacobian[len(jacobian) - n_targets:], strict=True):
+    for t, row in zip(held.targets, G[len(G) - n_targets:], strict=True):
         g = row * t.sigma / (held.weight * t.weight)  # d prediction / d p_SI
-        var = float(g @ optimum.covariance_si @ g)
+        var = float(g @ cov @ g)
         sd.append(np.sqrt(var) if np.isfinite(var) and var >= 0 else float("nan"))
-    return _Predicted(evaluation.rows, sd)
+    return _Predicted(held_evaluation.rows, sd)
 
 
 def _target_row(row, target, sd: float) -> dict:
