@@ -194,16 +194,15 @@ def main() -> None:
     print(f"  ratio naive / nasim:               {naive_serial / sweep_s:8.1f} x serial, "
           f"{naive_parallel / sweep_s:.1f} x at equal cores (wall); "
           f"{naive_serial / sweep_cpu:.1f} x in CPU time")
-    # nasim stops a failed point early (electrolyte depleted), the naive loop solves it on: the
-    # same comparison on the points nasim solves, nasim's failed points charged at the mean solve
-    # time of its ok points
-    solve = frame.groupby(frame.status == "ok").solve_time_s.mean()
-    if ok_times and True in solve.index:
-        extra = (n_points - n_ok) * (solve[True] - solve.get(False, solve[True]))
+    # nasim stops a failed point early (electrolyte depleted) and records no solve time for it,
+    # the naive loop solves it on: a lower bound of the ratio as if every failed point had cost
+    # nasim nothing and is charged the mean solve time of its ok points
+    ok_solve = float(frame.loc[frame.status == "ok", "solve_time_s"].mean())
+    if ok_times and np.isfinite(ok_solve):
+        bound = np.mean(ok_times) * n_points / (sweep_cpu + (n_points - n_ok) * ok_solve)
         print(f"  on nasim's ok points only: naive {np.mean(ok_times) * 1e3:.0f} ms/point over "
-              f"{len(ok_times)}; nasim's solve {solve[True] * 1e3:.1f} ms per ok point, "
-              f"{solve.get(False, float('nan')) * 1e3:.1f} ms per failed one; ratio "
-              f"{np.mean(ok_times) * n_points / (sweep_cpu + max(extra, 0.0)):.1f} x in CPU time")
+              f"{len(ok_times)}, nasim's solve {ok_solve * 1e3:.1f} ms per ok point; with each "
+              f"failed point charged that much on top: >= {bound:.1f} x in CPU time")
     if deltas:
         print(f"  capacity agreement on the subsample: max |delta| = {max(deltas):.3g} mAh/g "
               f"over {len(deltas)} points")
