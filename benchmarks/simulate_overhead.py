@@ -42,7 +42,8 @@ def plain_simulation(loaded, values: pybamm.ParameterValues, model_name: str
     """Plain PyBaMM's simulation of the model nasim solves: the same options (the cell's
     contact resistance) on the cell file's mesh, IDAKLU at nasim's default relative tolerance of
     the model (PyBaMM's 1e-4; the SPM's 1e-5: :func:`nasim.simulate.tolerances.default_tolerances`),
-    so that both sides do the same work."""
+    so that SPM and SPMe do the same work on both sides (the DFN's potentials keep PyBaMM's atol
+    here, nasim's is looser: :func:`nasim.simulate.tolerances.state_atol`)."""
     options = model_options(loaded.configuration)
     if loaded.cell.contact_resistance is not None:
         options["contact resistance"] = "true"

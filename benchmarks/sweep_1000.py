@@ -168,7 +168,7 @@ def main() -> None:
 
     rng = np.random.default_rng(0)
     sample = frame.iloc[np.sort(rng.choice(len(frame), args.subsample, replace=False))]
-    times, deltas, naive_failed, ok_times = [], [], 0, []
+    times, deltas, naive_failed = [], [], 0
     columns = ["cathode.loading_mg_per_cm2", "current_mA_per_g", "status", "capacity_mAh_per_g"]
     for loading, current, status, capacity in sample[columns].itertuples(index=False,
                                                                            name=None):
@@ -179,8 +179,6 @@ def main() -> None:
             naive_failed += 1
             naive = np.nan
         times.append(time.process_time() - tic)
-        if status == "ok":
-            ok_times.append(times[-1])
         if status == "ok" and np.isfinite(naive):
             deltas.append(abs(naive - capacity))
     per_point = float(np.mean(times))
@@ -197,6 +195,7 @@ def main() -> None:
     # nasim stops a failed point early (electrolyte depleted) and records no solve time for it,
     # the naive loop solves it on: a lower bound of the ratio as if every failed point had cost
     # nasim nothing and is charged the mean solve time of its ok points
+    ok_times = [t for t, status in zip(times, sample.status, strict=True) if status == "ok"]
     ok_solve = float(frame.loc[frame.status == "ok", "solve_time_s"].mean())
     if ok_times and np.isfinite(ok_solve):
         bound = np.mean(ok_times) * n_points / (sweep_cpu + (n_points - n_ok) * ok_solve)

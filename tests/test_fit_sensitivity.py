@@ -66,7 +66,7 @@ def _held_out_5C(path: Path) -> dict:
 def test_held_out_interval_is_the_response_to_the_training_datum(tmp_path):
     """With one parameter fitted to one datum, the prediction's standard deviation is its
     response to a one-sigma change of that datum: refit with the datum moved by sigma and
-    compare (the interval is computed from sensitivities, the response by refitting)."""
+    compare (the interval is the linearisation by central differences, the response a refit)."""
     from nasim.fit import load_fit
     from nasim.fit.problem import FitProblem
 
@@ -106,3 +106,11 @@ def test_end_capacity_sensitivity_matches_finite_differences(tmp_path):
         assert at_p.termination == "event: Minimum voltage [V]"
         finite = (at_dp.capacity_mAh_per_g - at_p.capacity_mAh_per_g) / (0.001 * D_TRUE)
         assert at_p.dQ_dp[0] == pytest.approx(finite, rel=0.02)
+
+
+def test_held_out_names_must_be_datasets_of_the_fit(tmp_path):
+    from nasim.fit import load_fit
+    from nasim.fit.validate import leave_one_out
+
+    with pytest.raises(ValueError, match=r"held_out: no dataset named \['ten_C'\]"):
+        leave_one_out(load_fit(_fit_file(tmp_path, 140.0, 130.0)), held_out=["ten_C"])

@@ -16,7 +16,7 @@ deviations the prediction misses by, counting the uncertainty of both."""
 from __future__ import annotations
 
 from collections.abc import Collection
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -34,6 +34,10 @@ def leave_one_out(fit: LoadedFit, progress=None, held_out: Collection[str] | Non
     unknown = set(start) - {p.path for p in fit.parameters}
     if unknown:
         raise ValueError(f"leave_one_out_initial: not fitted parameters {sorted(unknown)}")
+    names = [d.name for d in fit.datasets]
+    if held_out is not None and set(held_out) - set(names):
+        raise ValueError(f"held_out: no dataset named {sorted(set(held_out) - set(names))} "
+                         f"in the fit (its datasets: {names})")
     parameters = [replace(p, initial_si=start[p.path] * p.factor) if p.path in start else p
                   for p in fit.parameters]
     out = []
@@ -43,9 +47,9 @@ def leave_one_out(fit: LoadedFit, progress=None, held_out: Collection[str] | Non
         rest = [d for j, d in enumerate(fit.datasets) if j != i]
         optimum = optimise(FitProblem(replace(fit, datasets=rest, parameters=parameters)),
                            progress)
-        sd = _prediction_sd(replace(fit, datasets=rest), replace(fit, datasets=[held]), held,
-                            np.asarray(optimum.values_si))
-        rows = pd.DataFrame(sd.rows)
+        rows, sd = _prediction_sd(replace(fit, datasets=rest), replace(fit, datasets=[held]),
+                                  np.asarray(optimum.values_si))
+        rows = pd.DataFrame(rows)
         targets = rows[rows.kind == "target"] if len(rows) else rows
         out.append({
             "held_out": held.name,
@@ -56,15 +60,9 @@ def leave_one_out(fit: LoadedFit, progress=None, held_out: Collection[str] | Non
             "cost": float(optimum.cost),
             "n_evaluations": optimum.n_evaluations,
             "targets": [_target_row(r, t, s) for r, t, s in
-                        zip(targets.itertuples(), held.targets, sd.sd, strict=True)],
+                        zip(targets.itertuples(), held.targets, sd, strict=True)],
         })
     return out
-
-
-@dataclass
-class _Predicted:
-    rows: list[dict]  # the held-out evaluation's report rows
-    sd: list[float]  # per target: standard deviation of the prediction (NaN: none)
 
 
 def _fd(fit: LoadedFit, values_si: np.ndarray):
@@ -77,20 +75,22 @@ def _fd(fit: LoadedFit, values_si: np.ndarray):
         problem.workers.close()
 
 
-def _prediction_sd(rest: LoadedFit, held_fit: LoadedFit, held, values_si: np.ndarray
-                   ) -> _Predicted:
-    """The held-out dataset evaluated at ``values_si`` (fitted on ``rest``) and the linearised
-    standard deviation of each of its target predictions (module docstring)."""
+def _prediction_sd(rest: LoadedFit, held_fit: LoadedFit, values_si: np.ndarray
+                   ) -> tuple[list[dict], list[float]]:
+    """The report rows of the held-out dataset (``held_fit``'s one) evaluated at ``values_si``
+    (fitted on ``rest``), and the linearised standard deviation of each of its target
+    predictions (NaN: none; module docstring)."""
     evaluation, J = _fd(rest, values_si)
     cov, _ = covariance(J, evaluation.residuals)
     held_evaluation, G = _fd(held_fit, values_si)
+    (held,) = held_fit.datasets
     n_targets = len(held.targets)
     sd = []
     for t, row in zip(held.targets, G[len(G) - n_targets:], strict=True):
         g = row * t.sigma / (held.weight * t.weight)  # d prediction / d p_SI
         var = float(g @ cov @ g)
         sd.append(np.sqrt(var) if np.isfinite(var) and var >= 0 else float("nan"))
-    return _Predicted(held_evaluation.rows, sd)
+    return held_evaluation.rows, sd
 
 
 def _target_row(row, target, sd: float) -> dict:

@@ -157,8 +157,7 @@ class CellRunner:
     start stoichiometries from it (see :func:`nasim.physics.state.set_initial_state`).
     ``tolerances``: the IDAKLU solver's ``rtol``/``atol`` (default :mod:`tolerances
     <nasim.simulate.tolerances>`: rtol 1e-5 for the SPM, 1e-6 and atol 1e-10 with lumped
-    thermal), e.g. to compare models
-    beyond time-stepping error.
+    thermal), e.g. to compare models beyond time-stepping error.
     ``compiled``: IDAKLU's ``compile`` option (off by default; :func:`nasim.replay` and
     :func:`nasim.simulate` switch it on for the DFN where gcc is found): the model's CasADi
     functions compiled by gcc at the first solve, cached on disk by PyBaMM keyed by a hash of
